@@ -1,0 +1,87 @@
+# upki-notice - see README.md.  `make demo` and `make check` are the two
+# commands a fresh Debian 12 machine needs; both install missing packages
+# first when run as root.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+SANITIZE ?=
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD ?= build
+SANFLAGS =
+endif
+
+PKGS    = gmime-3.0 glib-2.0 openssl json-glib-1.0 libcurl libxml-2.0
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+           -Wstrict-prototypes -Wmissing-prototypes -Iinclude $(SANFLAGS) \
+           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDFLAGS += $(SANFLAGS)
+
+LIB_SRCS  = $(filter-out parser/upki-scan.c, $(wildcard parser/*.c))
+LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+HEADERS   = $(wildcard include/upki/*.h)
+UNIT_SRCS = $(wildcard tests/unit/test-*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRCS = $(wildcard tests/tools/*.c)
+TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
+PROGS     = $(BUILD)/upki-scan
+
+.PHONY: all deps check demo install clean samples
+
+all: $(BUILD)/libupki.a $(PROGS)
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libupki.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/upki-scan: $(BUILD)/parser/upki-scan.o $(BUILD)/libupki.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The build needs the -dev packages: install them first (root) or say which.
+check: deps
+	@$(MAKE) --no-print-directory all-tests
+	@BUILD=$(BUILD) tests/run-tests.sh
+
+.PHONY: all-tests
+all-tests: all $(UNIT_BINS) $(TOOL_BINS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+# Regenerates samples/ (new test CA, new keys, new signatures).
+samples: $(TOOL_BINS)
+	BUILD=$(BUILD) samples/make-samples.sh samples
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	           $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/doc/upki-notice
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/upki-scan.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 man/upki-milter.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 etc/upki-milter.conf.example README.md docs/*.md \
+	           $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
+
+clean:
+	rm -rf build

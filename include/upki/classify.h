@@ -1,0 +1,33 @@
+/* classify.h - which notice a message claims to be, from its headers.
+ *
+ * Works on decoded text only (mime.c decodes encoded-words).  A subject
+ * names a kind when, after whitespace is collapsed, it holds a tag
+ * ("[UPKI]") followed by a kind's title; text before the tag (a mailing
+ * list's "[ml:123]", a gateway's "[External]") is allowed, a reply or
+ * forward marker there ("Re:", "Fwd:", "転送:") makes it no notice.  A
+ * subject that names a kind only once width and case are folded, or
+ * without the tag, is a look-alike.
+ */
+#ifndef UPKI_CLASSIFY_H
+#define UPKI_CLASSIFY_H
+
+#include <glib.h>
+#include "upki/profile.h"
+
+typedef struct upki_subject_match {
+	upki_kind kind;      /* UPKI_KIND_NONE when no title was found */
+	gboolean lookalike;  /* matched only after folding, or without the tag */
+	gboolean reply;      /* a reply or forward of a notice: never a notice */
+} upki_subject_match;
+
+/* Classifies a decoded subject (NULL allowed: no match). */
+upki_subject_match upki_classify_subject(const char *subject, const upki_profile *p);
+
+/* TRUE when addr (an addr-spec) is the profile's sender (case-insensitive). */
+gboolean upki_classify_is_sender(const char *addr, const upki_profile *p);
+
+/* TRUE when decoded body text carries markers of a notice: a retrieval
+ * label, or a URL that url.c calls a candidate. */
+gboolean upki_classify_body_has_markers(const char *text, const upki_profile *p);
+
+#endif

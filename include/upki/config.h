@@ -1,0 +1,70 @@
+/* config.h - the configuration file shared by all front ends.
+ *
+ * "Key value" lines, '#' comments, blank lines ignored; keys are
+ * case-insensitive.  One table (upki_config_keys) drives parsing,
+ * defaults, validation, `upki-milter -n` and the man page; an unknown key
+ * or a bad value is an error naming the file and line.  Every front end
+ * reads the same file and uses the keys that apply to it.
+ */
+#ifndef UPKI_CONFIG_H
+#define UPKI_CONFIG_H
+
+#include <glib.h>
+#include "upki/profile.h"
+
+typedef enum {
+	UPKI_CFG_STRING,
+	UPKI_CFG_UINT,     /* decimal */
+	UPKI_CFG_MODE,     /* octal file mode */
+	UPKI_CFG_SIZE,     /* bytes, suffix k/K, m/M, g/G allowed */
+	UPKI_CFG_CHOICE,   /* one of a '|'-separated list */
+	UPKI_CFG_PROFILE   /* extends the profile (may repeat) */
+} upki_config_type;
+
+typedef struct upki_config_key {
+	const char *name;
+	upki_config_type type;
+	const char *def;      /* default as text, NULL: unset */
+	const char *choices;  /* UPKI_CFG_CHOICE: "mark|quarantine|reject" */
+	gsize offset;         /* offset of the field in upki_config (not PROFILE) */
+	const char *help;
+} upki_config_key;
+
+typedef struct upki_config {
+	char *socket;
+	guint socket_mode;
+	char *user_id;
+	char *pid_file;
+	char *syslog_facility;
+	char *authserv_id;
+	char *trust_anchor_file;
+	char *trust_anchor_dir;
+	guint stale_days;
+	guint64 max_message_size;
+	char *subject_tag;
+	char *on_suspicious;
+	char *on_internal_error;
+	char *on_oversized;
+	char *on_parse_error;
+	char *spool;
+	char *annotate;
+	char *verify_time;    /* "signing" | "now" (upki-scan) */
+	upki_profile *profile; /* built-in profile plus Sender, RetrievalHost, Kind* keys */
+} upki_config;
+
+/* The key table, terminated by an entry whose name is NULL. */
+const upki_config_key *upki_config_keys(void);
+
+/* A config holding every default.  Caller frees with upki_config_free(). */
+upki_config *upki_config_new(void);
+void upki_config_free(upki_config *c);
+
+/* Sets one key from text (as the file would).  FALSE with UPKI_ERROR_CONFIG
+ * for an unknown key or a bad value. */
+gboolean upki_config_set(upki_config *c, const char *key, const char *value, GError **error);
+
+/* Defaults, then the file at path.  NULL with a GError that names the
+ * file and line ("FILE:LINE: unknown key 'Foo'"). */
+upki_config *upki_config_load(const char *path, GError **error);
+
+#endif

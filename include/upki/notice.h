@@ -1,0 +1,76 @@
+/* notice.h - the whole pipeline: raw message in, one verdict out.
+ *
+ * parse (mime.c) -> classify -> extract -> URL policy -> S/MIME -> verdict.
+ * This is the one entry point every front end calls (upki-scan,
+ * upki-milter, upki-fetch).  No I/O besides reading the trust store when
+ * the options are built, no logging: the result carries data and reasons.
+ */
+#ifndef UPKI_NOTICE_H
+#define UPKI_NOTICE_H
+
+#include <glib.h>
+#include "upki/error.h"
+#include "upki/profile.h"
+#include "upki/reason.h"
+#include "upki/smime.h"
+
+typedef enum {
+	UPKI_VERDICT_NOT_NOTICE = 0,
+	UPKI_VERDICT_GENUINE,
+	UPKI_VERDICT_SUSPICIOUS
+} upki_verdict;
+
+/* "genuine", "suspicious", "not-notice".  Static storage. */
+const char *upki_verdict_to_string(upki_verdict v);
+
+typedef struct upki_url_finding {
+	char *url;          /* as found */
+	guint64 reasons;    /* policy failures of this URL (0: passes) */
+	gboolean is_signed; /* inside content covered by a valid signature */
+	gboolean from_html;
+} upki_url_finding;
+
+typedef struct upki_notice {
+	upki_kind kind;
+	upki_verdict verdict;
+	guint64 reasons;        /* UPKI_REASON_BIT set; may hold informative ones */
+	char *url;              /* the retrieval URL when there is exactly one, else NULL */
+	GPtrArray *urls;        /* upki_url_finding*: every retrieval candidate, deduplicated */
+	char *subject;          /* decoded */
+	char *from;             /* addr-spec */
+	char *message_id;
+	char *date;             /* ISO 8601 date-time of the Date header, or NULL */
+	char *deadline;         /* cert-issue/pin-issue: Date + 1 month, YYYY-MM-DD */
+	char *dn;               /* retrieved/renewed/revoked */
+	char *serial;
+	char *old_serial;       /* renewed */
+	upki_smime_result *sig; /* the signature that covers the notice text; NULL if unsigned */
+} upki_notice;
+
+typedef struct upki_options {
+	const upki_profile *profile;          /* required */
+	const upki_smime_verifier *verifier;  /* required */
+	upki_verify_time verify_time;
+	gint64 now;           /* current unix time; 0: time(NULL) */
+	guint stale_days;     /* 0: no staleness check; else signing time older -> stale */
+	gsize max_size;       /* 0: no limit; else larger input -> UPKI_ERROR_TOO_LARGE */
+} upki_options;
+
+/* Analyses one message.  Returns NULL with a GError (UPKI_ERROR_NOT_MESSAGE,
+ * UPKI_ERROR_TOO_LARGE, UPKI_ERROR_INTERNAL) when there is no verdict to
+ * give.  Caller frees with upki_notice_free(). */
+upki_notice *upki_notice_analyze(const char *buf, gsize len, const upki_options *o, GError **error);
+void upki_notice_free(upki_notice *n);
+
+/* Same verdict logic from already-parsed facts (front ends that parse
+ * once, tests).  m is not consumed. */
+struct upki_mime;
+upki_notice *upki_notice_from_mime(const struct upki_mime *m, const upki_options *o);
+
+/* Quick decision from the header block alone: FALSE when the message
+ * cannot be a notice (no candidate subject, not from the sender), so its
+ * body need not be read.  TRUE means "look at the body". */
+gboolean upki_notice_headers_may_matter(const char *subject, const char *from_addr,
+					const upki_profile *p);
+
+#endif

@@ -1,0 +1,31 @@
+/* report.h - a verdict as text for people and programs.
+ *
+ * JSON keys and the text summary are interfaces (DESIGN.md): extend,
+ * never rename.  The JSON carries the full retrieval URL (it is what the
+ * caller asked for); nothing here is meant for logs: for those use
+ * upki_url_redact().
+ */
+#ifndef UPKI_REPORT_H
+#define UPKI_REPORT_H
+
+#include <glib.h>
+#include "upki/notice.h"
+
+typedef struct upki_report_where {
+	const char *source;  /* file name or "-" */
+	guint64 index;       /* message number in the source, from 0 */
+	guint64 offset;      /* byte offset of the message in the source */
+} upki_report_where;
+
+/* One JSON object on one line (no trailing newline).  Caller frees. */
+char *upki_report_json(const upki_notice *n, const upki_report_where *w);
+
+/* A JSON line for a message that could not be analysed:
+ * {"source":..,"index":..,"offset":..,"error":"..."}.  Caller frees. */
+char *upki_report_json_error(const upki_report_where *w, const char *error);
+
+/* A few lines for people: kind, verdict, reasons, URL host and path,
+ * deadline, signer.  Ends with a newline.  Caller frees. */
+char *upki_report_text(const upki_notice *n, const upki_report_where *w);
+
+#endif
