@@ -1,0 +1,319 @@
+/* config.c - the "Key value" configuration file, driven by one table.
+ *
+ * The table below is the single place a key is defined: its type, default,
+ * allowed values and help text.  Parsing, defaults, `-n` and the man page
+ * all come from it, so they cannot drift apart.  Keys that extend the
+ * profile (Kind*, *Label) may repeat; every other key set twice keeps the
+ * last value, as in OpenDKIM.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "upki/config.h"
+#include "upki/error.h"
+
+#define OFF(f) offsetof(upki_config, f)
+
+static const upki_config_key keys[] = {
+	{ "Socket", UPKI_CFG_STRING, "local:/run/upki-milter/upki-milter.sock", NULL, OFF(socket),
+	  "Socket the milter listens on: unix:/path, local:/path, inet:port@host, inet6:port@host." },
+	{ "SocketMode", UPKI_CFG_MODE, "0660", NULL, OFF(socket_mode),
+	  "Permissions of a unix-domain socket (octal)." },
+	{ "UserID", UPKI_CFG_STRING, NULL, NULL, OFF(user_id),
+	  "user[:group] to run as once the socket exists." },
+	{ "PidFile", UPKI_CFG_STRING, NULL, NULL, OFF(pid_file),
+	  "File to write the daemon's process id to." },
+	{ "SyslogFacility", UPKI_CFG_STRING, "mail", NULL, OFF(syslog_facility),
+	  "Syslog facility of the daemon's log lines." },
+	{ "AuthservID", UPKI_CFG_STRING, NULL, NULL, OFF(authserv_id),
+	  "authserv-id in Authentication-Results (default: the host name)." },
+	{ "Sender", UPKI_CFG_PROFILE, "ca-support@ml.secom-sts.co.jp", NULL, 0,
+	  "From address of genuine notices." },
+	{ "RetrievalHost", UPKI_CFG_PROFILE, "scia.secomtrust.net", NULL, 0,
+	  "The only host a retrieval URL may name." },
+	{ "KindSubject", UPKI_CFG_PROFILE, NULL, NULL, 0,
+	  "KIND TITLE: one more subject title (after the [UPKI] tag) for a kind; may repeat." },
+	{ "KindFile", UPKI_CFG_PROFILE, NULL, NULL, 0,
+	  "KIND FILE: one more retrieval page a kind's URL may name; may repeat." },
+	{ "UrlLabel", UPKI_CFG_PROFILE, NULL, NULL, 0,
+	  "Text that introduces a retrieval URL in the body; may repeat." },
+	{ "TrustAnchorFile", UPKI_CFG_STRING, NULL, NULL, OFF(trust_anchor_file),
+	  "PEM file of trusted roots (default: the system store)." },
+	{ "TrustAnchorDir", UPKI_CFG_STRING, NULL, NULL, OFF(trust_anchor_dir),
+	  "Hashed directory of trusted roots (default: the system store)." },
+	{ "VerifyTime", UPKI_CFG_CHOICE, "signing", "signing|now", OFF(verify_time),
+	  "upki-scan: check the signer at the signing time (archives) or now." },
+	{ "StaleDays", UPKI_CFG_UINT, "35", NULL, OFF(stale_days),
+	  "Milter: a notice signed longer ago than this is suspicious (stale); 0: off." },
+	{ "MaxMessageSize", UPKI_CFG_SIZE, "4M", NULL, OFF(max_message_size),
+	  "Largest message examined; larger ones pass unchanged (OnOversized)." },
+	{ "SubjectTag", UPKI_CFG_STRING, "[要注意] ", NULL, OFF(subject_tag),
+	  "Prefix added to the Subject of suspicious notices." },
+	{ "OnSuspicious", UPKI_CFG_CHOICE, "mark", "mark|quarantine|reject", OFF(on_suspicious),
+	  "Milter action for a suspicious notice." },
+	{ "OnInternalError", UPKI_CFG_CHOICE, "accept", "accept|tempfail", OFF(on_internal_error),
+	  "Milter action when the filter itself fails." },
+	{ "OnOversized", UPKI_CFG_CHOICE, "accept", "accept|tempfail", OFF(on_oversized),
+	  "Milter action for a message over MaxMessageSize." },
+	{ "OnParseError", UPKI_CFG_CHOICE, "accept", "accept|tempfail", OFF(on_parse_error),
+	  "Milter action for a message that cannot be parsed." },
+	{ "Spool", UPKI_CFG_STRING, NULL, NULL, OFF(spool),
+	  "Spool directory for the fetch hand-off (unset: no hand-off)." },
+	{ "Annotate", UPKI_CFG_CHOICE, "headers", "headers|wrap", OFF(annotate),
+	  "Milter: add headers only, or also wrap instructions for the recipient." },
+	{ NULL, 0, NULL, NULL, 0, NULL },
+};
+
+const upki_config_key *upki_config_keys(void)
+{
+	return keys;
+}
+
+static const upki_config_key *find_key(const char *name)
+{
+	for (const upki_config_key *k = keys; k->name; k++)
+		if (g_ascii_strcasecmp(k->name, name) == 0)
+			return k;
+	return NULL;
+}
+
+static gboolean parse_uint(const char *v, int base, guint64 max, guint64 *out)
+{
+	char *end = NULL;
+
+	if (!*v || *v == '-' || *v == '+')
+		return FALSE;
+	errno = 0;
+	guint64 n = g_ascii_strtoull(v, &end, base);
+	if (errno || *end || n > max)
+		return FALSE;
+	*out = n;
+	return TRUE;
+}
+
+static gboolean parse_size(const char *v, guint64 *out)
+{
+	char *num = g_strdup(v);
+	gsize len = strlen(num);
+	guint64 mult = 1;
+	gboolean ok = FALSE;
+
+	if (len > 0) {
+		switch (g_ascii_tolower(num[len - 1])) {
+		case 'k': mult = 1024; break;
+		case 'm': mult = 1024 * 1024; break;
+		case 'g': mult = 1024 * 1024 * 1024; break;
+		}
+		if (mult > 1)
+			num[len - 1] = '\0';
+	}
+	guint64 n = 0;
+	if (parse_uint(num, 10, G_MAXUINT64 / mult, &n)) {
+		*out = n * mult;
+		ok = TRUE;
+	}
+	g_free(num);
+	return ok;
+}
+
+static gboolean choice_ok(const char *choices, const char *v)
+{
+	gchar **list = g_strsplit(choices, "|", -1);
+	gboolean ok = g_strv_contains((const gchar *const *)list, v);
+
+	g_strfreev(list);
+	return ok;
+}
+
+/* "KIND REST": splits off the kind; FALSE when the kind is unknown. */
+static gboolean split_kind(const char *v, upki_kind *kind, const char **rest)
+{
+	const char *sp = strpbrk(v, " \t");
+	char *name = NULL;
+
+	if (!sp)
+		return FALSE;
+	name = g_strndup(v, sp - v);
+	*kind = upki_kind_from_string(name);
+	g_free(name);
+	while (*sp == ' ' || *sp == '\t')
+		sp++;
+	*rest = sp;
+	return *kind != UPKI_KIND_NONE && *sp;
+}
+
+static gboolean set_profile(upki_profile *p, const char *key, const char *v)
+{
+	upki_kind kind = UPKI_KIND_NONE;
+	const char *rest = NULL;
+
+	if (g_ascii_strcasecmp(key, "Sender") == 0) {
+		if (!strchr(v, '@'))
+			return FALSE;
+		g_free(p->sender);
+		p->sender = g_ascii_strdown(v, -1);
+	} else if (g_ascii_strcasecmp(key, "RetrievalHost") == 0) {
+		g_free(p->host);
+		p->host = g_ascii_strdown(v, -1);
+	} else if (g_ascii_strcasecmp(key, "UrlLabel") == 0) {
+		upki_profile_add(p->url_labels, v);
+	} else if (!split_kind(v, &kind, &rest)) {
+		return FALSE;
+	} else if (g_ascii_strcasecmp(key, "KindSubject") == 0) {
+		upki_profile_add(p->subjects[kind], rest);
+	} else {
+		upki_profile_add(p->files[kind], rest);
+	}
+	return TRUE;
+}
+
+static gboolean set_value(upki_config *c, const upki_config_key *k, const char *v)
+{
+	char *field = (char *)c + k->offset;
+	guint64 n = 0;
+
+	switch (k->type) {
+	case UPKI_CFG_PROFILE:
+		return set_profile(c->profile, k->name, v);
+	case UPKI_CFG_CHOICE:
+		if (!choice_ok(k->choices, v))
+			return FALSE;
+		/* fall through */
+	case UPKI_CFG_STRING:
+		g_free(*(char **)field);
+		*(char **)field = g_strdup(v);
+		return TRUE;
+	case UPKI_CFG_UINT:
+		if (!parse_uint(v, 10, G_MAXUINT, &n))
+			return FALSE;
+		*(guint *)field = (guint)n;
+		return TRUE;
+	case UPKI_CFG_MODE:
+		if (!parse_uint(v, 8, 07777, &n))
+			return FALSE;
+		*(guint *)field = (guint)n;
+		return TRUE;
+	case UPKI_CFG_SIZE:
+		if (!parse_size(v, &n))
+			return FALSE;
+		*(guint64 *)field = n;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+gboolean upki_config_set(upki_config *c, const char *key, const char *value, GError **error)
+{
+	const upki_config_key *k = find_key(key);
+
+	if (!k) {
+		g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "unknown key '%s'", key);
+		return FALSE;
+	}
+	if (!set_value(c, k, value)) {
+		if (k->type == UPKI_CFG_CHOICE)
+			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG,
+				    "bad value for %s: '%s' (expected %s)", k->name, value, k->choices);
+		else
+			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG,
+				    "bad value for %s: '%s'", k->name, value);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+upki_config *upki_config_new(void)
+{
+	upki_config *c = g_new0(upki_config, 1);
+
+	c->profile = upki_profile_new_default();
+	for (const upki_config_key *k = keys; k->name; k++)
+		if (k->def && k->type != UPKI_CFG_PROFILE)
+			set_value(c, k, k->def);
+	return c;
+}
+
+void upki_config_free(upki_config *c)
+{
+	if (!c)
+		return;
+	for (const upki_config_key *k = keys; k->name; k++)
+		if (k->type == UPKI_CFG_STRING || k->type == UPKI_CFG_CHOICE)
+			g_free(*(char **)((char *)c + k->offset));
+	upki_profile_free(c->profile);
+	g_free(c);
+}
+
+/* Splits "Key value" (value may hold spaces; surrounding blanks dropped). */
+static gboolean split_line(char *line, char **key, char **value)
+{
+	char *p = line;
+
+	while (*p && !g_ascii_isspace(*p))
+		p++;
+	if (*p)
+		*p++ = '\0';
+	*key = line;
+	*value = g_strstrip(p);
+	return **value != '\0';
+}
+
+static gboolean load_lines(upki_config *c, const char *path, char *text, GError **error)
+{
+	guint lineno = 0;
+	char *next = text;
+
+	while (next) {
+		char *line = next;
+		char *nl = strchr(next, '\n');
+		char *key = NULL, *value = NULL;
+		GError *err = NULL;
+
+		next = nl ? nl + 1 : NULL;
+		if (nl)
+			*nl = '\0';
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		g_strstrip(line);
+		if (!*line)
+			continue;
+		if (!split_line(line, &key, &value)) {
+			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG,
+				    "%s:%u: key '%s' has no value", path, lineno, key);
+			return FALSE;
+		}
+		if (!upki_config_set(c, key, value, &err)) {
+			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "%s:%u: %s", path, lineno,
+				    err->message);
+			g_error_free(err);
+			return FALSE;
+		}
+	}
+	return TRUE;
+}
+
+upki_config *upki_config_load(const char *path, GError **error)
+{
+	upki_config *c = NULL;
+	char *text = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &text, &len, error))
+		goto out;
+	if (memchr(text, '\0', len) || !g_utf8_validate(text, len, NULL)) {
+		g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "%s: not a UTF-8 text file", path);
+		goto out;
+	}
+	c = upki_config_new();
+	if (!load_lines(c, path, text, error)) {
+		upki_config_free(c);
+		c = NULL;
+	}
+out:
+	g_free(text);
+	return c;
+}

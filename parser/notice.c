@@ -1,0 +1,368 @@
+/* notice.c - the pipeline and the verdict.
+ *
+ * Everything a front end needs to know about one message comes out of
+ * upki_notice_from_mime(): which notice it claims to be, every retrieval
+ * URL in it and what is wrong with each, who signed it, and one verdict.
+ * The rules (DESIGN.md, "Verdicts") are all here, so the three front ends
+ * cannot disagree about a message.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "upki/classify.h"
+#include "upki/extract.h"
+#include "upki/mime.h"
+#include "upki/notice.h"
+#include "upki/url.h"
+
+/* Reasons that say a URL points somewhere other than the service itself:
+ * these still matter in a reply or forward (a look-alike link is a
+ * phish whatever the subject says). */
+#define LOOKALIKE_URL_REASONS                                                              \
+	(UPKI_REASON_BIT(UPKI_R_URL_SCHEME) | UPKI_REASON_BIT(UPKI_R_URL_HOST) |           \
+	 UPKI_REASON_BIT(UPKI_R_URL_USERINFO) | UPKI_REASON_BIT(UPKI_R_URL_PORT) |         \
+	 UPKI_REASON_BIT(UPKI_R_URL_IDN) | UPKI_REASON_BIT(UPKI_R_URL_SYNTAX))
+
+const char *upki_verdict_to_string(upki_verdict v)
+{
+	switch (v) {
+	case UPKI_VERDICT_GENUINE: return "genuine";
+	case UPKI_VERDICT_SUSPICIOUS: return "suspicious";
+	case UPKI_VERDICT_NOT_NOTICE: break;
+	}
+	return "not-notice";
+}
+
+static void finding_free(gpointer data)
+{
+	upki_url_finding *f = data;
+
+	g_free(f->url);
+	g_free(f);
+}
+
+void upki_notice_free(upki_notice *n)
+{
+	if (!n)
+		return;
+	g_free(n->url);
+	if (n->urls)
+		g_ptr_array_unref(n->urls);
+	g_free(n->subject);
+	g_free(n->from);
+	g_free(n->message_id);
+	g_free(n->date);
+	g_free(n->deadline);
+	g_free(n->dn);
+	g_free(n->serial);
+	g_free(n->old_serial);
+	upki_smime_result_free(n->sig);
+	g_free(n);
+}
+
+gboolean upki_notice_headers_may_matter(const char *subject, const char *from_addr,
+					const upki_profile *p)
+{
+	upki_subject_match sm = upki_classify_subject(subject, p);
+
+	if (sm.kind != UPKI_KIND_NONE && !sm.reply)
+		return TRUE;
+	return upki_classify_is_sender(from_addr, p);
+}
+
+/* Per-message working state: what the signatures said, and the findings. */
+typedef struct scan {
+	const upki_mime *m;
+	const upki_options *o;
+	GPtrArray *sigs;      /* upki_smime_result*, parallel to m->signeds */
+	gboolean any_pass;    /* some signature verified and chains */
+	guint64 reasons;
+	GPtrArray *urls;      /* upki_url_finding* */
+} scan;
+
+static gboolean text_is_signed(const scan *s, const upki_text *t)
+{
+	if (t->signed_by < 0 || (guint)t->signed_by >= s->sigs->len)
+		return FALSE;
+	const upki_smime_result *r = g_ptr_array_index(s->sigs, t->signed_by);
+	return r->status == UPKI_SIG_PASS;
+}
+
+static void add_finding(scan *s, const char *url, gboolean is_signed, gboolean from_html)
+{
+	for (guint i = 0; i < s->urls->len; i++) {
+		upki_url_finding *f = g_ptr_array_index(s->urls, i);
+		if (strcmp(f->url, url) == 0) {
+			f->is_signed |= is_signed;
+			return;
+		}
+	}
+	upki_url_finding *f = g_new0(upki_url_finding, 1);
+	f->url = g_strdup(url);
+	f->is_signed = is_signed;
+	f->from_html = from_html;
+	g_ptr_array_add(s->urls, f);
+}
+
+/* An HTML link counts when either what it shows or where it goes looks
+ * like the service; a mismatch between the two is a reason on its own. */
+static void collect_link(scan *s, const upki_link *l, gboolean is_signed)
+{
+	const upki_profile *p = s->o->profile;
+	gboolean href_cand = l->labelled || upki_url_is_candidate(l->url, p);
+	gboolean shown_cand = l->shown && upki_url_is_candidate(l->shown, p);
+
+	if (!href_cand && !shown_cand)
+		return;
+	if (l->from_html && l->shown && upki_extract_link_mismatch(l->url, l->shown))
+		s->reasons |= UPKI_REASON_BIT(UPKI_R_HTML_LINK_MISMATCH);
+	add_finding(s, l->url, is_signed, l->from_html);
+}
+
+static void collect_urls(scan *s)
+{
+	for (guint i = 0; i < s->m->texts->len; i++) {
+		const upki_text *t = g_ptr_array_index(s->m->texts, i);
+		GPtrArray *links = t->is_html
+			? upki_extract_html_links(t->text, strlen(t->text), s->o->profile)
+			: upki_extract_text_urls(t->text, s->o->profile);
+
+		for (guint j = 0; j < links->len; j++)
+			collect_link(s, g_ptr_array_index(links, j), text_is_signed(s, t));
+		g_ptr_array_unref(links);
+	}
+}
+
+static void verify_signatures(scan *s)
+{
+	gint64 now = s->o->now ? s->o->now : (gint64)time(NULL);
+
+	for (guint i = 0; i < s->m->signeds->len; i++) {
+		upki_smime_result *r = upki_smime_verify(s->o->verifier,
+							 g_ptr_array_index(s->m->signeds, i),
+							 s->o->verify_time, now);
+		s->any_pass |= r->status == UPKI_SIG_PASS;
+		g_ptr_array_add(s->sigs, r);
+	}
+}
+
+/* The signature that speaks for the notice: the first that covers text,
+ * preferring one that passes. */
+static guint pick_signature(const scan *s)
+{
+	guint best = G_MAXUINT;
+
+	for (guint i = 0; i < s->m->texts->len; i++) {
+		const upki_text *t = g_ptr_array_index(s->m->texts, i);
+		if (t->signed_by < 0 || (guint)t->signed_by >= s->sigs->len)
+			continue;
+		if (text_is_signed(s, t))
+			return (guint)t->signed_by;
+		if (best == G_MAXUINT)
+			best = (guint)t->signed_by;
+	}
+	if (best == G_MAXUINT && s->sigs->len > 0)
+		best = 0;
+	return best;
+}
+
+static gboolean has_email(const upki_smime_result *r, const char *addr)
+{
+	for (guint i = 0; addr && r->signer_emails && i < r->signer_emails->len; i++)
+		if (g_ascii_strcasecmp(g_ptr_array_index(r->signer_emails, i), addr) == 0)
+			return TRUE;
+	return FALSE;
+}
+
+static guint64 signature_reasons(const upki_smime_result *r, const char *from)
+{
+	if (!r)
+		return UPKI_REASON_BIT(UPKI_R_UNSIGNED);
+	switch (r->status) {
+	case UPKI_SIG_NONE: return UPKI_REASON_BIT(UPKI_R_UNSIGNED);
+	case UPKI_SIG_BAD:
+	case UPKI_SIG_ERROR: return UPKI_REASON_BIT(UPKI_R_BAD_SIGNATURE);
+	case UPKI_SIG_UNTRUSTED: return UPKI_REASON_BIT(UPKI_R_UNTRUSTED_SIGNER);
+	case UPKI_SIG_EXPIRED: return UPKI_REASON_BIT(UPKI_R_SIGNER_EXPIRED);
+	case UPKI_SIG_PASS: break;
+	}
+	guint64 reasons = 0;
+	if (!has_email(r, from))
+		reasons |= UPKI_REASON_BIT(UPKI_R_SIGNER_NOT_SENDER);
+	if (r->expired_now)
+		reasons |= UPKI_REASON_BIT(UPKI_R_SIGNER_EXPIRED_NOW);
+	return reasons;
+}
+
+static guint64 url_reasons(scan *s, upki_kind kind)
+{
+	guint64 reasons = 0;
+
+	for (guint i = 0; i < s->urls->len; i++) {
+		upki_url_finding *f = g_ptr_array_index(s->urls, i);
+		f->reasons = upki_url_check(f->url, s->o->profile, kind);
+		if (s->any_pass && !f->is_signed)
+			f->reasons |= UPKI_REASON_BIT(UPKI_R_URL_OUTSIDE_SIGNED);
+		reasons |= f->reasons;
+	}
+	if (s->urls->len > 1)
+		reasons |= UPKI_REASON_BIT(UPKI_R_CONFLICTING_URLS);
+	if (s->urls->len == 0 && upki_profile_kind_has_url(s->o->profile, kind))
+		reasons |= UPKI_REASON_BIT(UPKI_R_MISSING_URL);
+	return reasons;
+}
+
+/* 本日から１ヶ月以内: the notice's own date plus one calendar month
+ * (GLib clamps 31 January to the end of February). */
+static char *deadline_of(GDateTime *date, gint64 signing_time)
+{
+	GDateTime *base = date ? g_date_time_ref(date)
+			       : signing_time >= 0 ? g_date_time_new_from_unix_utc(signing_time)
+						   : NULL;
+	GDateTime *end = NULL;
+	char *text = NULL;
+
+	if (!base)
+		goto out;
+	end = g_date_time_add_months(base, 1);
+	if (end)
+		text = g_date_time_format(end, "%Y-%m-%d");
+out:
+	if (end)
+		g_date_time_unref(end);
+	if (base)
+		g_date_time_unref(base);
+	return text;
+}
+
+static gboolean certinfo_of_text(const upki_text *t, const upki_profile *p, upki_certinfo *ci)
+{
+	char *plain = t->is_html ? upki_extract_html_text(t->text, strlen(t->text)) : NULL;
+	gboolean found = upki_extract_certinfo(plain ? plain : t->text, p, ci);
+
+	g_free(plain);
+	return found;
+}
+
+/* Signed text first: with a valid signature, facts come from what it covers. */
+static void fill_certinfo(const scan *s, upki_notice *n)
+{
+	upki_certinfo ci = { 0 };
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (guint i = 0; i < s->m->texts->len; i++) {
+			const upki_text *t = g_ptr_array_index(s->m->texts, i);
+			if ((pass == 0) != text_is_signed(s, t))
+				continue;
+			if (!certinfo_of_text(t, s->o->profile, &ci))
+				continue;
+			n->dn = g_steal_pointer(&ci.dn);
+			n->serial = g_steal_pointer(&ci.serial);
+			n->old_serial = g_steal_pointer(&ci.old_serial);
+			upki_certinfo_clear(&ci);
+			return;
+		}
+	}
+}
+
+static gboolean is_stale(const upki_options *o, const upki_smime_result *sig, GDateTime *date)
+{
+	gint64 now = o->now ? o->now : (gint64)time(NULL);
+	gint64 when = sig && sig->signing_time >= 0 ? sig->signing_time
+		      : date ? g_date_time_to_unix(date) : -1;
+
+	return o->stale_days && when >= 0 && now - when > (gint64)o->stale_days * 86400;
+}
+
+/* Decides kind, reasons and verdict once signatures and URLs are known. */
+static void judge(scan *s, upki_notice *n, upki_subject_match sm, gboolean from_sender)
+{
+	const upki_smime_result *sig = n->sig;
+	upki_kind kind = sm.reply ? UPKI_KIND_NONE : sm.kind;
+	guint64 sig_reasons = signature_reasons(sig, s->m->from_addr);
+	guint64 urls = url_reasons(s, kind);
+
+	if (sm.reply) {
+		/* A reply or forward is never a notice; only a look-alike link in it is news. */
+		if (!(urls & LOOKALIKE_URL_REASONS))
+			return;
+		s->reasons |= urls & LOOKALIKE_URL_REASONS;
+	} else if (kind == UPKI_KIND_NONE && !from_sender && s->urls->len == 0) {
+		return;
+	} else if (kind == UPKI_KIND_NONE && s->urls->len == 0 && sig_reasons == 0) {
+		/* The sender's own signed mail of a kind we do not know, with no
+		 * retrieval link in it: nothing to protect anybody from. */
+		return;
+	} else {
+		s->reasons |= urls | sig_reasons;
+		if (kind == UPKI_KIND_NONE)
+			s->reasons |= UPKI_REASON_BIT(UPKI_R_UNKNOWN_KIND);
+		if (sm.lookalike)
+			s->reasons |= UPKI_REASON_BIT(UPKI_R_SUBJECT_LOOKALIKE);
+		if (!from_sender)
+			s->reasons |= UPKI_REASON_BIT(UPKI_R_SENDER_MISMATCH);
+		if (is_stale(s->o, sig, s->m->date))
+			s->reasons |= UPKI_REASON_BIT(UPKI_R_STALE);
+	}
+	n->kind = kind;
+	n->reasons = s->reasons;
+	n->verdict = (n->reasons & ~UPKI_REASONS_INFORMATIVE) ? UPKI_VERDICT_SUSPICIOUS
+							       : UPKI_VERDICT_GENUINE;
+	if (s->urls->len == 1)
+		n->url = g_strdup(((upki_url_finding *)g_ptr_array_index(s->urls, 0))->url);
+	if (upki_profile_kind_has_url(s->o->profile, kind))
+		n->deadline = deadline_of(s->m->date, sig ? sig->signing_time : -1);
+	else if (kind != UPKI_KIND_NONE)
+		fill_certinfo(s, n);
+}
+
+static void copy_headers(const upki_mime *m, upki_notice *n)
+{
+	n->subject = g_strdup(m->subject);
+	n->from = g_strdup(m->from_addr);
+	n->message_id = g_strdup(m->message_id);
+	if (m->date)
+		n->date = g_date_time_format_iso8601(m->date);
+}
+
+upki_notice *upki_notice_from_mime(const upki_mime *m, const upki_options *o)
+{
+	upki_notice *n = g_new0(upki_notice, 1);
+	scan s = { .m = m, .o = o };
+	upki_subject_match sm = upki_classify_subject(m->subject, o->profile);
+	gboolean from_sender = m->from_count == 1 && upki_classify_is_sender(m->from_addr, o->profile);
+
+	s.sigs = g_ptr_array_new_with_free_func((GDestroyNotify)upki_smime_result_free);
+	s.urls = g_ptr_array_new_with_free_func(finding_free);
+	copy_headers(m, n);
+	verify_signatures(&s);
+	collect_urls(&s);
+
+	guint pick = pick_signature(&s);
+	if (pick != G_MAXUINT)
+		n->sig = g_ptr_array_steal_index(s.sigs, pick);
+	judge(&s, n, sm, from_sender);
+	n->urls = g_steal_pointer(&s.urls);
+	g_ptr_array_unref(s.sigs);
+	return n;
+}
+
+upki_notice *upki_notice_analyze(const char *buf, gsize len, const upki_options *o, GError **error)
+{
+	upki_mime *m = NULL;
+	upki_notice *n = NULL;
+
+	if (o->max_size && len > o->max_size) {
+		g_set_error(error, UPKI_ERROR, UPKI_ERROR_TOO_LARGE,
+			    "message of %" G_GSIZE_FORMAT " bytes is over the limit of %" G_GSIZE_FORMAT,
+			    len, o->max_size);
+		goto out;
+	}
+	m = upki_mime_parse(buf, len, error);
+	if (!m)
+		goto out;
+	n = upki_notice_from_mime(m, o);
+out:
+	upki_mime_free(m);
+	return n;
+}

@@ -1,0 +1,178 @@
+/* report.c - verdicts as JSON lines (json-glib) and as short text.
+ *
+ * Key names are an interface other tools parse (DESIGN.md): add keys,
+ * never rename one.  Absent facts are JSON null rather than missing keys,
+ * so a consumer can rely on every key being there.
+ */
+#include <string.h>
+
+#include <json-glib/json-glib.h>
+
+#include "upki/report.h"
+#include "upki/url.h"
+
+static void add_string(JsonBuilder *b, const char *key, const char *value)
+{
+	json_builder_set_member_name(b, key);
+	if (value)
+		json_builder_add_string_value(b, value);
+	else
+		json_builder_add_null_value(b);
+}
+
+static char *unix_to_iso(gint64 t)
+{
+	GDateTime *dt = t >= 0 ? g_date_time_new_from_unix_utc(t) : NULL;
+	char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
+
+	if (dt)
+		g_date_time_unref(dt);
+	return s;
+}
+
+static void add_where(JsonBuilder *b, const upki_report_where *w)
+{
+	add_string(b, "source", w->source);
+	json_builder_set_member_name(b, "index");
+	json_builder_add_int_value(b, (gint64)w->index);
+	json_builder_set_member_name(b, "offset");
+	json_builder_add_int_value(b, (gint64)w->offset);
+}
+
+static void add_reasons(JsonBuilder *b, const char *key, guint64 set)
+{
+	json_builder_set_member_name(b, key);
+	json_builder_begin_array(b);
+	for (int r = 0; r < UPKI_R_COUNT; r++)
+		if (set & UPKI_REASON_BIT(r))
+			json_builder_add_string_value(b, upki_reason_token((upki_reason)r));
+	json_builder_end_array(b);
+}
+
+static void add_signature(JsonBuilder *b, const upki_smime_result *r)
+{
+	char *when = r ? unix_to_iso(r->signing_time) : NULL;
+
+	json_builder_set_member_name(b, "signature");
+	json_builder_begin_object(b);
+	add_string(b, "status", upki_smime_status_token(r ? r->status : UPKI_SIG_NONE));
+	add_string(b, "signer", r ? r->signer_subject : NULL);
+	add_string(b, "issuer", r ? r->signer_issuer : NULL);
+	add_string(b, "serial", r ? r->signer_serial : NULL);
+	add_string(b, "signer_email",
+		   r && r->signer_emails && r->signer_emails->len ? g_ptr_array_index(r->signer_emails, 0)
+								 : NULL);
+	add_string(b, "signing_time", when);
+	json_builder_set_member_name(b, "expired_now");
+	json_builder_add_boolean_value(b, r && r->expired_now);
+	json_builder_end_object(b);
+	g_free(when);
+}
+
+static void add_urls(JsonBuilder *b, const GPtrArray *urls)
+{
+	json_builder_set_member_name(b, "urls");
+	json_builder_begin_array(b);
+	for (guint i = 0; urls && i < urls->len; i++) {
+		const upki_url_finding *f = g_ptr_array_index(urls, i);
+		json_builder_begin_object(b);
+		add_string(b, "url", f->url);
+		add_reasons(b, "reasons", f->reasons);
+		json_builder_set_member_name(b, "signed");
+		json_builder_add_boolean_value(b, f->is_signed);
+		json_builder_set_member_name(b, "html");
+		json_builder_add_boolean_value(b, f->from_html);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static char *builder_to_line(JsonBuilder *b)
+{
+	JsonGenerator *gen = json_generator_new();
+	JsonNode *root = json_builder_get_root(b);
+	char *text = NULL;
+
+	json_generator_set_root(gen, root);
+	text = json_generator_to_data(gen, NULL);
+	json_node_unref(root);
+	g_object_unref(gen);
+	g_object_unref(b);
+	return text;
+}
+
+char *upki_report_json(const upki_notice *n, const upki_report_where *w)
+{
+	JsonBuilder *b = json_builder_new();
+
+	json_builder_begin_object(b);
+	add_where(b, w);
+	add_string(b, "message_id", n->message_id);
+	add_string(b, "kind", upki_kind_to_string(n->kind));
+	add_string(b, "verdict", upki_verdict_to_string(n->verdict));
+	add_reasons(b, "reasons", n->reasons);
+	add_string(b, "url", n->url);
+	add_string(b, "deadline", n->deadline);
+	add_signature(b, n->sig);
+	add_string(b, "subject", n->subject);
+	add_string(b, "from", n->from);
+	add_string(b, "date", n->date);
+	add_string(b, "dn", n->dn);
+	add_string(b, "serial", n->serial);
+	add_string(b, "old_serial", n->old_serial);
+	add_urls(b, n->urls);
+	json_builder_end_object(b);
+	return builder_to_line(b);
+}
+
+char *upki_report_json_error(const upki_report_where *w, const char *error)
+{
+	JsonBuilder *b = json_builder_new();
+
+	json_builder_begin_object(b);
+	add_where(b, w);
+	add_string(b, "error", error);
+	json_builder_end_object(b);
+	return builder_to_line(b);
+}
+
+/* Host and path only: the token is a one-time secret and text output is
+ * what people paste into tickets. */
+static void append_url(GString *s, const char *url)
+{
+	char *redacted = upki_url_redact(url);
+
+	g_string_append_printf(s, "  url:      %s\n", redacted);
+	g_free(redacted);
+}
+
+char *upki_report_text(const upki_notice *n, const upki_report_where *w)
+{
+	GString *s = g_string_new(NULL);
+	char *reasons = upki_reason_join(n->reasons, ", ");
+	const upki_smime_result *sig = n->sig;
+
+	g_string_append_printf(s, "%s: %s%s%s\n", w->source, upki_verdict_to_string(n->verdict),
+			       n->kind ? " " : "", n->kind ? upki_kind_to_string(n->kind) : "");
+	if (*reasons)
+		g_string_append_printf(s, "  reasons:  %s\n", reasons);
+	for (guint i = 0; n->urls && i < n->urls->len; i++)
+		append_url(s, ((upki_url_finding *)g_ptr_array_index(n->urls, i))->url);
+	if (n->deadline)
+		g_string_append_printf(s, "  deadline: %s\n", n->deadline);
+	if (n->dn)
+		g_string_append_printf(s, "  dn:       %s\n", n->dn);
+	if (n->serial)
+		g_string_append_printf(s, "  serial:   %s\n", n->serial);
+	if (n->old_serial)
+		g_string_append_printf(s, "  replaces: %s\n", n->old_serial);
+	if (sig && sig->signer_subject) {
+		char *when = unix_to_iso(sig->signing_time);
+		g_string_append_printf(s, "  signer:   %s [%s]%s%s\n", sig->signer_subject,
+				       upki_smime_status_token(sig->status), when ? " signed " : "",
+				       when ? when : "");
+		g_free(when);
+	}
+	g_free(reasons);
+	return g_string_free(s, FALSE);
+}

@@ -1,0 +1,284 @@
+/* test-notice.c - parser/notice.c: the verdict over whole messages.
+ *
+ * Three corpora: inline messages for the rules that need no signature,
+ * the project's signed samples (samples/expected.tsv says what each must
+ * give), and the six real notices in ../shared/upki-samples (skipped,
+ * saying so, when that folder is absent).
+ */
+#include <string.h>
+#include <time.h>
+
+#include "upki/mime.h"
+#include "upki/notice.h"
+
+static upki_profile *profile;
+static upki_smime_verifier *test_ca;   /* samples/ca/root.pem */
+static upki_smime_verifier *system_ca; /* the system store */
+
+static upki_notice *analyze(const char *buf, gsize len, const upki_smime_verifier *v,
+			    upki_verify_time when)
+{
+	upki_options o = { .profile = profile, .verifier = v, .verify_time = when };
+	GError *err = NULL;
+	upki_notice *n = upki_notice_analyze(buf, len, &o, &err);
+
+	g_assert_no_error(err);
+	g_assert_nonnull(n);
+	return n;
+}
+
+static char *reasons_of(const upki_notice *n)
+{
+	char *r = upki_reason_join(n->reasons, ",");
+
+	if (!*r) {
+		g_free(r);
+		r = g_strdup("-");
+	}
+	return r;
+}
+
+/* Inline messages: rules that do not need a signature. */
+static const struct {
+	const char *name;
+	const char *msg;
+	const char *kind;    /* NULL: none */
+	const char *verdict;
+	const char *reasons;
+} inline_rows[] = {
+	{ "ordinary",
+	  "From: a@example.jp\nSubject: lunch\n\nsee https://example.jp/menu\n",
+	  NULL, "not-notice", "-" },
+	{ "forged-unsigned",
+	  "From: CA <ca-support@ml.secom-sts.co.jp>\n"
+	  "Subject: [UPKI] =?UTF-8?B?44Kv44Op44Kk44Ki44Oz44OI6Ki85piO5pu455m66KGM5Y+X5LuY6YCa55+l?=\n"
+	  "Date: Mon, 2 Nov 2026 10:00:00 +0900\n\n"
+	  "証明書取得URL：https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345 \n",
+	  "cert-issue", "suspicious", "unsigned" },
+	{ "lookalike-host-other-sender",
+	  "From: CA <ca-support@secom-sts.example>\n"
+	  "Subject: [UPKI] =?UTF-8?B?44Ki44Kv44K744K5UElO55m66KGM6YCa55+l?=\n\n"
+	  "https://scia.secomtrust.net.evil.example/upki-odcert/download/view/jsp/SPEntranceCliPin.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
+	  "pin-issue", "suspicious", "unsigned,sender-mismatch,url-host" },
+	{ "reply-is-not-notice",
+	  "From: user@example.jp\n"
+	  "Subject: Re: [UPKI] =?UTF-8?B?44Ki44Kv44K744K5UElO55m66KGM6YCa55+l?=\n\n"
+	  "> https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliPin.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
+	  NULL, "not-notice", "-" },
+	{ "reply-with-lookalike-link",
+	  "From: user@example.jp\nSubject: Fwd: [UPKI] notice\n\n"
+	  "https://scia-secomtrust.example/upki-odcert/download/view/jsp/SPEntranceCliPin.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
+	  NULL, "suspicious", "url-host" },
+	{ "missing-url",
+	  "From: ca-support@ml.secom-sts.co.jp\n"
+	  "Subject: [UPKI] =?UTF-8?B?44Ki44Kv44K744K5UElO55m66KGM6YCa55+l?=\n\nno link here\n",
+	  "pin-issue", "suspicious", "unsigned,missing-url" },
+	{ "revoked-with-link",
+	  "From: ca-support@ml.secom-sts.co.jp\n"
+	  "Subject: [UPKI] =?UTF-8?B?44Kv44Op44Kk44Ki44Oz44OI6Ki85piO5pu45aSx5Yq55a6M5LqG6YCa55+l?=\n\n"
+	  "https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
+	  "cert-revoked", "suspicious", "unsigned,url-path" },
+	{ "body-only-phish",
+	  "From: helpdesk@example.jp\nSubject: please act\n\n"
+	  "証明書取得URL：https://scia.secomtrust.net@evil.example/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
+	  NULL, "suspicious", "unsigned,sender-mismatch,unknown-kind,url-userinfo" },
+};
+
+static void test_inline(void)
+{
+	for (gsize i = 0; i < G_N_ELEMENTS(inline_rows); i++) {
+		const char *msg = inline_rows[i].msg;
+		upki_notice *n = analyze(msg, strlen(msg), test_ca, UPKI_VERIFY_AT_SIGNING);
+		char *reasons = reasons_of(n);
+
+		g_test_message("%s: %s %s %s", inline_rows[i].name,
+			       upki_kind_to_string(n->kind), upki_verdict_to_string(n->verdict), reasons);
+		g_assert_cmpstr(upki_kind_to_string(n->kind), ==, inline_rows[i].kind);
+		g_assert_cmpstr(upki_verdict_to_string(n->verdict), ==, inline_rows[i].verdict);
+		g_assert_cmpstr(reasons, ==, inline_rows[i].reasons);
+		g_free(reasons);
+		upki_notice_free(n);
+	}
+}
+
+static void test_not_message(void)
+{
+	static const char *const junk[] = { "", "\n\n", "\x7f" "ELF\x02\x01\x01\0\0\0", "hello world\n" };
+	upki_options o = { .profile = profile, .verifier = test_ca };
+
+	for (gsize i = 0; i < G_N_ELEMENTS(junk); i++) {
+		GError *err = NULL;
+		gsize len = i == 2 ? 10 : strlen(junk[i]);
+		g_assert_null(upki_notice_analyze(junk[i], len, &o, &err));
+		g_assert_error(err, UPKI_ERROR, UPKI_ERROR_NOT_MESSAGE);
+		g_clear_error(&err);
+	}
+	o.max_size = 10;
+	GError *err = NULL;
+	g_assert_null(upki_notice_analyze("Subject: x\n\nlong enough body\n", 28, &o, &err));
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_TOO_LARGE);
+	g_clear_error(&err);
+}
+
+static void check_sample_row(char **cols)
+{
+	char *path = g_build_filename("samples", cols[0], NULL);
+	char *buf = NULL;
+	gsize len = 0;
+	GError *err = NULL;
+
+	g_assert_true(g_file_get_contents(path, &buf, &len, &err));
+	upki_notice *n = analyze(buf, len, test_ca, UPKI_VERIFY_AT_SIGNING);
+	char *reasons = reasons_of(n);
+	const char *kind = upki_kind_to_string(n->kind);
+
+	if (g_strcmp0(kind ? kind : "-", cols[1]) || strcmp(upki_verdict_to_string(n->verdict), cols[2]) ||
+	    strcmp(reasons, cols[3]))
+		g_error("%s: got %s %s %s, expected %s %s %s", cols[0], kind ? kind : "-",
+			upki_verdict_to_string(n->verdict), reasons, cols[1], cols[2], cols[3]);
+	g_free(reasons);
+	upki_notice_free(n);
+	g_free(buf);
+	g_free(path);
+}
+
+static void test_samples(void)
+{
+	char *tsv = NULL;
+	GError *err = NULL;
+	guint rows = 0;
+
+	if (!g_file_get_contents("samples/expected.tsv", &tsv, NULL, &err))
+		g_error("samples/expected.tsv: %s", err->message);
+	char **lines = g_strsplit(tsv, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		if (!**l || **l == '#')
+			continue;
+		char **cols = g_strsplit(*l, "\t", -1);
+		g_assert_cmpuint(g_strv_length(cols), >=, 4);
+		check_sample_row(cols);
+		g_strfreev(cols);
+		rows++;
+	}
+	g_assert_cmpuint(rows, >=, 20);
+	g_strfreev(lines);
+	g_free(tsv);
+}
+
+/* The real notices: facts from ../shared/upki-samples/README.md. */
+static const struct {
+	const char *file;
+	const char *kind;
+	const char *url;
+	const char *dn;
+	const char *serial;
+	const char *deadline;
+} real_rows[] = {
+	{ "cert-issue-1.eml", "cert-issue",
+	  "https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a",
+	  NULL, NULL, "2019-04-19" },
+	{ "cert-issue-2.eml", "cert-issue",
+	  "https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5zlJyX7X5WnW%2FaVZ2rVrfYhAgpGWNqGbogi0oe5Kck7x7",
+	  NULL, NULL, "2019-04-19" },
+	{ "pin-issue-1.eml", "pin-issue",
+	  "https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5",
+	  NULL, NULL, "2018-04-18" },
+	{ "pin-issue-all-1.eml", "pin-issue",
+	  "https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAllPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3n3jTdXDvsS8YcNl3ksmhlGZNc4NV3GBBzFfkVW4ESd%2F",
+	  NULL, NULL, "2019-04-19" },
+	{ "cert-retrieved-1.eml", "cert-retrieved", NULL,
+	  "CN=1594864,OU=No 4,OU=dev,OU=UPKI Client Cert Enrollment System Develop,O=National Institute of Informatics,L=Academe,C=JP",
+	  "5924805414806849689", NULL },
+	{ "cert-revoked-1.eml", "cert-revoked", NULL,
+	  "CN=1594864 Naoto Miyachi,OU=No 1,OU=dev05,OU=UPKI Client Cert Enrollment System Develop,O=National Institute of Informatics,L=Academe,C=JP",
+	  "7082414538221694988", NULL },
+};
+
+static const char *shared_dir(void)
+{
+	const char *d = g_getenv("UPKI_SHARED_SAMPLES");
+	return d ? d : "../shared/upki-samples";
+}
+
+static void test_real(gconstpointer data)
+{
+	gsize i = GPOINTER_TO_SIZE(data);
+	char *path = g_build_filename(shared_dir(), real_rows[i].file, NULL);
+	char *buf = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &buf, &len, NULL)) {
+		g_test_skip("real notices not found (../shared/upki-samples absent)");
+		g_free(path);
+		return;
+	}
+	upki_notice *n = analyze(buf, len, system_ca, UPKI_VERIFY_AT_SIGNING);
+	char *reasons = reasons_of(n);
+	g_assert_cmpstr(upki_kind_to_string(n->kind), ==, real_rows[i].kind);
+	g_assert_cmpstr(upki_verdict_to_string(n->verdict), ==, "genuine");
+	/* Their signers expired in 2019 and 2023: informative only. */
+	g_assert_cmpstr(reasons, ==, "signer-expired-now");
+	g_assert_cmpstr(n->url, ==, real_rows[i].url);
+	g_assert_cmpstr(n->dn, ==, real_rows[i].dn);
+	g_assert_cmpstr(n->serial, ==, real_rows[i].serial);
+	g_assert_cmpstr(n->deadline, ==, real_rows[i].deadline);
+	g_assert_nonnull(n->sig);
+	g_assert_cmpint(n->sig->status, ==, UPKI_SIG_PASS);
+	g_assert_nonnull(strstr(n->sig->signer_subject, "CA Support Center"));
+	g_assert_cmpstr(n->from, ==, "ca-support@ml.secom-sts.co.jp");
+	upki_notice_free(n);
+
+	/* Delivered now, the same notice must fail: its signer has expired. */
+	n = analyze(buf, len, system_ca, UPKI_VERIFY_AT_NOW);
+	g_assert_cmpstr(upki_verdict_to_string(n->verdict), ==, "suspicious");
+	g_assert_true(n->reasons & UPKI_REASON_BIT(UPKI_R_SIGNER_EXPIRED));
+	upki_notice_free(n);
+
+	/* Relayed with LF line ends, the verdict does not change. */
+	GString *lf = g_string_new_len(buf, (gssize)len);
+	g_string_replace(lf, "\r\n", "\n", 0);
+	n = analyze(lf->str, lf->len, system_ca, UPKI_VERIFY_AT_SIGNING);
+	g_assert_cmpstr(upki_verdict_to_string(n->verdict), ==, "genuine");
+	upki_notice_free(n);
+
+	/* One byte of the URL changed: the signature breaks. */
+	char *at = real_rows[i].url ? strstr(lf->str, "secomtrust.net/upki") : strstr(lf->str, "CN=3D");
+	g_assert_nonnull(at);
+	at[3] = at[3] == 'X' ? 'Y' : 'X';
+	n = analyze(lf->str, lf->len, system_ca, UPKI_VERIFY_AT_SIGNING);
+	g_assert_cmpstr(upki_verdict_to_string(n->verdict), ==, "suspicious");
+	g_assert_true(n->reasons & UPKI_REASON_BIT(UPKI_R_BAD_SIGNATURE));
+	upki_notice_free(n);
+
+	g_string_free(lf, TRUE);
+	g_free(reasons);
+	g_free(buf);
+	g_free(path);
+}
+
+int main(int argc, char **argv)
+{
+	GError *err = NULL;
+
+	g_test_init(&argc, &argv, NULL);
+	upki_mime_init();
+	profile = upki_profile_new_default();
+	test_ca = upki_smime_verifier_new("samples/ca/root.pem", NULL, &err);
+	g_assert_no_error(err);
+	system_ca = upki_smime_verifier_new(NULL, NULL, &err);
+	g_assert_no_error(err);
+
+	g_test_add_func("/notice/inline", test_inline);
+	g_test_add_func("/notice/not-message", test_not_message);
+	g_test_add_func("/notice/samples", test_samples);
+	for (gsize i = 0; i < G_N_ELEMENTS(real_rows); i++) {
+		char *name = g_strdup_printf("/notice/real/%s", real_rows[i].file);
+		g_test_add_data_func(name, GSIZE_TO_POINTER(i), test_real);
+		g_free(name);
+	}
+	int rc = g_test_run();
+	upki_smime_verifier_free(test_ca);
+	upki_smime_verifier_free(system_ca);
+	upki_profile_free(profile);
+	return rc;
+}
