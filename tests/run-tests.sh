@@ -8,6 +8,9 @@ BUILD=${BUILD:-build}
 export BUILD
 LOGS="$BUILD/test-logs"
 mkdir -p "$LOGS"
+# GLib's slice allocator hides leaks from the sanitizers and valgrind.
+export G_SLICE=always-malloc G_DEBUG=gc-friendly
+[ -f tests/lsan.supp ] && export LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp:print_suppressions=0"
 pass=0; fail=0; skip=0
 
 run_one() {
