@@ -194,13 +194,28 @@ static guint64 signature_reasons(const upki_smime_result *r, const char *from)
 	return reasons;
 }
 
+/* With no kind to go by, a URL is judged against every kind that carries
+ * one: its path is wrong only if no kind's page fits, and every other
+ * check gives the same answer for all kinds. */
+static guint64 check_url(const char *url, const upki_profile *p, upki_kind kind)
+{
+	guint64 reasons = G_MAXUINT64;
+
+	if (kind != UPKI_KIND_NONE)
+		return upki_url_check(url, p, kind);
+	for (int k = 1; k < UPKI_KIND_COUNT; k++)
+		if (upki_profile_kind_has_url(p, (upki_kind)k))
+			reasons &= upki_url_check(url, p, (upki_kind)k);
+	return reasons == G_MAXUINT64 ? upki_url_check(url, p, kind) : reasons;
+}
+
 static guint64 url_reasons(scan *s, upki_kind kind)
 {
 	guint64 reasons = 0;
 
 	for (guint i = 0; i < s->urls->len; i++) {
 		upki_url_finding *f = g_ptr_array_index(s->urls, i);
-		f->reasons = upki_url_check(f->url, s->o->profile, kind);
+		f->reasons = check_url(f->url, s->o->profile, kind);
 		if (s->any_pass && !f->is_signed)
 			f->reasons |= UPKI_REASON_BIT(UPKI_R_URL_OUTSIDE_SIGNED);
 		reasons |= f->reasons;

@@ -29,7 +29,7 @@ expect_err() {
 
 genuine=samples/cert-issue.eml
 phish=samples/phish-host-suffix.eml
-plain=samples/ordinary-utf8.eml
+plain=samples/plain-utf8.eml
 
 expect_rc "check genuine" 0 "$SCAN" --check $CA "$genuine"
 [ -s "$T/out" ] && not_ok "check prints nothing" || ok "check prints nothing"
@@ -94,7 +94,7 @@ expect_rc "bad ca file" 4 "$SCAN" --ca-file="$T/empty" "$genuine"
 expect_rc "version" 0 "$SCAN" --version
 
 # Verify time: the expired-now sample is genuine at signing time only.
-expired=samples/cert-issue-expired-signer.eml
+expired=samples/cert-issue-signer-expired-now.eml
 expect_rc "expired signer at signing time" 0 "$SCAN" --check $CA "$expired"
 expect_rc "expired signer now" 2 "$SCAN" --check --verify-time=now $CA "$expired"
 printf 'VerifyTime now\n' >"$T/now.conf"

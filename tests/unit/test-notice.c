@@ -66,9 +66,14 @@ static const struct {
 	  "> https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliPin.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
 	  NULL, "not-notice", "-" },
 	{ "reply-with-lookalike-link",
-	  "From: user@example.jp\nSubject: Fwd: [UPKI] notice\n\n"
+	  "From: user@example.jp\n"
+	  "Subject: Fwd: [UPKI] =?UTF-8?B?44Ki44Kv44K744K5UElO55m66KGM6YCa55+l?=\n\n"
 	  "https://scia-secomtrust.example/upki-odcert/download/view/jsp/SPEntranceCliPin.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
 	  NULL, "suspicious", "url-host" },
+	{ "ordinary-with-lookalike-link",
+	  "From: user@example.jp\nSubject: notice\n\n"
+	  "https://scia-secomtrust.example/upki-odcert/download/view/jsp/SPEntranceCliPin.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
+	  NULL, "suspicious", "unsigned,sender-mismatch,unknown-kind,url-host" },
 	{ "missing-url",
 	  "From: ca-support@ml.secom-sts.co.jp\n"
 	  "Subject: [UPKI] =?UTF-8?B?44Ki44Kv44K744K5UElO55m66KGM6YCa55+l?=\n\nno link here\n",
@@ -81,7 +86,7 @@ static const struct {
 	{ "body-only-phish",
 	  "From: helpdesk@example.jp\nSubject: please act\n\n"
 	  "証明書取得URL：https://scia.secomtrust.net@evil.example/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=AbCdEfGhIjKlMnOpQrStUvWxYz012345\n",
-	  NULL, "suspicious", "unsigned,sender-mismatch,unknown-kind,url-userinfo" },
+	  NULL, "suspicious", "unsigned,sender-mismatch,unknown-kind,url-host,url-userinfo" },
 };
 
 static void test_inline(void)

@@ -1,0 +1,485 @@
+/* charset.c - any bytes a mail may carry, turned into UTF-8 that never fails.
+ *
+ * Japanese mail arrives as ISO-2022-JP (often with Microsoft's extra
+ * characters, which strict converters reject), Shift_JIS meaning CP932,
+ * EUC-JP, UTF-8, or unlabelled 8-bit bytes.  Everything here returns
+ * text: a charset iconv does not know is guessed, bytes that do not
+ * convert become U+FFFD, and the rest of the text is kept.  The header
+ * decoder is our own because GMime 3.2 drops the rest of a Subject made
+ * of several adjacent ISO-2022-JP encoded-words (the real notices do that).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "upki/charset.h"
+#include "upki/mime.h"
+
+#define REPLACEMENT "\xEF\xBF\xBD"
+#define ESC 0x1b
+
+typedef enum { CS_GUESS, CS_UTF8, CS_ISO2022JP, CS_SJIS, CS_EUCJP, CS_OTHER } cs_family;
+
+static cs_family family_of(const char *charset)
+{
+	static const struct { const char *name; cs_family f; } names[] = {
+		{ "utf-8", CS_UTF8 }, { "utf8", CS_UTF8 },
+		{ "iso-2022-jp", CS_ISO2022JP }, { "iso2022jp", CS_ISO2022JP },
+		{ "csiso2022jp", CS_ISO2022JP }, { "iso-2022-jp-1", CS_ISO2022JP },
+		{ "iso-2022-jp-2", CS_ISO2022JP }, { "iso-2022-jp-3", CS_ISO2022JP },
+		{ "cp50220", CS_ISO2022JP }, { "cp50221", CS_ISO2022JP }, { "cp50222", CS_ISO2022JP },
+		{ "shift_jis", CS_SJIS }, { "shift-jis", CS_SJIS }, { "sjis", CS_SJIS },
+		{ "x-sjis", CS_SJIS }, { "ms_kanji", CS_SJIS }, { "cp932", CS_SJIS },
+		{ "windows-31j", CS_SJIS }, { "csshiftjis", CS_SJIS }, { "ms932", CS_SJIS },
+		{ "euc-jp", CS_EUCJP }, { "eucjp", CS_EUCJP }, { "x-euc-jp", CS_EUCJP },
+		{ "cseucpkdfmtjapanese", CS_EUCJP }, { "euc-jp-ms", CS_EUCJP },
+		/* Labels that promise nothing: Japanese senders put 8-bit or
+		 * JIS text under them often enough that guessing is better. */
+		{ "us-ascii", CS_GUESS }, { "ascii", CS_GUESS }, { "unknown-8bit", CS_GUESS },
+		{ "x-unknown", CS_GUESS }, { "default", CS_GUESS },
+	};
+
+	if (!charset || !*charset)
+		return CS_GUESS;
+	for (gsize i = 0; i < G_N_ELEMENTS(names); i++)
+		if (g_ascii_strcasecmp(charset, names[i].name) == 0)
+			return names[i].f;
+	return CS_OTHER;
+}
+
+/* Strict conversion: NULL unless every byte converts. */
+static char *convert_strict(const char *buf, gsize len, const char *from)
+{
+	gsize written = 0;
+	char *out = g_convert(buf, (gssize)len, "UTF-8", from, NULL, &written, NULL);
+
+	/* A NUL in the output would cut the C string short: treat as failure. */
+	if (out && memchr(out, '\0', written)) {
+		g_free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Conversion that never fails: bytes iconv rejects become U+FFFD.
+ * NULL only when iconv does not know the charset at all. */
+static char *convert_lossy(const char *buf, gsize len, const char *from)
+{
+	GIConv cd = g_iconv_open("UTF-8", from);
+	GString *out = NULL;
+	char chunk[4096];
+
+	if (cd == (GIConv)-1)
+		return NULL;
+	out = g_string_sized_new(len + len / 2 + 16);
+	char *in = (char *)buf;
+	gsize inleft = len;
+	while (inleft > 0) {
+		char *o = chunk;
+		gsize oleft = sizeof chunk;
+		gsize r = g_iconv(cd, &in, &inleft, &o, &oleft);
+		int err = errno;
+
+		g_string_append_len(out, chunk, (gssize)(o - chunk));
+		if (r != (gsize)-1 || err == E2BIG)
+			continue;
+		/* EILSEQ, or EINVAL for a sequence cut off at the end. */
+		g_string_append(out, REPLACEMENT);
+		in++;
+		inleft--;
+		g_iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	char *o = chunk;
+	gsize oleft = sizeof chunk;
+	g_iconv(cd, NULL, NULL, &o, &oleft);
+	g_string_append_len(out, chunk, (gssize)(o - chunk));
+	g_iconv_close(cd);
+	return g_string_free(out, FALSE);
+}
+
+/* JIS X 0208 row/cell to Shift_JIS; rows 0x79-0x7C (IBM extensions in
+ * Microsoft's ISO-2022-JP) land where CP932 has them. */
+static void jis_to_sjis(guchar j1, guchar j2, GByteArray *out)
+{
+	guchar s1 = (guchar)(((j1 + 1) >> 1) + (j1 <= 0x5e ? 0x70 : 0xb0));
+	guchar s2;
+
+	if (j1 & 1)
+		s2 = (guchar)(j2 + (j2 >= 0x60 ? 0x20 : 0x1f));
+	else
+		s2 = (guchar)(j2 + 0x7e);
+	g_byte_array_append(out, &s1, 1);
+	g_byte_array_append(out, &s2, 1);
+}
+
+enum jis_state { JIS_ASCII, JIS_KANJI, JIS_KANA, JIS_OTHER };
+
+/* Reads an escape sequence at p (p[0] == ESC); returns its length and
+ * sets *state, or 0 when it is no designation we know. */
+static gsize jis_escape(const guchar *p, gsize left, enum jis_state *state)
+{
+	static const struct { const char *seq; enum jis_state st; } seqs[] = {
+		{ "\033(B", JIS_ASCII }, { "\033(J", JIS_ASCII }, { "\033(H", JIS_ASCII },
+		{ "\033$@", JIS_KANJI }, { "\033$B", JIS_KANJI }, { "\033$(B", JIS_KANJI },
+		{ "\033&@\033$B", JIS_KANJI }, { "\033(I", JIS_KANA },
+		{ "\033$(D", JIS_OTHER }, { "\033$A", JIS_OTHER }, { "\033$(C", JIS_OTHER },
+		{ "\033$(O", JIS_OTHER }, { "\033$(Q", JIS_OTHER }, { "\033$(P", JIS_OTHER },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(seqs); i++) {
+		gsize n = strlen(seqs[i].seq);
+		if (n <= left && memcmp(p, seqs[i].seq, n) == 0) {
+			*state = seqs[i].st;
+			return n;
+		}
+	}
+	return 0;
+}
+
+/* Microsoft's reading of ISO-2022-JP (CP50221): re-encode as CP932 and
+ * convert that, so NEC and IBM extension characters (circled digits,
+ * Roman numerals) survive.  Sets the glibc converters' failures right. */
+static char *iso2022jp_as_cp932(const char *buf, gsize len)
+{
+	const guchar *p = (const guchar *)buf;
+	GByteArray *sj = g_byte_array_sized_new((guint)len);
+	char *out = NULL;
+	enum jis_state st = JIS_ASCII;
+	const guchar bad = 0xff; /* never valid in CP932: becomes U+FFFD */
+
+	for (gsize i = 0; i < len;) {
+		gsize n = p[i] == ESC ? jis_escape(p + i, len - i, &st) : 0;
+		if (n) {
+			i += n;
+			continue;
+		}
+		if (p[i] == 0x0e || p[i] == 0x0f) { /* SO/SI: JIS X 0201 kana */
+			st = p[i] == 0x0e ? JIS_KANA : JIS_ASCII;
+			i++;
+			continue;
+		}
+		if (p[i] < 0x21 || p[i] >= 0x7f || st == JIS_ASCII) {
+			if (p[i] == '\n')
+				st = JIS_ASCII; /* a line never continues a shift state */
+			g_byte_array_append(sj, p + i, 1);
+			i++;
+			continue;
+		}
+		if (st == JIS_KANA) {
+			guchar k = (guchar)(p[i] + 0x80);
+			g_byte_array_append(sj, p[i] <= 0x5f ? &k : &bad, 1);
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || p[i + 1] < 0x21 || p[i + 1] >= 0x7f) {
+			g_byte_array_append(sj, &bad, 1);
+			i++;
+			continue;
+		}
+		if (st == JIS_KANJI)
+			jis_to_sjis(p[i], p[i + 1], sj);
+		else
+			g_byte_array_append(sj, &bad, 1);
+		i += 2;
+	}
+	out = convert_lossy((const char *)sj->data, sj->len, "CP932");
+	g_byte_array_unref(sj);
+	return out ? out : g_strdup("");
+}
+
+static char *from_iso2022jp(const char *buf, gsize len)
+{
+	/* JP-2 and JP-3 are supersets of plain ISO-2022-JP in glibc. */
+	char *out = convert_strict(buf, len, "ISO-2022-JP-2");
+
+	if (!out)
+		out = convert_strict(buf, len, "ISO-2022-JP-3");
+	if (!out)
+		out = iso2022jp_as_cp932(buf, len);
+	return out;
+}
+
+static gboolean has_jis_escape(const char *buf, gsize len)
+{
+	for (gsize i = 0; i + 2 < len; i++)
+		if (buf[i] == ESC && (buf[i + 1] == '$' || buf[i + 1] == '('))
+			return TRUE;
+	return FALSE;
+}
+
+/* Unlabelled bytes: JIS if it has designations, UTF-8 if it is valid,
+ * then the two 8-bit Japanese encodings, then Latin-1 (never fails). */
+static char *guess(const char *buf, gsize len)
+{
+	char *out = NULL;
+
+	if (has_jis_escape(buf, len))
+		return from_iso2022jp(buf, len);
+	if (g_utf8_validate_len(buf, len, NULL))
+		return g_strndup(buf, len);
+	if ((out = convert_strict(buf, len, "CP932")))
+		return out;
+	if ((out = convert_strict(buf, len, "EUC-JP")))
+		return out;
+	return convert_lossy(buf, len, "ISO-8859-1");
+}
+
+static char *first_strict(const char *buf, gsize len, const char *const *names)
+{
+	for (; *names; names++) {
+		char *out = convert_strict(buf, len, *names);
+		if (out)
+			return out;
+	}
+	return NULL;
+}
+
+static char *convert_any(const char *buf, gsize len, const char *charset)
+{
+	static const char *const sjis[] = { "CP932", "SHIFT_JISX0213", NULL };
+	static const char *const eucjp[] = { "EUC-JP-MS", "EUC-JP", "EUC-JISX0213", NULL };
+	char *out = NULL;
+
+	switch (family_of(charset)) {
+	case CS_UTF8:
+		return g_utf8_make_valid(buf, (gssize)len);
+	case CS_ISO2022JP:
+		return from_iso2022jp(buf, len);
+	case CS_SJIS:
+		out = first_strict(buf, len, sjis);
+		return out ? out : convert_lossy(buf, len, "CP932");
+	case CS_EUCJP:
+		out = first_strict(buf, len, eucjp);
+		return out ? out : convert_lossy(buf, len, "EUC-JP-MS");
+	case CS_OTHER:
+		/* A pure-ASCII text is the same in any charset we would meet. */
+		if ((out = convert_strict(buf, len, charset)))
+			return out;
+		if (g_utf8_validate_len(buf, len, NULL) || has_jis_escape(buf, len))
+			return guess(buf, len);
+		if ((out = convert_lossy(buf, len, charset)))
+			return out;
+		return guess(buf, len);
+	case CS_GUESS:
+		break;
+	}
+	return guess(buf, len);
+}
+
+/* CRLF and lone CR become '\n'; a NUL (which would end the C string)
+ * becomes U+FFFD; any invalid UTF-8 left does too.  Consumes s. */
+static char *normalise(char *s, gsize len)
+{
+	GString *out = g_string_sized_new(len + 1);
+	char *valid = NULL;
+
+	for (gsize i = 0; i < len; i++) {
+		if (s[i] == '\r') {
+			g_string_append_c(out, '\n');
+			if (i + 1 < len && s[i + 1] == '\n')
+				i++;
+		} else if (s[i] == '\0') {
+			g_string_append(out, REPLACEMENT);
+		} else {
+			g_string_append_c(out, s[i]);
+		}
+	}
+	g_free(s);
+	if (g_utf8_validate_len(out->str, out->len, NULL))
+		return g_string_free(out, FALSE);
+	valid = g_utf8_make_valid(out->str, (gssize)out->len);
+	g_string_free(out, TRUE);
+	return valid;
+}
+
+char *upki_mime_to_utf8(const char *buf, gsize len, const char *charset)
+{
+	char *out = NULL;
+
+	if (!buf)
+		return g_strdup("");
+	/* GLib's converters stop at a NUL: give them text without one and
+	 * put the replacement back ourselves. */
+	if (memchr(buf, '\0', len)) {
+		GString *all = g_string_new(NULL);
+		const char *p = buf, *end = buf + len;
+		while (p < end) {
+			const char *nul = memchr(p, '\0', (gsize)(end - p));
+			const char *stop = nul ? nul : end;
+			char *part = convert_any(p, (gsize)(stop - p), charset);
+			g_string_append(all, part);
+			g_free(part);
+			if (nul)
+				g_string_append(all, REPLACEMENT);
+			p = nul ? nul + 1 : end;
+		}
+		gsize n = all->len;
+		return normalise(g_string_free(all, FALSE), n);
+	}
+	out = convert_any(buf, len, charset);
+	return normalise(out, strlen(out));
+}
+
+/* One encoded-word, "=?charset?E?text?=", found at p. */
+typedef struct word {
+	char *charset;
+	char enc;          /* 'B' or 'Q' */
+	const char *text;
+	gsize text_len;
+	const char *after; /* just past "?=" */
+} word;
+
+/* Parses the encoded-word at p.  On failure *resume is where the next
+ * attempt may start: no word can end before a point the scan for "?="
+ * already passed, and skipping there keeps hostile headers linear. */
+static gboolean parse_word(const char *p, word *w, const char **resume)
+{
+	const char *cs = p + 2, *q = cs;
+
+	*resume = p + 2;
+	while (*q && *q != '?' && !g_ascii_isspace(*q) && q - cs <= 64)
+		q++;
+	if (*q != '?' || q == cs)
+		return FALSE;
+	char enc = g_ascii_toupper(q[1]);
+	if ((enc != 'B' && enc != 'Q') || q[2] != '?')
+		return FALSE;
+	const char *t = q + 3, *e = t;
+	while (*e && !(e[0] == '?' && e[1] == '=') && !g_ascii_isspace(*e))
+		e++;
+	if (e[0] != '?' || e[1] != '=') {
+		*resume = e;
+		return FALSE;
+	}
+	w->charset = g_strndup(cs, (gsize)(q - cs));
+	/* RFC 2231 language suffix: "iso-2022-jp*ja". */
+	char *star = strchr(w->charset, '*');
+	if (star)
+		*star = '\0';
+	w->enc = enc;
+	w->text = t;
+	w->text_len = (gsize)(e - t);
+	w->after = e + 2;
+	return TRUE;
+}
+
+static void decode_word(const word *w, GByteArray *out)
+{
+	if (w->enc == 'B') {
+		gint state = 0;
+		guint save = 0;
+		guint base = out->len;
+		g_byte_array_set_size(out, base + (guint)(w->text_len / 4 * 3 + 3));
+		gsize n = g_base64_decode_step(w->text, w->text_len, out->data + base, &state, &save);
+		g_byte_array_set_size(out, base + (guint)n);
+		return;
+	}
+	for (gsize i = 0; i < w->text_len; i++) {
+		guchar c = (guchar)w->text[i];
+		if (c == '_') {
+			c = ' ';
+		} else if (c == '=' && i + 2 < w->text_len && g_ascii_isxdigit(w->text[i + 1]) &&
+			   g_ascii_isxdigit(w->text[i + 2])) {
+			c = (guchar)(g_ascii_xdigit_value(w->text[i + 1]) * 16 +
+				     g_ascii_xdigit_value(w->text[i + 2]));
+			i += 2;
+		}
+		g_byte_array_append(out, &c, 1);
+	}
+}
+
+/* Encoded bytes waiting for conversion, so that adjacent words of one
+ * charset convert together. */
+typedef struct pending {
+	char *charset;
+	GByteArray *bytes;
+} pending;
+
+static void flush(pending *pd, GString *out)
+{
+	if (!pd->charset)
+		return;
+	char *u = upki_mime_to_utf8((const char *)pd->bytes->data, pd->bytes->len, pd->charset);
+	g_string_append(out, u);
+	g_free(u);
+	g_clear_pointer(&pd->charset, g_free);
+	g_byte_array_set_size(pd->bytes, 0);
+}
+
+static void append_literal(GString *out, const char *s, gsize len)
+{
+	if (!len)
+		return;
+	char *u = upki_mime_to_utf8(s, len, NULL);
+	g_string_append(out, u);
+	g_free(u);
+}
+
+static gboolean only_space(const char *s, const char *end)
+{
+	for (; s < end; s++)
+		if (*s != ' ' && *s != '\t')
+			return FALSE;
+	return TRUE;
+}
+
+/* Folding (CR/LF and the white space after it) becomes one space. */
+static char *unfold(const char *raw)
+{
+	GString *s = g_string_sized_new(strlen(raw));
+
+	for (const char *p = raw; *p; p++) {
+		if (*p != '\r' && *p != '\n') {
+			g_string_append_c(s, *p);
+			continue;
+		}
+		while (p[1] == '\r' || p[1] == '\n' || p[1] == ' ' || p[1] == '\t')
+			p++;
+		g_string_append_c(s, ' ');
+	}
+	return g_string_free(s, FALSE);
+}
+
+char *upki_header_decode(const char *raw)
+{
+	char *s = NULL;
+	GString *out = NULL;
+	pending pd = { NULL, NULL };
+	const char *p, *lit;
+	gboolean after_word = FALSE;
+
+	if (!raw)
+		return NULL;
+	s = unfold(raw);
+	out = g_string_sized_new(strlen(s));
+	pd.bytes = g_byte_array_new();
+	for (p = lit = s; (p = strstr(p, "=?"));) {
+		word w;
+		const char *resume = NULL;
+		if (!parse_word(p, &w, &resume)) {
+			p = resume;
+			continue;
+		}
+		/* White space between two encoded-words is not text (RFC 2047 6.2). */
+		if (!(after_word && only_space(lit, p))) {
+			flush(&pd, out);
+			append_literal(out, lit, (gsize)(p - lit));
+		}
+		if (pd.charset && g_ascii_strcasecmp(pd.charset, w.charset) != 0)
+			flush(&pd, out);
+		if (!pd.charset)
+			pd.charset = g_strdup(w.charset);
+		decode_word(&w, pd.bytes);
+		g_free(w.charset);
+		after_word = TRUE;
+		p = lit = w.after;
+	}
+	flush(&pd, out);
+	append_literal(out, lit, strlen(lit));
+	g_byte_array_unref(pd.bytes);
+	g_free(s);
+	/* Decoded words may carry line ends of their own (Q "=0A"). */
+	for (gsize i = 0; i < out->len; i++)
+		if (out->str[i] == '\n' || out->str[i] == '\r' || out->str[i] == '\t')
+			out->str[i] = ' ';
+	return g_strstrip(g_string_free(out, FALSE));
+}

@@ -1,0 +1,217 @@
+/* classify.c - which notice a message claims to be, from its subject,
+ * sender and body markers.
+ *
+ * Two readings of a subject: the exact one (the service's tag, then a
+ * title, as the service writes them) names a kind; the folded one (NFKC,
+ * case folded, white space and invisible characters dropped) catches the
+ * look-alikes a phisher writes ("［ＵＰＫＩ］", "【UPKI】", no tag at all).
+ * Folding is only ever used to raise suspicion, never to accept.
+ */
+#include <string.h>
+
+#include "upki/classify.h"
+#include "upki/extract.h"
+#include "upki/url.h"
+
+#define IDEOGRAPHIC_SPACE 0x3000
+
+/* White space runs (ASCII and U+3000) become one ASCII space; trimmed. */
+static char *collapse_space(const char *s)
+{
+	GString *out = g_string_sized_new(strlen(s));
+	gboolean space = FALSE;
+
+	for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (c == IDEOGRAPHIC_SPACE || (c < 0x80 && g_ascii_isspace((char)c))) {
+			space = TRUE;
+			continue;
+		}
+		if (space && out->len)
+			g_string_append_c(out, ' ');
+		space = FALSE;
+		g_string_append_unichar(out, c);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* NFKC + case fold, then without white space or invisible (format)
+ * characters, so "Ｒｅ：", "client  certificate" and a zero-width
+ * joiner inside a title all compare equal to the plain text. */
+static char *fold(const char *s)
+{
+	char *norm = g_utf8_normalize(s, -1, G_NORMALIZE_ALL_COMPOSE);
+	char *cf = g_utf8_casefold(norm ? norm : "", -1);
+	GString *out = g_string_sized_new(strlen(cf));
+
+	for (const char *p = cf; *p; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+		if (g_unichar_isspace(c) || g_unichar_type(c) == G_UNICODE_FORMAT)
+			continue;
+		g_string_append_unichar(out, c);
+	}
+	g_free(norm);
+	g_free(cf);
+	return g_string_free(out, FALSE);
+}
+
+/* TRUE when prefix (text before the tag or title) holds a reply or
+ * forward marker.  Markers that start with a letter must start a word,
+ * so a list tag like "[share:12]" is no "re:". */
+static gboolean has_reply_marker(const char *prefix, const upki_profile *p)
+{
+	char *f = fold(prefix);
+	gboolean found = FALSE;
+
+	for (guint i = 0; i < p->reply_prefixes->len && !found; i++) {
+		char *m = fold(g_ptr_array_index(p->reply_prefixes, i));
+		for (const char *hit = *m ? strstr(f, m) : NULL; hit && !found; hit = strstr(hit + 1, m)) {
+			gboolean wordlike = g_ascii_isalnum(m[0]);
+			found = !wordlike || hit == f || !g_ascii_isalnum(hit[-1]);
+		}
+		g_free(m);
+	}
+	g_free(f);
+	return found;
+}
+
+/* Longest title of any kind that s starts with (ASCII case ignored). */
+static upki_kind title_at(const char *s, const upki_profile *p, gsize *len)
+{
+	upki_kind best = UPKI_KIND_NONE;
+
+	*len = 0;
+	for (int k = 1; k < UPKI_KIND_COUNT; k++) {
+		for (guint i = 0; i < p->subjects[k]->len; i++) {
+			const char *t = g_ptr_array_index(p->subjects[k], i);
+			gsize n = strlen(t);
+			if (n > *len && g_ascii_strncasecmp(s, t, n) == 0) {
+				best = (upki_kind)k;
+				*len = n;
+			}
+		}
+	}
+	return best;
+}
+
+/* The service's own form: a tag, optional spaces, a title.  Returns the
+ * kind and where the tag starts. */
+static upki_kind exact_match(const char *s, const upki_profile *p, gsize *tag_at)
+{
+	for (const char *q = s; *q; q++) {
+		for (guint i = 0; i < p->tags->len; i++) {
+			const char *tag = g_ptr_array_index(p->tags, i);
+			gsize n = strlen(tag), tlen = 0;
+			if (!n || strncmp(q, tag, n) != 0)
+				continue;
+			const char *after = q + n;
+			while (*after == ' ')
+				after++;
+			upki_kind k = title_at(after, p, &tlen);
+			if (k != UPKI_KIND_NONE) {
+				*tag_at = (gsize)(q - s);
+				return k;
+			}
+		}
+	}
+	return UPKI_KIND_NONE;
+}
+
+/* Any title, folded, anywhere in the folded subject; longest wins.
+ * Returns the kind and where (in folded) the title starts. */
+static upki_kind folded_match(const char *folded, const upki_profile *p, gsize *at)
+{
+	upki_kind best = UPKI_KIND_NONE;
+	gsize best_len = 0;
+
+	for (int k = 1; k < UPKI_KIND_COUNT; k++) {
+		for (guint i = 0; i < p->subjects[k]->len; i++) {
+			char *t = fold(g_ptr_array_index(p->subjects[k], i));
+			const char *hit = *t ? strstr(folded, t) : NULL;
+			if (hit && strlen(t) > best_len) {
+				best = (upki_kind)k;
+				best_len = strlen(t);
+				*at = (gsize)(hit - folded);
+			}
+			g_free(t);
+		}
+	}
+	return best;
+}
+
+upki_subject_match upki_classify_subject(const char *subject, const upki_profile *p)
+{
+	upki_subject_match r = { UPKI_KIND_NONE, FALSE, FALSE };
+	char *valid = NULL, *s = NULL, *folded = NULL;
+	gsize at = 0;
+
+	if (!subject || !p)
+		return r;
+	valid = g_utf8_make_valid(subject, -1);
+	s = collapse_space(valid);
+	r.kind = exact_match(s, p, &at);
+	if (r.kind != UPKI_KIND_NONE) {
+		char *prefix = g_strndup(s, at);
+		r.reply = has_reply_marker(prefix, p);
+		g_free(prefix);
+		goto out;
+	}
+	folded = fold(s);
+	r.kind = folded_match(folded, p, &at);
+	if (r.kind == UPKI_KIND_NONE)
+		goto out;
+	r.lookalike = TRUE;
+	folded[at] = '\0';
+	r.reply = has_reply_marker(folded, p);
+out:
+	g_free(valid);
+	g_free(s);
+	g_free(folded);
+	return r;
+}
+
+gboolean upki_classify_is_sender(const char *addr, const upki_profile *p)
+{
+	return addr && p && p->sender && g_ascii_strcasecmp(addr, p->sender) == 0;
+}
+
+static gboolean has_label(const char *text, const upki_profile *p)
+{
+	char *f = fold(text);
+	gboolean found = FALSE;
+
+	for (guint i = 0; i < p->url_labels->len && !found; i++) {
+		char *l = fold(g_ptr_array_index(p->url_labels, i));
+		found = *l && strstr(f, l);
+		g_free(l);
+	}
+	g_free(f);
+	return found;
+}
+
+static gboolean has_candidate_url(const char *text, const upki_profile *p)
+{
+	GPtrArray *links = upki_extract_text_urls(text, p);
+	gboolean found = FALSE;
+
+	for (guint i = 0; links && i < links->len && !found; i++) {
+		const upki_link *l = g_ptr_array_index(links, i);
+		found = l->url && upki_url_is_candidate(l->url, p);
+	}
+	if (links)
+		g_ptr_array_unref(links);
+	return found;
+}
+
+gboolean upki_classify_body_has_markers(const char *text, const upki_profile *p)
+{
+	char *valid = NULL;
+	gboolean found = FALSE;
+
+	if (!text || !p)
+		return FALSE;
+	valid = g_utf8_make_valid(text, -1);
+	found = has_label(valid, p) || has_candidate_url(valid, p);
+	g_free(valid);
+	return found;
+}

@@ -1,0 +1,510 @@
+/* mime.c - raw message bytes in, the facts the pipeline needs out.
+ *
+ * GMime builds the tree; this module walks it and hands out decoded
+ * header values, every readable text part as UTF-8 in document order, and
+ * for every S/MIME signature the bytes it covers, cut from the raw input
+ * (mime-signed.c).  Hostile input is expected: the walk is bounded in
+ * depth, in parts and in decoded text, and nothing here asserts on what a
+ * message holds.
+ */
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "upki/charset.h"
+#include "upki/error.h"
+#include "upki/mime-signed.h"
+#include "upki/mime.h"
+#include "upki/smime.h"
+
+#define MAX_DEPTH 32                   /* nesting the walk follows */
+#define MAX_NODES 1000                 /* MIME entities looked at per message */
+#define MAX_TEXT (8u * 1024 * 1024)    /* decoded text kept per message */
+
+static gpointer init_once(gpointer data)
+{
+	(void)data;
+	g_mime_init();
+	return NULL;
+}
+
+void upki_mime_init(void)
+{
+	static GOnce once = G_ONCE_INIT;
+
+	g_once(&once, init_once, NULL);
+}
+
+static void text_free(gpointer data)
+{
+	upki_text *t = data;
+
+	g_free(t->text);
+	g_free(t);
+}
+
+static void signed_free(gpointer data)
+{
+	upki_signed *s = data;
+
+	if (s->content)
+		g_bytes_unref(s->content);
+	if (s->signature)
+		g_bytes_unref(s->signature);
+	g_free(s);
+}
+
+static upki_mime *mime_new(void)
+{
+	upki_mime *m = g_new0(upki_mime, 1);
+
+	m->texts = g_ptr_array_new_with_free_func(text_free);
+	m->signeds = g_ptr_array_new_with_free_func(signed_free);
+	return m;
+}
+
+void upki_mime_free(upki_mime *m)
+{
+	if (!m)
+		return;
+	g_free(m->subject);
+	g_free(m->from_addr);
+	g_free(m->from_name);
+	g_free(m->message_id);
+	if (m->date)
+		g_date_time_unref(m->date);
+	g_ptr_array_unref(m->texts);
+	g_ptr_array_unref(m->signeds);
+	g_free(m);
+}
+
+/* ---- input checks ---------------------------------------------------- */
+
+/* Offset just past a leading mbox "From " line, or 0. */
+static gsize skip_mbox_from(const char *buf, gsize len)
+{
+	if (len < 5 || memcmp(buf, "From ", 5) != 0)
+		return 0;
+	const char *nl = memchr(buf, '\n', len);
+	return nl ? (gsize)(nl - buf) + 1 : len;
+}
+
+/* Length of the header block: up to (not including) the first empty line. */
+static gsize header_block_len(const char *buf, gsize len)
+{
+	for (gsize p = 0; p < len;) {
+		if (buf[p] == '\n' || (buf[p] == '\r' && p + 1 < len && buf[p + 1] == '\n'))
+			return p;
+		const char *nl = memchr(buf + p, '\n', len - p);
+		p = nl ? (gsize)(nl - buf) + 1 : len;
+	}
+	return len;
+}
+
+/* "Name:" with a field name of printable ASCII (RFC 5322 ftext); the
+ * obsolete syntax allows white space before the colon. */
+static gboolean starts_with_field(const char *buf, gsize len)
+{
+	gsize i = 0;
+
+	while (i < len && buf[i] >= 33 && buf[i] <= 126 && buf[i] != ':')
+		i++;
+	if (i == 0)
+		return FALSE;
+	while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+		i++;
+	return i < len && buf[i] == ':';
+}
+
+static gboolean check_message(const char *buf, gsize len, GError **error)
+{
+	const char *why = NULL;
+	gsize i = 0;
+
+	while (i < len && g_ascii_isspace(buf[i]))
+		i++;
+	if (i == len)
+		why = "empty input";
+	else if (memchr(buf, '\0', header_block_len(buf, len)))
+		why = "NUL byte in the header block";
+	else if (!starts_with_field(buf, len))
+		why = "no header field";
+	if (!why)
+		return TRUE;
+	g_set_error(error, UPKI_ERROR, UPKI_ERROR_NOT_MESSAGE, "not a mail message: %s", why);
+	return FALSE;
+}
+
+/* ---- GMime plumbing --------------------------------------------------- */
+
+static GMimeParserOptions *parser_options(void)
+{
+	static const char *fallback[] = { "UTF-8", "CP932", "EUC-JP", NULL };
+	GMimeParserOptions *o = g_mime_parser_options_new();
+
+	/* GMime's loose RFC 2047 mode rescans the rest of a header value for
+	 * every "=?" (quadratic: 1 MiB of Subject took 74 s); strict is linear,
+	 * and the headers we report go through our own lenient decoder. */
+	g_mime_parser_options_set_rfc2047_compliance_mode(o, GMIME_RFC_COMPLIANCE_STRICT);
+	g_mime_parser_options_set_address_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(o, GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_fallback_charsets(o, fallback);
+	return o;
+}
+
+static GMimeParser *parser_for(const char *buf, gsize len)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(buf, len);
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+
+	g_object_unref(s);
+	g_mime_parser_set_format(p, GMIME_FORMAT_MESSAGE);
+	return p;
+}
+
+/* Transfer-decoded content of a leaf part (QP, base64 ... undone). */
+static GBytes *part_bytes(GMimePart *part)
+{
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	GMimeStream *s = NULL;
+	GByteArray *a = NULL;
+
+	if (!dw)
+		return g_bytes_new(NULL, 0);
+	s = g_mime_stream_mem_new();
+	g_mime_data_wrapper_write_to_stream(dw, s);
+	a = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
+	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(s), FALSE);
+	g_object_unref(s);
+	return g_byte_array_free_to_bytes(a);
+}
+
+/* ---- headers ---------------------------------------------------------- */
+
+/* An addr-spec worth reporting: local@domain, no white space or controls. */
+static gboolean plausible_addr(const char *a)
+{
+	const char *at = a ? strrchr(a, '@') : NULL;
+
+	if (!at || at == a || !at[1])
+		return FALSE;
+	for (; *a; a++)
+		if ((guchar)*a <= ' ' || *a == 0x7f)
+			return FALSE;
+	return TRUE;
+}
+
+static guint count_mailboxes(InternetAddressList *l, guint depth)
+{
+	guint n = 0;
+	int len = l && depth < 4 ? internet_address_list_length(l) : 0;
+
+	for (int i = 0; i < len; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			n++;
+		else if (INTERNET_ADDRESS_IS_GROUP(a))
+			n += count_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
+					     depth + 1);
+	}
+	return n;
+}
+
+/* GMime 3.2 keeps only the first of adjacent ISO-2022-JP encoded-words
+ * in a display name too: for the plain "phrase <addr>" form, decode the
+ * phrase ourselves; anything fancier keeps GMime's reading. */
+static char *display_name(GMimeHeader *from, InternetAddress *first)
+{
+	const char *raw = from ? g_mime_header_get_raw_value(from) : NULL;
+	const char *gmime = internet_address_get_name(first);
+	char *name = NULL;
+
+	if (raw) {
+		gsize n = strcspn(raw, ",;:\"<");
+		if (raw[n] == '<') {
+			char *phrase = g_strndup(raw, n);
+			name = upki_header_decode(phrase);
+			g_free(phrase);
+		}
+	}
+	if (name && *name)
+		return name;
+	g_free(name);
+	return gmime && *gmime ? g_strdup(gmime) : NULL;
+}
+
+static void fill_from(upki_mime *m, InternetAddressList *l, GMimeHeader *from)
+{
+	InternetAddress *first = NULL;
+
+	m->from_count = count_mailboxes(l, 0);
+	if (!l || internet_address_list_length(l) < 1)
+		return;
+	first = internet_address_list_get_address(l, 0);
+	/* A group ("undisclosed:;") names no sender. */
+	if (!INTERNET_ADDRESS_IS_MAILBOX(first))
+		return;
+	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(first));
+	if (plausible_addr(addr))
+		m->from_addr = g_ascii_strdown(addr, -1);
+	m->from_name = display_name(from, first);
+}
+
+static void fill_headers(upki_mime *m, GMimeMessage *msg)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	GMimeHeader *subject = g_mime_header_list_get_header(hl, "Subject");
+	const char *id = g_mime_message_get_message_id(msg);
+	GDateTime *date = g_mime_message_get_date(msg);
+
+	/* Our own decoder: GMime 3.2 truncates the real notices' Subject. */
+	if (subject)
+		m->subject = upki_header_decode(g_mime_header_get_raw_value(subject));
+	fill_from(m, g_mime_message_get_from(msg), g_mime_header_list_get_header(hl, "From"));
+	if (id && *id)
+		m->message_id = g_strdup(id);
+	if (date)
+		m->date = g_date_time_ref(date);
+}
+
+/* ---- the walk --------------------------------------------------------- */
+
+typedef struct walker {
+	upki_mime *m;
+	GMimeParserOptions *opts;
+	gsize text_bytes;
+	guint nodes;
+} walker;
+
+/* The buffer the offsets of the current tree refer to: the message, or
+ * the content of opaque signed data. */
+typedef struct scope {
+	const char *raw;
+	gsize len;
+} scope;
+
+static void walk(walker *w, const scope *sc, GMimeObject *o, int signed_by, guint depth);
+
+static gboolean is_text(GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(o);
+
+	if (!ct || !(g_mime_content_type_is_type(ct, "text", "plain") ||
+		     g_mime_content_type_is_type(ct, "text", "html")))
+		return FALSE;
+	/* A named attachment is a file, not the message; inline text counts. */
+	return !(cd && g_mime_content_disposition_is_attachment(cd) &&
+		 g_mime_part_get_filename(GMIME_PART(o)));
+}
+
+/* Keeps at most max bytes of s, cutting at a character boundary. */
+static void cut_utf8(char *s, gsize max)
+{
+	if (strlen(s) <= max)
+		return;
+	char *end = s + max;
+	while (end > s && ((guchar)*end & 0xc0) == 0x80)
+		end--;
+	*end = '\0';
+}
+
+static void add_text(walker *w, GMimeObject *o, int signed_by)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	GBytes *raw = NULL;
+	upki_text *t = NULL;
+	gsize left = MAX_TEXT - w->text_bytes, n = 0;
+
+	if (left == 0)
+		return;
+	raw = part_bytes(GMIME_PART(o));
+	const char *data = g_bytes_get_data(raw, &n);
+	t = g_new0(upki_text, 1);
+	t->text = upki_mime_to_utf8(data, MIN(n, left), g_mime_content_type_get_parameter(ct, "charset"));
+	cut_utf8(t->text, left);
+	t->is_html = g_mime_content_type_is_type(ct, "text", "html");
+	t->signed_by = signed_by;
+	w->text_bytes += strlen(t->text);
+	g_ptr_array_add(w->m->texts, t);
+	g_bytes_unref(raw);
+}
+
+static gboolean is_smime_protocol(GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	const char *proto = ct ? g_mime_content_type_get_parameter(ct, "protocol") : NULL;
+
+	return proto && (g_ascii_strcasecmp(proto, "application/pkcs7-signature") == 0 ||
+			 g_ascii_strcasecmp(proto, "application/x-pkcs7-signature") == 0);
+}
+
+/* Offset of the entity's first header line in the scope, -1 if unknown. */
+static gint64 entity_offset(GMimeObject *o)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+	gint64 best = -1;
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+
+	for (int i = 0; i < n; i++) {
+		gint64 off = g_mime_header_get_offset(g_mime_header_list_get_header_at(hl, i));
+		if (off >= 0 && (best < 0 || off < best))
+			best = off;
+	}
+	return best;
+}
+
+static GBytes *signed_content(const scope *sc, GMimeMultipart *mp)
+{
+	gint64 off = entity_offset(GMIME_OBJECT(mp));
+	const char *boundary = g_mime_multipart_get_boundary(mp);
+
+	if (off < 0 || (guint64)off >= sc->len)
+		return NULL;
+	return upki_mime_signed_content(sc->raw, sc->len, (gsize)off, boundary);
+}
+
+static void walk_children(walker *w, const scope *sc, GMimeMultipart *mp, int from, int signed_by,
+			  guint depth)
+{
+	int n = g_mime_multipart_get_count(mp);
+
+	for (int i = from; i < n; i++)
+		walk(w, sc, g_mime_multipart_get_part(mp, i), signed_by, depth + 1);
+}
+
+static void walk_signed(walker *w, const scope *sc, GMimeMultipart *mp, int signed_by, guint depth)
+{
+	GMimeObject *sig = g_mime_multipart_get_count(mp) >= 2 ? g_mime_multipart_get_part(mp, 1) : NULL;
+	upki_signed *s = NULL;
+
+	if (!sig || !GMIME_IS_PART(sig)) {
+		walk_children(w, sc, mp, 0, signed_by, depth);
+		return;
+	}
+	s = g_new0(upki_signed, 1);
+	s->signature = part_bytes(GMIME_PART(sig));
+	/* When the raw bytes cannot be found (broken delimiters), an empty
+	 * content makes the signature fail rather than pass on a guess. */
+	s->content = signed_content(sc, mp);
+	if (!s->content)
+		s->content = g_bytes_new(NULL, 0);
+	g_ptr_array_add(w->m->signeds, s);
+	walk(w, sc, g_mime_multipart_get_part(mp, 0), (int)w->m->signeds->len - 1, depth + 1);
+	/* Parts after the signature are not covered by it. */
+	walk_children(w, sc, mp, 2, signed_by, depth);
+}
+
+static gboolean is_opaque_signed(GMimeObject *o)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	const char *type = NULL, *name = NULL;
+
+	if (!ct || !(g_mime_content_type_is_type(ct, "application", "pkcs7-mime") ||
+		     g_mime_content_type_is_type(ct, "application", "x-pkcs7-mime")))
+		return FALSE;
+	type = g_mime_content_type_get_parameter(ct, "smime-type");
+	if (type)
+		return g_ascii_strcasecmp(type, "signed-data") == 0;
+	name = g_mime_part_get_filename(GMIME_PART(o));
+	return name && strlen(name) >= 4 && g_ascii_strcasecmp(name + strlen(name) - 4, ".p7m") == 0;
+}
+
+static void walk_opaque(walker *w, GMimeObject *o, guint depth)
+{
+	upki_signed *s = g_new0(upki_signed, 1);
+	GBytes *content = NULL;
+	GMimeParser *parser = NULL;
+	GMimeObject *entity = NULL;
+
+	s->opaque = TRUE;
+	s->signature = part_bytes(GMIME_PART(o));
+	g_ptr_array_add(w->m->signeds, s);
+	int index = (int)w->m->signeds->len - 1;
+	content = upki_smime_get_content(s->signature);
+	if (!content)
+		goto out;
+	gsize n = 0;
+	const char *data = g_bytes_get_data(content, &n);
+	scope inner = { data, n };
+	parser = parser_for(data, n);
+	entity = g_mime_parser_construct_part(parser, w->opts);
+	if (entity)
+		walk(w, &inner, entity, index, depth + 1);
+out:
+	if (entity)
+		g_object_unref(entity);
+	if (parser)
+		g_object_unref(parser);
+	if (content)
+		g_bytes_unref(content);
+}
+
+static void walk(walker *w, const scope *sc, GMimeObject *o, int signed_by, guint depth)
+{
+	if (!o || depth > MAX_DEPTH || ++w->nodes > MAX_NODES)
+		return;
+	if (GMIME_IS_MESSAGE_PART(o)) {
+		GMimeMessage *msg = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
+		if (msg)
+			walk(w, sc, g_mime_message_get_mime_part(msg), signed_by, depth + 1);
+	} else if (GMIME_IS_MULTIPART_SIGNED(o) && is_smime_protocol(o)) {
+		walk_signed(w, sc, GMIME_MULTIPART(o), signed_by, depth);
+	} else if (GMIME_IS_MULTIPART(o)) {
+		walk_children(w, sc, GMIME_MULTIPART(o), 0, signed_by, depth);
+	} else if (GMIME_IS_PART(o)) {
+		if (is_opaque_signed(o))
+			walk_opaque(w, o, depth);
+		else if (is_text(o))
+			add_text(w, o, signed_by);
+	}
+}
+
+/* ---- entry points ----------------------------------------------------- */
+
+static upki_mime *parse(const char *buf, gsize len, gboolean body, GError **error)
+{
+	GMimeParserOptions *opts = NULL;
+	GMimeParser *parser = NULL;
+	GMimeMessage *msg = NULL;
+	upki_mime *m = NULL;
+	gsize skip = buf ? skip_mbox_from(buf, len) : 0;
+
+	upki_mime_init();
+	if (!check_message(buf ? buf + skip : "", buf ? len - skip : 0, error))
+		return NULL;
+	buf += skip;
+	len -= skip;
+	if (!body)
+		len = header_block_len(buf, len);
+	opts = parser_options();
+	parser = parser_for(buf, len);
+	msg = g_mime_parser_construct_message(parser, opts);
+	if (!msg) {
+		g_set_error(error, UPKI_ERROR, UPKI_ERROR_NOT_MESSAGE, "not a mail message: unparseable");
+		goto out;
+	}
+	m = mime_new();
+	fill_headers(m, msg);
+	if (body) {
+		walker w = { m, opts, 0, 0 };
+		scope sc = { buf, len };
+		walk(&w, &sc, g_mime_message_get_mime_part(msg), -1, 0);
+	}
+out:
+	if (msg)
+		g_object_unref(msg);
+	g_object_unref(parser);
+	g_mime_parser_options_free(opts);
+	return m;
+}
+
+upki_mime *upki_mime_parse(const char *buf, gsize len, GError **error)
+{
+	return parse(buf, len, TRUE, error);
+}
+
+upki_mime *upki_mime_parse_headers(const char *buf, gsize len, GError **error)
+{
+	return parse(buf, len, FALSE, error);
+}

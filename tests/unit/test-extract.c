@@ -1,0 +1,356 @@
+/* test-extract.c - parser/extract.c: URLs in plain text and HTML, shown
+ * text against href, certificate sections.  Tables of input and expected
+ * output; the texts are synthetic, modelled on the real notices (the .eml
+ * files need MIME decoding, which is mime.c's job and test). */
+#include <string.h>
+
+#include "upki/extract.h"
+#include "upki/profile.h"
+
+#define IS "\u3000" /* the ideographic space that indents the notices */
+#define BASE "https://scia.secomtrust.net/upki-odcert/download/view/jsp/"
+#define GOOD BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a"
+#define PIN BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5"
+#define MANUAL "https://meatwiki.nii.ac.jp/confluence/x/sYKPAQ"
+#define MAX_LINKS 4
+
+static upki_profile *profile;
+
+/* Expected links are written "L url" (labelled) or "- url". */
+typedef struct {
+	const char *name;
+	const char *text;
+	const char *want[MAX_LINKS];
+} text_row;
+
+static const text_row text_rows[] = {
+	{ "label-fullwidth-colon", "証明書取得URL：" GOOD " \n\n", { "L " GOOD } },
+	{ "label-english", "certificate acquisition URL: " GOOD " \n", { "L " GOOD } },
+	{ "label-english-case", "Certificate Acquisition URL: " GOOD "\n", { "L " GOOD } },
+	{ "label-fullwidth-letters", "証明書取得ＵＲＬ：" GOOD "\n", { "L " GOOD } },
+	{ "pin-label-previous-line",
+	  "本日から１ヶ月以内に以下のアクセスPIN取得URLへアクセスし、アクセスPINの取得を行ってください。\n"
+	  PIN " \n\n●アクセスPIN取得URLは大切な情報です。\n", { "L " PIN } },
+	{ "label-skips-blank-line", "アクセスPIN取得URL\n\n" IS "\n" PIN "\n", { "L " PIN } },
+	{ "bare-alone", "こんにちは。\n" GOOD "\n", { "- " GOOD } },
+	{ "label-line-has-own-url", "証明書取得URL：https://a.example/x \n\nhttps://b.example/y\n",
+	  { "L https://a.example/x", "- https://b.example/y" } },
+	{ "label-after-url", "https://a.example/x は証明書取得URLではない\n", { "- https://a.example/x" } },
+	{ "trailing-spaces", "see https://example.org/a   \nnext\n", { "- https://example.org/a" } },
+	{ "trailing-space-no-join", "証明書取得URL：" BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dc \nEPYHkSQOmB5znnW4\n",
+	  { "L " BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dc" } },
+	{ "angle-brackets", "see <https://example.org/a>.\n", { "- https://example.org/a" } },
+	{ "angle-folded", "see <https://example.org/aaa\nbbb>\n", { "- https://example.org/aaabbb" } },
+	{ "folded", "証明書取得URL：" BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaB\n"
+	  "McG2h1yjBZ6tsIUuCCxV6BCXF834ul93a \n\n", { "L " GOOD } },
+	{ "folded-three-lines", "https://example.org/aaaa\nbbbb\ncccc\n\nnext\n", { "- https://example.org/aaaabbbbcccc" } },
+	{ "folded-in-host", "https://scia.secomtr\nust.net/x\n", { "- https://scia.secomtrust.net/x" } },
+	{ "folded-indented", "https://example.org/aaaa\n" IS "  bbbb\n", { "- https://example.org/aaaabbbb" } },
+	{ "fold-stops-at-words", "https://example.org/aaaa\nbbbb cccc\n", { "- https://example.org/aaaa" } },
+	{ "fold-stops-at-scheme", "https://a.example/x\nhttps://b.example/y\n",
+	  { "- https://a.example/x", "- https://b.example/y" } },
+	{ "fold-stops-after-period", "https://example.org/a.\nThanks\n", { "- https://example.org/a" } },
+	{ "fold-stops-at-japanese", "https://example.org/a\nよろしく\n", { "- https://example.org/a" } },
+	{ "bilingual",
+	  "証明書取得URL：" GOOD " \n\nクライアント証明書取得後は、下記Webブラウザへのインストールマニュアルを参考に設定を行ってください。\n"
+	  MANUAL "\n\ncertificate acquisition URL: " GOOD " \n\n"
+	  "Please configure according to the following install manual.\nhttps://meatwiki.nii.ac.jp/confluence/x/t4ePAQ\n",
+	  { "L " GOOD, "- " MANUAL, "L " GOOD, "- https://meatwiki.nii.ac.jp/confluence/x/t4ePAQ" } },
+	{ "fullwidth-scheme", "証明書取得URL：ｈｔｔｐｓ：／／ｓｃｉａ．ｓｅｃｏｍｔｒｕｓｔ．ｎｅｔ／upki-odcert?p1=abc" IS "です\n",
+	  { "L ｈｔｔｐｓ：／／ｓｃｉａ．ｓｅｃｏｍｔｒｕｓｔ．ｎｅｔ／upki-odcert?p1=abc" } },
+	{ "fullwidth-upper-scheme", "ＨＴＴＰＳ：／／example.org/a\n", { "- ＨＴＴＰＳ：／／example.org/a" } },
+	{ "cyrillic-host", "URL: https://sсia.secomtrust.net/upki-odcert/x?p1=abc。\n",
+	  { "- https://sсia.secomtrust.net/upki-odcert/x?p1=abc" } },
+	{ "greek-host", "https://scia.secοmtrust.net/x\n", { "- https://scia.secοmtrust.net/x" } },
+	{ "ideographic-dots", "https://scia。secomtrust。net/x\n", { "- https://scia。secomtrust。net/x" } },
+	{ "ideographic-dot-end", "https://example.org。次へ\n", { "- https://example.org" } },
+	{ "japanese-after-path", "https://scia.secomtrust.net/x←左記\n", { "- https://scia.secomtrust.net/x" } },
+	{ "japanese-after-host", "https://scia.secomtrust.netへアクセス\n", { "- https://scia.secomtrust.net" } },
+	{ "kana-in-host", "https://scia.secomtrust.netアクセス\n", { "- https://scia.secomtrust.net" } },
+	{ "japanese-brackets", "「https://example.org/a」、（https://example.org/b）\n",
+	  { "- https://example.org/a", "- https://example.org/b" } },
+	{ "japanese-in-path", "https://example.org/a/証明書\n", { "- https://example.org/a/" } },
+	{ "balanced-paren", "(see https://example.org/a_(b)), and https://example.org/c.\n",
+	  { "- https://example.org/a_(b)", "- https://example.org/c" } },
+	{ "punctuation", "https://example.org/a?! https://example.org/b; https://example.org/c:\n",
+	  { "- https://example.org/a", "- https://example.org/b", "- https://example.org/c" } },
+	{ "quotes", "href=\"https://example.org/a\" 'https://example.org/b'\n",
+	  { "- https://example.org/a", "- https://example.org/b" } },
+	{ "upper-scheme", "HTTPS://EXAMPLE.ORG/\n", { "- HTTPS://EXAMPLE.ORG/" } },
+	{ "http", "http://example.org\n", { "- http://example.org" } },
+	{ "two-on-a-line", "https://a.example https://b.example\n", { "- https://a.example", "- https://b.example" } },
+	{ "crlf", "https://example.org/a \r\nnext\r\n", { "- https://example.org/a" } },
+	{ "scheme-alone", "https:// and http://\n", { NULL } },
+	{ "not-a-scheme", "ftp://example.org/ mailto:a@b.example htt://x\n", { NULL } },
+	{ "empty", "", { NULL } },
+	{ "invalid-utf8", "\xff\xfehttps://example.org/\xc3\n", { "- https://example.org/" } },
+};
+
+static void check_links(GPtrArray *links, const char *const *want)
+{
+	guint n = 0;
+
+	while (n < MAX_LINKS && want[n])
+		n++;
+	for (guint i = 0; i < links->len; i++) {
+		const upki_link *l = g_ptr_array_index(links, i);
+		g_test_message("got %s %s", l->labelled ? "L" : "-", l->url);
+	}
+	g_assert_cmpuint(links->len, ==, n);
+	if (links->len != n)
+		return;
+	for (guint i = 0; i < n; i++) {
+		const upki_link *l = g_ptr_array_index(links, i);
+		char *got = g_strdup_printf("%s %s", l->labelled ? "L" : "-", l->url);
+		g_assert_cmpstr(got, ==, want[i]);
+		g_free(got);
+	}
+}
+
+static void test_text(gconstpointer data)
+{
+	const text_row *r = data;
+	GPtrArray *links = upki_extract_text_urls(r->text, profile);
+
+	check_links(links, r->want);
+	for (guint i = 0; i < links->len; i++) {
+		const upki_link *l = g_ptr_array_index(links, i);
+		g_assert_null(l->shown);
+		g_assert_false(l->from_html);
+	}
+	g_ptr_array_unref(links);
+}
+
+static void test_text_edge(void)
+{
+	GPtrArray *links = upki_extract_text_urls(NULL, profile);
+
+	g_assert_cmpuint(links->len, ==, 0);
+	g_ptr_array_unref(links);
+	/* Without a profile nothing is labelled, but URLs are still found. */
+	links = upki_extract_text_urls("証明書取得URL：https://example.org/", NULL);
+	g_assert_cmpuint(links->len, ==, 1);
+	g_assert_false(((upki_link *)g_ptr_array_index(links, 0))->labelled);
+	g_ptr_array_unref(links);
+	upki_link_free(NULL);
+}
+
+/* Expected HTML links: "L|url|shown" with shown "(null)" for bare URLs. */
+typedef struct {
+	const char *name;
+	const char *html;
+	const char *want[MAX_LINKS];
+} html_row;
+
+static const html_row html_rows[] = {
+	{ "href-match", "<p>証明書取得URL：<a href=\"" GOOD "\">" GOOD "</a></p>", { "L|" GOOD "|" GOOD } },
+	{ "href-mismatch", "<p><a href=\"https://evil.example/x\">" GOOD "</a></p>",
+	  { "-|https://evil.example/x|" GOOD } },
+	{ "href-kochira", "<div>証明書取得URL</div><div><a href=\" " GOOD "\n\">こちら</a></div>",
+	  { "L|" GOOD "|こちら" } },
+	{ "shown-collapsed", "<a href=\"https://a.example/\">\n  click\n  <b>here</b>  </a>",
+	  { "-|https://a.example/|click here" } },
+	{ "area", "<map><area href=\"https://a.example/x\" alt=\"x\"></map>", { "-|https://a.example/x|" } },
+	{ "entity-in-href", "<a href=\"https://a.example/?a=1&amp;p1=2\">x</a>", { "-|https://a.example/?a=1&p1=2|x" } },
+	{ "no-href", "<a name=\"top\">https://a.example/</a>", { "-|https://a.example/|(null)" } },
+	{ "bare-text-url", "<p>証明書取得URL：" GOOD "</p><p>Thanks</p>", { "L|" GOOD "|(null)" } },
+	{ "bare-url-label-block", "<p>アクセスPIN取得URLへアクセスし</p><p>" PIN "</p>", { "L|" PIN "|(null)" } },
+	{ "link-and-bare",
+	  "<p><a href=\"" GOOD "\">" GOOD "</a><br>" MANUAL "</p>",
+	  { "-|" GOOD "|" GOOD, "-|" MANUAL "|(null)" } },
+	{ "script-style", "<script>var u='https://evil.example/x';</script><style>a{}</style><p>ok</p>", { NULL } },
+	{ "junk", "<<<>>>&&&;;<a <a href=>></", { NULL } },
+	{ "binary", "\x01\x02\xff\xfe\x80<\x00>", { NULL } },
+	{ "empty", "", { NULL } },
+	{ "unclosed", "<html><body><p>see <a href=\"https://a.example/\">a", { "-|https://a.example/|a" } },
+};
+
+static void test_html(gconstpointer data)
+{
+	const html_row *r = data;
+	GPtrArray *links = upki_extract_html_links(r->html, strlen(r->html), profile);
+	guint n = 0;
+
+	while (n < MAX_LINKS && r->want[n])
+		n++;
+	for (guint i = 0; i < links->len; i++) {
+		const upki_link *l = g_ptr_array_index(links, i);
+		g_test_message("got %s|%s|%s", l->labelled ? "L" : "-", l->url, l->shown ? l->shown : "(null)");
+	}
+	g_assert_cmpuint(links->len, ==, n);
+	for (guint i = 0; i < n && i < links->len; i++) {
+		const upki_link *l = g_ptr_array_index(links, i);
+		char *got = g_strdup_printf("%s|%s|%s", l->labelled ? "L" : "-", l->url,
+		                            l->shown ? l->shown : "(null)");
+		g_assert_true(l->from_html);
+		g_assert_cmpstr(got, ==, r->want[i]);
+		g_free(got);
+	}
+	g_ptr_array_unref(links);
+}
+
+static void test_html_null(void)
+{
+	GPtrArray *links = upki_extract_html_links(NULL, 0, profile);
+	char *text = upki_extract_html_text(NULL, 0);
+
+	g_assert_cmpuint(links->len, ==, 0);
+	g_assert_cmpstr(text, ==, "");
+	g_ptr_array_unref(links);
+	g_free(text);
+}
+
+typedef struct {
+	const char *name;
+	const char *html;
+	const char *want;
+} html_text_row;
+
+static const html_text_row html_text_rows[] = {
+	{ "blocks", "<p>a</p><p>b<br>c</p>", "a\nb\nc\n" },
+	{ "hidden", "<head><title>t</title><style>p{}</style></head><body>x<script>y</script>z</body>", "xz\n" },
+	{ "whitespace", "<div>  a \n  b  </div>", "a b\n" },
+	{ "dn-lines", "<p>【対象証明書DN】<br>" IS "CN=1<br>" IS "C=JP</p>", "【対象証明書DN】\n" IS "CN=1\n" IS "C=JP\n" },
+	{ "pre", "<pre>a\n  b</pre>", "a\n  b\n" },
+	{ "entities", "<p>&lt;a&gt; &amp; &#x3042;</p>", "<a> & あ\n" },
+	{ "junk", "<<<>>>&&&;;<a <a href=>></\x01\xff", NULL }, /* whatever libxml2 recovers */
+};
+
+static void test_html_text(gconstpointer data)
+{
+	const html_text_row *r = data;
+	char *got = upki_extract_html_text(r->html, strlen(r->html));
+
+	g_assert_nonnull(got);
+	g_assert_true(g_utf8_validate(got, -1, NULL));
+	if (r->want)
+		g_assert_cmpstr(got, ==, r->want);
+	g_free(got);
+}
+
+typedef struct {
+	const char *name;
+	const char *href;
+	const char *shown;
+	gboolean want;
+} mismatch_row;
+
+static const mismatch_row mismatch_rows[] = {
+	{ "same", GOOD, GOOD, FALSE },
+	{ "kochira", GOOD, "こちら", FALSE },
+	{ "click-here", "https://evil.example/", "click here", FALSE },
+	{ "other-host", "https://evil.example/x", GOOD, TRUE },
+	{ "other-token", BASE "SPEntranceCliAll.jsp?p1=evil", GOOD, TRUE },
+	{ "case-host", "HTTPS://SCIA.SECOMTRUST.NET/a", "https://scia.secomtrust.net/a", FALSE },
+	{ "case-path", "https://a.example/A", "https://a.example/a", TRUE },
+	{ "trailing-slash", "https://a.example/", "https://a.example", FALSE },
+	{ "trailing-slash-path", "https://a.example/x", "https://a.example/x/", FALSE },
+	{ "trimmed", "  " GOOD "\n", " " GOOD " ", FALSE },
+	{ "url-in-sentence", "https://a.example/a", "click https://a.example/a now", FALSE },
+	{ "longer", "https://a.example/a", "https://a.example/a?p1=2", TRUE },
+	{ "fullwidth-shown", GOOD, "ｈｔｔｐｓ：／／scia.secomtrust.net/", TRUE },
+	{ "http-vs-https", "http://a.example/", "https://a.example/", TRUE },
+	{ "empty-shown", GOOD, "", FALSE },
+};
+
+static void test_mismatch(gconstpointer data)
+{
+	const mismatch_row *r = data;
+
+	g_assert_cmpint(upki_extract_link_mismatch(r->href, r->shown), ==, r->want);
+}
+
+static void test_mismatch_null(void)
+{
+	g_assert_false(upki_extract_link_mismatch(NULL, GOOD));
+	g_assert_false(upki_extract_link_mismatch(GOOD, NULL));
+}
+
+#define DN_1594864 "CN=1594864,OU=No 4,OU=dev,OU=UPKI Client Cert Enrollment System Develop," \
+	"O=National Institute of Informatics,L=Academe,C=JP"
+#define DN_LINES IS "---------------------------------------------\n" IS "CN=1594864\n" IS "OU=No 4\n" \
+	IS "OU=dev\n" IS "OU=UPKI Client Cert Enrollment System Develop\n" \
+	IS "O=National Institute of Informatics\n" IS "L=Academe\n" IS "C=JP\n" \
+	IS "---------------------------------------------\n"
+
+typedef struct {
+	const char *name;
+	const char *text;
+	const char *dn;
+	const char *serial;
+	const char *old_serial;
+} cert_row;
+
+static const cert_row cert_rows[] = {
+	{ "retrieved", "貴機関利用者の方がクライアント証明書の取得を完了致しましたので、\n\n【対象証明書DN】\n" DN_LINES
+	  "\n【対象証明書シリアル番号】\n" IS "5924805414806849689\n\n●P12一括ダウンロードの場合は、\n",
+	  DN_1594864, "5924805414806849689", NULL },
+	{ "retrieved-crlf", "【対象証明書DN】\r\n" IS "---\r\n" IS "CN=1\r\n" IS "C=JP\r\n" IS "---\r\n\r\n"
+	  "【対象証明書シリアル番号】\r\n" IS "42\r\n", "CN=1,C=JP", "42", NULL },
+	{ "revoked-bilingual",
+	  "【失効証明書DN】\n" IS "-----\n" IS "CN=1594864 Naoto Miyachi\n" IS "C=JP\n" IS "-----\n\n"
+	  "【失効証明書シリアル番号】\n" IS "7082414538221694988\n\n【失効理由】\n" IS "その他\n\n"
+	  "【revoked certificate DN】\n" IS "-----\n" IS "CN=other\n" IS "-----\n\n"
+	  "【revoked certificate serial number】\n" IS "1\n",
+	  "CN=1594864 Naoto Miyachi,C=JP", "7082414538221694988", NULL },
+	{ "revoked-english", "【revoked certificate DN】\n   -----\n   CN=x\n   O=y\n   -----\n"
+	  "【revoked certificate serial number】\n   7\n", "CN=x,O=y", "7", NULL },
+	{ "renewed", "【対象証明書DN】\n" DN_LINES "\n【新証明書シリアル番号】\n" IS "200\n\n"
+	  "【旧証明書のシリアル番号】\n" IS "100\n", DN_1594864, "200", "100" },
+	{ "hex-colons", "【対象証明書シリアル番号】\n" IS "52:39:23:22:40:DF:88:99\n", NULL, "5924805414806849689", NULL },
+	{ "hex-0x", "【対象証明書シリアル番号】\n0x1f\n", NULL, "31", NULL },
+	{ "hex-plain", "【対象証明書シリアル番号】\n" IS " 5239232240df8899 " IS "\n", NULL, "5924805414806849689", NULL },
+	{ "serial-invalid", "【対象証明書シリアル番号】\n" IS "12-34\n", NULL, NULL, NULL },
+	{ "serial-missing", "【失効証明書シリアル番号】\n\n【失効理由】\n" IS "その他\n", NULL, NULL, NULL },
+	{ "serial-at-end", "【対象証明書シリアル番号】\n", NULL, NULL, NULL },
+	{ "dn-without-dashes", "【対象証明書DN】\n" IS "CN=a\n" IS "C=JP\n\n", "CN=a,C=JP", NULL, NULL },
+	{ "dn-empty", "【対象証明書DN】\n" IS "-----\n" IS "-----\n", NULL, NULL, NULL },
+	{ "dn-unclosed", "【対象証明書DN】\n" IS "-----\n" IS "CN=a\n" IS "C=JP", "CN=a,C=JP", NULL, NULL },
+	{ "label-indented", IS "【対象証明書DN】\n" IS "-----\n" IS "CN=a\n" IS "-----\n", "CN=a", NULL, NULL },
+	{ "nothing", "こんにちは。\nhttps://example.org/\n", NULL, NULL, NULL },
+	{ "empty", "", NULL, NULL, NULL },
+};
+
+static void test_certinfo(gconstpointer data)
+{
+	const cert_row *r = data;
+	upki_certinfo ci;
+	gboolean found;
+
+	memset(&ci, 0xAA, sizeof ci); /* an output parameter: garbage in is fine */
+	found = upki_extract_certinfo(r->text, profile, &ci);
+	g_assert_cmpstr(ci.dn, ==, r->dn);
+	g_assert_cmpstr(ci.serial, ==, r->serial);
+	g_assert_cmpstr(ci.old_serial, ==, r->old_serial);
+	g_assert_cmpint(found, ==, r->dn || r->serial || r->old_serial);
+	upki_certinfo_clear(&ci);
+	g_assert_null(ci.dn);
+	upki_certinfo_clear(NULL);
+}
+
+#define ADD_ROWS(prefix, rows, fn)                                             \
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {                       \
+		char *path = g_strdup_printf("%s/%s", prefix, rows[i].name);   \
+		g_test_add_data_func(path, &rows[i], fn);                      \
+		g_free(path);                                                  \
+	}
+
+int main(int argc, char **argv)
+{
+	int rc;
+
+	g_test_init(&argc, &argv, NULL);
+	g_test_set_nonfatal_assertions();
+	profile = upki_profile_new_default();
+	ADD_ROWS("/extract/text", text_rows, test_text);
+	ADD_ROWS("/extract/html", html_rows, test_html);
+	ADD_ROWS("/extract/html-text", html_text_rows, test_html_text);
+	ADD_ROWS("/extract/mismatch", mismatch_rows, test_mismatch);
+	ADD_ROWS("/extract/certinfo", cert_rows, test_certinfo);
+	g_test_add_func("/extract/text/edge", test_text_edge);
+	g_test_add_func("/extract/html/null", test_html_null);
+	g_test_add_func("/extract/mismatch/null", test_mismatch_null);
+	rc = g_test_run();
+	upki_profile_free(profile);
+	return rc;
+}
