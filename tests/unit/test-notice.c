@@ -261,6 +261,128 @@ static void test_real(gconstpointer data)
 	g_free(path);
 }
 
+/* What relays and gateways do to a real notice on its way. */
+typedef GString *(*relay_fn)(const char *msg, gsize len);
+
+static gsize header_end(const char *msg)
+{
+	const char *crlf = strstr(msg, "\r\n\r\n");
+	const char *lf = strstr(msg, "\n\n");
+
+	if (crlf && (!lf || crlf < lf))
+		return (gsize)(crlf - msg) + 2;
+	return lf ? (gsize)(lf - msg) + 1 : strlen(msg);
+}
+
+/* Splits the header block into the Content-Type field (with its folded
+ * continuation lines) and everything else. */
+static void split_content_type(const char *msg, gsize hend, GString *ct, GString *rest)
+{
+	gboolean in_ct = FALSE;
+	const char *p = msg;
+
+	while (p < msg + hend) {
+		const char *nl = memchr(p, '\n', (gsize)(msg + hend - p));
+		gsize n = nl ? (gsize)(nl - p) + 1 : (gsize)(msg + hend - p);
+		if (*p != ' ' && *p != '\t')
+			in_ct = g_ascii_strncasecmp(p, "Content-Type:", 13) == 0;
+		g_string_append_len(in_ct ? ct : rest, p, (gssize)n);
+		p += n;
+	}
+}
+
+static GString *relay_extra_headers(const char *msg, gsize len)
+{
+	GString *out = g_string_new("From ca-support@ml.secom-sts.co.jp Tue Mar 19 14:22:04 2019\r\n"
+				    "Received: from relay.example.ac.jp (relay.example.ac.jp [192.0.2.1])\r\n"
+				    "\tby mx.example.ac.jp with ESMTPS id 4Abc; Tue, 19 Mar 2019 14:24:14 +0900\r\n"
+				    "X-Spam-Status: No, score=-1.0\r\n"
+				    "Authentication-Results: mx.example.ac.jp; dkim=none\r\n");
+	g_string_append_len(out, msg, (gssize)len);
+	return out;
+}
+
+static GString *relay_subject_utf8(const char *msg, gsize len)
+{
+	GString *out = g_string_new_len(msg, (gssize)len);
+	upki_mime *m = upki_mime_parse(msg, len, NULL);
+	char *b64 = g_base64_encode((const guchar *)m->subject, strlen(m->subject));
+	char *field = g_strdup_printf("Subject: [External] =?UTF-8?B?%s?=\r\nX-Old-Subject:", b64);
+
+	g_string_replace(out, "Subject:", field, 1);
+	g_free(field);
+	g_free(b64);
+	upki_mime_free(m);
+	return out;
+}
+
+static GString *relay_gateway_wrap(const char *msg, gsize len)
+{
+	gsize hend = header_end(msg);
+	GString *ct = g_string_new(NULL), *rest = g_string_new(NULL);
+	GString *out = g_string_new(NULL);
+
+	split_content_type(msg, hend, ct, rest);
+	g_string_replace(rest, "MIME-Version: 1.0\r\n", "", 0);
+	g_string_append(out, rest->str);
+	g_string_append(out, "MIME-Version: 1.0\r\n"
+			     "Content-Type: multipart/mixed; boundary=\"gw-7f3a\"\r\n\r\n"
+			     "This is a multi-part message in MIME format.\r\n--gw-7f3a\r\n");
+	g_string_append(out, ct->str);
+	g_string_append(out, "\r\n");
+	g_string_append_len(out, msg + hend + 2, (gssize)(len - hend - 2));
+	g_string_append(out, "\r\n--gw-7f3a\r\nContent-Type: text/plain; charset=utf-8\r\n"
+			     "Content-Transfer-Encoding: 8bit\r\n\r\n"
+			     "【注意】このメールは学外から送信されました。\r\n"
+			     "See https://www.example.ac.jp/security for our mail policy.\r\n--gw-7f3a--\r\n");
+	g_string_free(ct, TRUE);
+	g_string_free(rest, TRUE);
+	return out;
+}
+
+static const struct {
+	const char *name;
+	relay_fn fn;
+} relays[] = {
+	{ "extra-headers", relay_extra_headers },
+	{ "subject-reencoded", relay_subject_utf8 },
+	{ "gateway-wrap", relay_gateway_wrap },
+};
+
+static void test_relayed(gconstpointer data)
+{
+	gsize i = GPOINTER_TO_SIZE(data);
+	char *path = g_build_filename(shared_dir(), real_rows[i].file, NULL);
+	char *buf = NULL;
+	gsize len = 0;
+
+	if (!g_file_get_contents(path, &buf, &len, NULL)) {
+		g_test_skip("real notices not found (../shared/upki-samples absent)");
+		g_free(path);
+		return;
+	}
+	for (gsize r = 0; r < G_N_ELEMENTS(relays); r++) {
+		GString *msg = relays[r].fn(buf, len);
+		for (int lf = 0; lf < 2; lf++) {
+			if (lf)
+				g_string_replace(msg, "\r\n", "\n", 0);
+			upki_notice *n = analyze(msg->str, msg->len, system_ca, UPKI_VERIFY_AT_SIGNING);
+			char *reasons = reasons_of(n);
+			if (n->verdict != UPKI_VERDICT_GENUINE ||
+			    g_strcmp0(upki_kind_to_string(n->kind), real_rows[i].kind) ||
+			    g_strcmp0(n->url, real_rows[i].url) || g_strcmp0(n->serial, real_rows[i].serial))
+				g_error("%s %s%s: %s %s %s", real_rows[i].file, relays[r].name,
+					lf ? " (LF)" : "", upki_kind_to_string(n->kind),
+					upki_verdict_to_string(n->verdict), reasons);
+			g_free(reasons);
+			upki_notice_free(n);
+		}
+		g_string_free(msg, TRUE);
+	}
+	g_free(buf);
+	g_free(path);
+}
+
 int main(int argc, char **argv)
 {
 	GError *err = NULL;
@@ -279,6 +401,11 @@ int main(int argc, char **argv)
 	for (gsize i = 0; i < G_N_ELEMENTS(real_rows); i++) {
 		char *name = g_strdup_printf("/notice/real/%s", real_rows[i].file);
 		g_test_add_data_func(name, GSIZE_TO_POINTER(i), test_real);
+		g_free(name);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(real_rows); i++) {
+		char *name = g_strdup_printf("/notice/relayed/%s", real_rows[i].file);
+		g_test_add_data_func(name, GSIZE_TO_POINTER(i), test_relayed);
 		g_free(name);
 	}
 	int rc = g_test_run();
