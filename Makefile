@@ -18,12 +18,13 @@ PKGS    = gmime-3.0 glib-2.0 openssl json-glib-1.0 libcurl libxml-2.0
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-           -Wstrict-prototypes -Wmissing-prototypes -Iinclude $(SANFLAGS) \
+           -Wstrict-prototypes -Wmissing-prototypes -Iinclude -Iparser $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS += $(SANFLAGS)
 
-LIB_SRCS  = $(filter-out parser/upki-scan.c, $(wildcard parser/*.c))
+LIB_SRCS  = $(filter-out parser/upki-scan%.c, $(wildcard parser/*.c))
+SCAN_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard parser/upki-scan*.c))
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
 HEADERS   = $(wildcard include/upki/*.h)
 UNIT_SRCS = $(wildcard tests/unit/test-*.c)
@@ -39,7 +40,7 @@ all: $(BUILD)/libupki.a $(PROGS)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/%.o: %.c $(HEADERS)
+$(BUILD)/%.o: %.c $(HEADERS) $(wildcard parser/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -47,7 +48,7 @@ $(BUILD)/libupki.a: $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/upki-scan: $(BUILD)/parser/upki-scan.o $(BUILD)/libupki.a
+$(BUILD)/upki-scan: $(SCAN_OBJS) $(BUILD)/libupki.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a

@@ -13,6 +13,7 @@
 
 #include "upki/charset.h"
 #include "upki/error.h"
+#include "upki/mime-guard.h"
 #include "upki/mime-signed.h"
 #include "upki/mime.h"
 #include "upki/smime.h"
@@ -416,6 +417,7 @@ static void walk_opaque(walker *w, GMimeObject *o, guint depth)
 	GBytes *content = NULL;
 	GMimeParser *parser = NULL;
 	GMimeObject *entity = NULL;
+	char *guarded = NULL;
 
 	s->opaque = TRUE;
 	s->signature = part_bytes(GMIME_PART(o));
@@ -427,7 +429,8 @@ static void walk_opaque(walker *w, GMimeObject *o, guint depth)
 	gsize n = 0;
 	const char *data = g_bytes_get_data(content, &n);
 	scope inner = { data, n };
-	parser = parser_for(data, n);
+	guarded = upki_mime_guard(data, n);
+	parser = parser_for(guarded ? guarded : data, n);
 	entity = g_mime_parser_construct_part(parser, w->opts);
 	if (entity)
 		walk(w, &inner, entity, index, depth + 1);
@@ -438,6 +441,7 @@ out:
 		g_object_unref(parser);
 	if (content)
 		g_bytes_unref(content);
+	g_free(guarded);
 }
 
 static void walk(walker *w, const scope *sc, GMimeObject *o, int signed_by, guint depth)
@@ -468,6 +472,7 @@ static upki_mime *parse(const char *buf, gsize len, gboolean body, GError **erro
 	GMimeParser *parser = NULL;
 	GMimeMessage *msg = NULL;
 	upki_mime *m = NULL;
+	char *guarded = NULL;
 	gsize skip = buf ? skip_mbox_from(buf, len) : 0;
 
 	upki_mime_init();
@@ -477,8 +482,10 @@ static upki_mime *parse(const char *buf, gsize len, gboolean body, GError **erro
 	len -= skip;
 	if (!body)
 		len = header_block_len(buf, len);
+	/* GMime reads a defused copy; signed bytes come from the original. */
+	guarded = upki_mime_guard(buf, len);
 	opts = parser_options();
-	parser = parser_for(buf, len);
+	parser = parser_for(guarded ? guarded : buf, len);
 	msg = g_mime_parser_construct_message(parser, opts);
 	if (!msg) {
 		g_set_error(error, UPKI_ERROR, UPKI_ERROR_NOT_MESSAGE, "not a mail message: unparseable");
@@ -496,6 +503,7 @@ out:
 		g_object_unref(msg);
 	g_object_unref(parser);
 	g_mime_parser_options_free(opts);
+	g_free(guarded);
 	return m;
 }
 

@@ -136,6 +136,61 @@ char *upki_report_json_error(const upki_report_where *w, const char *error)
 	return builder_to_line(b);
 }
 
+const char *upki_report_csv_header(void)
+{
+	return "source,index,offset,message_id,kind,verdict,reasons,url,deadline,"
+	       "signature_status,signer,signing_time,subject,from,dn,serial,old_serial";
+}
+
+/* RFC 4180 quoting; formula-looking fields are defused for spreadsheets,
+ * since subjects and addresses come from whoever sent the mail. */
+static void csv_field(GString *s, const char *v)
+{
+	if (!v)
+		return;
+	gboolean formula = v[0] && strchr("=+-@", v[0]);
+	if (!formula && !strpbrk(v, ",\"\r\n")) {
+		g_string_append(s, v);
+		return;
+	}
+	g_string_append_c(s, '"');
+	if (formula)
+		g_string_append_c(s, '\'');
+	for (const char *p = v; *p; p++) {
+		if (*p == '"')
+			g_string_append_c(s, '"');
+		g_string_append_c(s, *p);
+	}
+	g_string_append_c(s, '"');
+}
+
+char *upki_report_csv(const upki_notice *n, const upki_report_where *w)
+{
+	GString *s = g_string_new(NULL);
+	char *index = g_strdup_printf("%" G_GUINT64_FORMAT, w->index);
+	char *offset = g_strdup_printf("%" G_GUINT64_FORMAT, w->offset);
+	char *reasons = upki_reason_join(n->reasons, " ");
+	char *when = n->sig ? unix_to_iso(n->sig->signing_time) : NULL;
+	const char *fields[] = {
+		w->source, index, offset, n->message_id, upki_kind_to_string(n->kind),
+		upki_verdict_to_string(n->verdict), reasons, n->url, n->deadline,
+		upki_smime_status_token(n->sig ? n->sig->status : UPKI_SIG_NONE),
+		n->sig ? n->sig->signer_subject : NULL, when, n->subject, n->from, n->dn,
+		n->serial, n->old_serial,
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(fields); i++) {
+		if (i)
+			g_string_append_c(s, ',');
+		csv_field(s, fields[i]);
+	}
+	g_free(when);
+	g_free(reasons);
+	g_free(offset);
+	g_free(index);
+	return g_string_free(s, FALSE);
+}
+
 /* Host and path only: the token is a one-time secret and text output is
  * what people paste into tickets. */
 static void append_url(GString *s, const char *url)
