@@ -4,9 +4,13 @@
 # machine where we are not root (we print the apt-get line and stop).
 set -eu
 
+# Build: compiler and the -dev packages.  Tests: openssl and the trust
+# store, real mail software (Postfix, procmail, miltertest, swaks, m4 for
+# Sendmail's config), valgrind for the daemons.
 PKGS="gcc make pkg-config ca-certificates openssl
 libgmime-3.0-dev libglib2.0-dev libssl-dev libjson-glib-dev
-libcurl4-openssl-dev libxml2-dev"
+libcurl4-openssl-dev libxml2-dev libmilter-dev zlib1g-dev
+postfix procmail miltertest swaks m4 valgrind gzip"
 
 missing=""
 for p in $PKGS; do
@@ -24,6 +28,8 @@ fi
 
 echo "upki-notice: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get -o DPkg::Lock::Timeout=600 update -qq
+# Postfix must not configure or start a system MTA: tests run their own.
+echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+apt-get -o DPkg::Lock::Timeout=600 update -qq >/dev/null
 # shellcheck disable=SC2086
-apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,41 @@
+/* mbox.h - splitting mailboxes into messages, as a stream.
+ *
+ * Reads mboxo and mboxrd (">From " quoting undone one level), LF or CRLF,
+ * from any GInputStream (a file, a gzip-decompressing stream, stdin) in
+ * fixed-size chunks, so memory is bounded by the largest message allowed,
+ * never by the archive.  A message over the limit is skipped (reported,
+ * not loaded) and the reader goes on at the next "From " line.
+ */
+#ifndef UPKI_MBOX_H
+#define UPKI_MBOX_H
+
+#include <gio/gio.h>
+
+typedef struct upki_mbox_reader upki_mbox_reader;
+
+typedef struct upki_mbox_message {
+	GBytes *data;       /* the message without its "From " line, unquoted; NULL when too large */
+	guint64 offset;     /* byte offset of its "From " line in the (uncompressed) stream */
+	guint64 size;       /* bytes it takes in the stream, "From " line included */
+	gboolean too_large; /* over max_message: data is NULL */
+} upki_mbox_message;
+
+/* in is referenced, not consumed.  max_message: largest message kept
+ * (0: no limit).  Free with upki_mbox_reader_free(). */
+upki_mbox_reader *upki_mbox_reader_new(GInputStream *in, gsize max_message);
+void upki_mbox_reader_free(upki_mbox_reader *r);
+
+/* Next message.  Returns TRUE and fills *msg (caller clears with
+ * upki_mbox_message_clear), FALSE at the end of the stream or on a read
+ * error (then *error is set). */
+gboolean upki_mbox_reader_next(upki_mbox_reader *r, upki_mbox_message *msg, GError **error);
+void upki_mbox_message_clear(upki_mbox_message *msg);
+
+/* Bytes consumed from the stream so far (for progress). */
+guint64 upki_mbox_reader_tell(const upki_mbox_reader *r);
+
+/* TRUE when buf (the start of a file) looks like an mbox: it begins with
+ * a "From " line in the mbox sense (sender and date). */
+gboolean upki_mbox_looks_like(const char *buf, gsize len);
+
+#endif
