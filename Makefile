@@ -31,7 +31,8 @@ UNIT_SRCS = $(wildcard tests/unit/test-*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS = $(wildcard tests/tools/*.c)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
-PROGS     = $(BUILD)/upki-scan
+MILTER_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard milter/*.c))
+PROGS     = $(BUILD)/upki-scan $(if $(MILTER_OBJS),$(BUILD)/upki-milter)
 
 .PHONY: all deps check demo install clean samples
 
@@ -40,7 +41,7 @@ all: $(BUILD)/libupki.a $(PROGS)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/%.o: %.c $(HEADERS) $(wildcard parser/*.h)
+$(BUILD)/%.o: %.c $(HEADERS) $(wildcard parser/*.h milter/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -50,6 +51,9 @@ $(BUILD)/libupki.a: $(LIB_OBJS)
 
 $(BUILD)/upki-scan: $(SCAN_OBJS) $(BUILD)/libupki.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/upki-milter: $(MILTER_OBJS) $(BUILD)/libupki.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmilter
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
