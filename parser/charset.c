@@ -422,6 +422,16 @@ static gboolean only_space(const char *s, const char *end)
 	return TRUE;
 }
 
+/* Next "=?" from p on, or NULL.  (strstr would do, but instrumented
+ * builds check the whole rest of the string on every call.) */
+static const char *next_word_start(const char *p)
+{
+	for (; *p; p++)
+		if (p[0] == '=' && p[1] == '?')
+			return p;
+	return NULL;
+}
+
 /* Folding (CR/LF and the white space after it) becomes one space. */
 static char *unfold(const char *raw)
 {
@@ -452,7 +462,7 @@ char *upki_header_decode(const char *raw)
 	s = unfold(raw);
 	out = g_string_sized_new(strlen(s));
 	pd.bytes = g_byte_array_new();
-	for (p = lit = s; (p = strstr(p, "=?"));) {
+	for (p = lit = s; (p = next_word_start(p));) {
 		word w;
 		const char *resume = NULL;
 		if (!parse_word(p, &w, &resume)) {
