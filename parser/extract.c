@@ -24,7 +24,7 @@
 #define MAX_SERIAL_LEN 200
 #define MAX_HTML_DEPTH 512
 #define LABEL_WINDOW 1024  /* bytes read back from a URL for its label */
-#define MAX_TEXT_LINKS 4096 /* URLs kept from one text: memory stays bounded */
+#define MAX_TEXT_LINKS 4096 /* links kept from one part: memory stays bounded */
 
 void upki_link_free(upki_link *l)
 {
@@ -473,7 +473,8 @@ static void html_element(html_walk *w, xmlNode *n, int depth)
 	w->in_pre += pre;
 	if (g_ascii_strcasecmp(name, "a") == 0 || g_ascii_strcasecmp(name, "area") == 0)
 		href = xmlGetProp(n, (const xmlChar *)"href");
-	if (href && g_utf8_validate((char *)href, -1, NULL) && href_is_link((char *)href))
+	if (href && w->links->len < MAX_TEXT_LINKS && g_utf8_validate((char *)href, -1, NULL)
+	    && href_is_link((char *)href))
 		html_anchor(w, n, (char *)href, depth);
 	else
 		html_walk_children(w, n, depth);
@@ -586,14 +587,16 @@ static gboolean same_url(const char *a, const char *b)
 gboolean upki_extract_link_mismatch(const char *href, const char *shown)
 {
 	GPtrArray *urls = NULL;
+	char *valid = NULL;
 	char *h = NULL;
 	const char *s, *e;
 	gboolean mismatch = FALSE;
 
 	if (!href || !shown)
 		return FALSE;
-	s = href;
-	e = href + strlen(href);
+	valid = g_utf8_make_valid(href, -1);
+	s = valid;
+	e = valid + strlen(valid);
 	trim(&s, &e);
 	h = g_strndup(s, e - s);
 	urls = upki_extract_text_urls(shown, NULL);
@@ -601,6 +604,7 @@ gboolean upki_extract_link_mismatch(const char *href, const char *shown)
 		mismatch = !same_url(h, ((upki_link *)g_ptr_array_index(urls, i))->url);
 	g_ptr_array_unref(urls);
 	g_free(h);
+	g_free(valid);
 	return mismatch;
 }
 
@@ -619,15 +623,15 @@ static char *trimmed_line(char **lines, guint i)
 static int find_section(char **lines, const GPtrArray *labels)
 {
 	for (int i = 0; labels && lines[i]; i++) {
-		char *t = trimmed_line(lines, i);
-		gboolean hit = FALSE;
-		for (guint j = 0; !hit && j < labels->len; j++) {
+		const char *s = lines[i], *e = s + strlen(s);
+
+		trim(&s, &e);
+		for (guint j = 0; j < labels->len; j++) {
 			const char *label = g_ptr_array_index(labels, j);
-			hit = *label && g_ascii_strncasecmp(t, label, strlen(label)) == 0;
+			gsize len = strlen(label);
+			if (len && (gsize)(e - s) >= len && g_ascii_strncasecmp(s, label, len) == 0)
+				return i;
 		}
-		g_free(t);
-		if (hit)
-			return i;
 	}
 	return -1;
 }
@@ -733,6 +737,25 @@ static char *serial_after(char **lines, int label)
 	return serial;
 }
 
+/* Cuts buf into lines in place; the NULL-terminated array is freed with
+ * g_free (one allocation, whatever the number of lines). */
+static char **split_lines(char *buf)
+{
+	GPtrArray *lines = g_ptr_array_new();
+	char *c = buf;
+
+	for (;;) {
+		char *nl = strchr(c, '\n');
+		g_ptr_array_add(lines, c);
+		if (!nl)
+			break;
+		*nl = '\0';
+		c = nl + 1;
+	}
+	g_ptr_array_add(lines, NULL);
+	return (char **)g_ptr_array_free(lines, FALSE);
+}
+
 gboolean upki_extract_certinfo(const char *text, const upki_profile *p, upki_certinfo *info)
 {
 	char *buf = NULL;
@@ -745,13 +768,13 @@ gboolean upki_extract_certinfo(const char *text, const upki_profile *p, upki_cer
 	if (!text || !p)
 		return FALSE;
 	buf = prepare_text(text);
-	lines = g_strsplit(buf, "\n", -1);
+	lines = split_lines(buf);
 	dn = find_section(lines, p->dn_labels);
 	if (dn >= 0)
 		info->dn = dn_after(lines, dn);
 	info->serial = serial_after(lines, find_section(lines, p->serial_labels));
 	info->old_serial = serial_after(lines, find_section(lines, p->old_serial_labels));
-	g_strfreev(lines);
+	g_free(lines);
 	g_free(buf);
 	return info->dn || info->serial || info->old_serial;
 }

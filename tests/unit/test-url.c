@@ -31,6 +31,7 @@ static const check_row check_rows[] = {
 	{ "real-pin-issue-1", BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5", PI, 0 },
 	{ "real-pin-issue-all-1", BASE "SPEntranceCliAllPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3n3jTdXDvsS8YcNl3ksmhlGZNc4NV3GBBzFfkVW4ESd%2F", PI, 0 },
 	{ "real-cert-issue-as-pin", GOOD, PI, B(PATH) },
+	{ "real-cert-issue-2-as-pin", BASE ALL "HWHQbb5dcEPYHkSQOmB5zlJyX7X5WnW%2FaVZ2rVrfYhAgpGWNqGbogi0oe5Kck7x7", PI, B(PATH) },
 	{ "real-pin-as-cert-issue", BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5", CI, B(PATH) },
 	{ "real-pin-all-as-cert-issue", BASE "SPEntranceCliAllPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3n3jTdXDvsS8YcNl3ksmhlGZNc4NV3GBBzFfkVW4ESd%2F", CI, B(PATH) },
 	{ "kind-none", GOOD, UPKI_KIND_NONE, B(PATH) },
