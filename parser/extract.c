@@ -8,20 +8,17 @@
  * real notices never do but hand-written mail often does.
  *
  * Also here: the visible text and the links of an HTML part (libxml2's
- * recovering HTML parser), and the DN and serial sections of retrieval,
- * renewal and revocation notices.  Pure functions, no I/O, no logging.
+ * recovering HTML parser).  The DN and serial sections are certinfo.c's.
+ * Pure functions, no I/O, no logging.
  */
 #include <string.h>
 
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
-#include <openssl/bn.h>
-#include <openssl/crypto.h>
 
 #include "upki/extract.h"
+#include "upki/text.h"
 
-#define MAX_DN_LINES 64
-#define MAX_SERIAL_LEN 200
 #define MAX_HTML_DEPTH 512
 #define LABEL_WINDOW 1024  /* bytes read back from a URL for its label */
 #define MAX_TEXT_LINKS 4096 /* links kept from one part: memory stays bounded */
@@ -87,11 +84,6 @@ static gboolean ends_authority(gunichar c)
 	return c == '/' || c == '?' || c == '#';
 }
 
-static gboolean is_blank(gunichar c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v' || c == 0x3000 || c == 0xA0;
-}
-
 /* Returns the end of "http://" or "https://" at s (ASCII or full-width,
  * any case), NULL when s does not start a scheme. */
 static const char *scheme_end(const char *s)
@@ -127,19 +119,6 @@ static const char *line_end(const char *s)
 {
 	const char *nl = strchr(s, '\n');
 	return nl ? nl : s + strlen(s);
-}
-
-/* Trims blanks (including U+3000) from both ends of [*start, *end). */
-static void trim(const char **start, const char **end)
-{
-	while (*start < *end && is_blank(g_utf8_get_char(*start)))
-		*start = g_utf8_next_char(*start);
-	while (*end > *start) {
-		const char *prev = g_utf8_prev_char(*end);
-		if (!is_blank(g_utf8_get_char(prev)))
-			break;
-		*end = prev;
-	}
 }
 
 /* NFKC then ASCII lower case: "証明書取得ＵＲＬ" and "Certificate
@@ -198,7 +177,7 @@ static gboolean labelled_at(const char *text, const char *url, const upki_profil
 		end = start - 1;
 		start = line_start(end, limit);
 		s = start;
-		trim(&s, &end);
+		upki_text_trim(&s, &end);
 		if (s < end)
 			return !find_scheme(s, end) && has_label(s, end, p);
 	}
@@ -272,7 +251,7 @@ static const char *join_folded(GString *url, const char *next, gboolean in_autho
 		const char *s = next, *e = line_end(next);
 		const char *run, *stop;
 
-		trim(&s, &e);
+		upki_text_trim(&s, &e);
 		if (s == e || scheme_end(s))
 			break;
 		run = scan_run(s, e, &in_authority);
@@ -296,24 +275,11 @@ static upki_link *link_new(char *url, gboolean labelled)
 	return l;
 }
 
-/* Input may come from anywhere: make it valid UTF-8 with '\n' line ends. */
-static char *prepare_text(const char *text)
-{
-	char *valid = g_utf8_make_valid(text ? text : "", -1);
-	char *w = valid;
-
-	for (const char *r = valid; *r; r++)
-		if (!(r[0] == '\r' && r[1] == '\n'))
-			*w++ = *r;
-	*w = '\0';
-	return valid;
-}
-
 /* join: plain text only; in HTML a line break is markup, never a fold. */
 static GPtrArray *extract_urls(const char *text, const upki_profile *p, gboolean join)
 {
 	GPtrArray *links = g_ptr_array_new_with_free_func((GDestroyNotify)upki_link_free);
-	char *buf = prepare_text(text);
+	char *buf = upki_text_prepare(text);
 	const char *pos = buf;
 	const char *end = buf + strlen(buf);
 	const char *st;
@@ -420,7 +386,7 @@ static char *collapse(const char *s, gsize len)
 	append_visible(out, copy, FALSE);
 	a = out->str;
 	b = out->str + out->len;
-	trim(&a, &b);
+	upki_text_trim(&a, &b);
 	char *res = g_strndup(a, b - a);
 	g_string_free(out, TRUE);
 	g_free(copy);
@@ -439,7 +405,7 @@ static void html_anchor(html_walk *w, xmlNode *n, const char *href, int depth)
 	w->in_anchor++;
 	html_walk_children(w, n, depth);
 	w->in_anchor--;
-	trim(&s, &e);
+	upki_text_trim(&s, &e);
 	l = link_new(g_strndup(s, e - s), labelled);
 	l->shown = collapse(w->text->str + from, w->text->len - from);
 	l->from_html = TRUE;
@@ -451,7 +417,7 @@ static gboolean href_is_link(const char *href)
 {
 	const char *s = href, *e = href + strlen(href);
 
-	trim(&s, &e);
+	upki_text_trim(&s, &e);
 	return s < e;
 }
 
@@ -597,7 +563,7 @@ gboolean upki_extract_link_mismatch(const char *href, const char *shown)
 	valid = g_utf8_make_valid(href, -1);
 	s = valid;
 	e = valid + strlen(valid);
-	trim(&s, &e);
+	upki_text_trim(&s, &e);
 	h = g_strndup(s, e - s);
 	urls = upki_extract_text_urls(shown, NULL);
 	for (guint i = 0; !mismatch && i < urls->len; i++)
@@ -606,184 +572,4 @@ gboolean upki_extract_link_mismatch(const char *href, const char *shown)
 	g_free(h);
 	g_free(valid);
 	return mismatch;
-}
-
-/* --- certificate sections --- */
-
-/* A copy of line i without its indentation (U+3000 or spaces). */
-static char *trimmed_line(char **lines, guint i)
-{
-	const char *s = lines[i], *e = s + strlen(s);
-
-	trim(&s, &e);
-	return g_strndup(s, e - s);
-}
-
-/* Index of the first line starting with one of labels, -1 when none. */
-static int find_section(char **lines, const GPtrArray *labels)
-{
-	for (int i = 0; labels && lines[i]; i++) {
-		const char *s = lines[i], *e = s + strlen(s);
-
-		trim(&s, &e);
-		for (guint j = 0; j < labels->len; j++) {
-			const char *label = g_ptr_array_index(labels, j);
-			gsize len = strlen(label);
-			if (len && (gsize)(e - s) >= len && g_ascii_strncasecmp(s, label, len) == 0)
-				return i;
-		}
-	}
-	return -1;
-}
-
-static gboolean is_dashes(const char *t)
-{
-	int n = 0;
-
-	for (const char *c = t; *c; c = g_utf8_next_char(c)) {
-		gunichar u = g_utf8_get_char(c);
-		if (u != '-' && u != 0xFF0D && u != 0x2015 && u != 0x2014 && u != 0x2500 && u != 0x2212)
-			return FALSE;
-		n++;
-	}
-	return n >= 3;
-}
-
-static gboolean ends_dn(const char *t)
-{
-	return !*t || is_dashes(t) || g_str_has_prefix(t, "【") || g_str_has_prefix(t, "[");
-}
-
-/* The RDN lines under a DN label, between lines of dashes. */
-static char *dn_after(char **lines, int label)
-{
-	GPtrArray *rdns = g_ptr_array_new_with_free_func(g_free);
-	char *dn = NULL;
-	int i = label + 1;
-	char *t = NULL;
-
-	for (; lines[i]; i++) {
-		t = trimmed_line(lines, i);
-		if (*t)
-			break;
-		g_clear_pointer(&t, g_free);
-	}
-	if (t && is_dashes(t))
-		i++;
-	g_clear_pointer(&t, g_free);
-	for (; lines[i] && rdns->len < MAX_DN_LINES; i++) {
-		t = trimmed_line(lines, i);
-		if (ends_dn(t))
-			break;
-		g_ptr_array_add(rdns, g_steal_pointer(&t));
-	}
-	g_free(t);
-	if (rdns->len) {
-		g_ptr_array_add(rdns, NULL);
-		dn = g_strjoinv(",", (char **)rdns->pdata);
-	}
-	g_ptr_array_unref(rdns);
-	return dn;
-}
-
-/* Decimal as is; hex (with colons, or 0x) through OpenSSL's bignums. */
-static char *serial_to_decimal(const char *s)
-{
-	GString *hex = NULL;
-	BIGNUM *bn = NULL;
-	char *dec = NULL;
-	char *out = NULL;
-
-	if (!*s || strlen(s) > MAX_SERIAL_LEN)
-		return NULL;
-	if (strspn(s, "0123456789") == strlen(s))
-		return g_strdup(s);
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		s += 2;
-	hex = g_string_new(NULL);
-	for (const char *c = s; *c; c++) {
-		if (*c == ':')
-			continue;
-		if (!g_ascii_isxdigit(*c))
-			goto out;
-		g_string_append_c(hex, *c);
-	}
-	if (!hex->len || !BN_hex2bn(&bn, hex->str) || !(dec = BN_bn2dec(bn)))
-		goto out;
-	out = g_strdup(dec);
-out:
-	OPENSSL_free(dec);
-	BN_free(bn);
-	g_string_free(hex, TRUE);
-	return out;
-}
-
-static char *serial_after(char **lines, int label)
-{
-	char *t = NULL;
-	char *serial = NULL;
-
-	if (label < 0)
-		return NULL;
-	for (int i = label + 1; lines[i]; i++) {
-		t = trimmed_line(lines, i);
-		if (*t)
-			break;
-		g_clear_pointer(&t, g_free);
-	}
-	if (t && !g_str_has_prefix(t, "【"))
-		serial = serial_to_decimal(t);
-	g_free(t);
-	return serial;
-}
-
-/* Cuts buf into lines in place; the NULL-terminated array is freed with
- * g_free (one allocation, whatever the number of lines). */
-static char **split_lines(char *buf)
-{
-	GPtrArray *lines = g_ptr_array_new();
-	char *c = buf;
-
-	for (;;) {
-		char *nl = strchr(c, '\n');
-		g_ptr_array_add(lines, c);
-		if (!nl)
-			break;
-		*nl = '\0';
-		c = nl + 1;
-	}
-	g_ptr_array_add(lines, NULL);
-	return (char **)g_ptr_array_free(lines, FALSE);
-}
-
-gboolean upki_extract_certinfo(const char *text, const upki_profile *p, upki_certinfo *info)
-{
-	char *buf = NULL;
-	char **lines = NULL;
-	int dn;
-
-	if (!info)
-		return FALSE;
-	memset(info, 0, sizeof *info);
-	if (!text || !p)
-		return FALSE;
-	buf = prepare_text(text);
-	lines = split_lines(buf);
-	dn = find_section(lines, p->dn_labels);
-	if (dn >= 0)
-		info->dn = dn_after(lines, dn);
-	info->serial = serial_after(lines, find_section(lines, p->serial_labels));
-	info->old_serial = serial_after(lines, find_section(lines, p->old_serial_labels));
-	g_free(lines);
-	g_free(buf);
-	return info->dn || info->serial || info->old_serial;
-}
-
-void upki_certinfo_clear(upki_certinfo *info)
-{
-	if (!info)
-		return;
-	g_clear_pointer(&info->dn, g_free);
-	g_clear_pointer(&info->serial, g_free);
-	g_clear_pointer(&info->old_serial, g_free);
 }
