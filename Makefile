@@ -75,6 +75,17 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) scripts/demo.sh
 
+# libFuzzer over the whole pipeline (clang), seeded with samples/.
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+.PHONY: fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory CC=clang BUILD=build/fuzz SANFLAGS="$(FUZZ_FLAGS)" build/fuzz/libupki.a
+	clang $(CFLAGS) -fsanitize=fuzzer,address,undefined -o build/fuzz/fuzz-notice \
+	    tests/fuzz/fuzz-notice.c build/fuzz/libupki.a $(LDLIBS)
+	@mkdir -p build/fuzz/corpus && cp samples/*.eml build/fuzz/corpus/
+	build/fuzz/fuzz-notice -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 build/fuzz/corpus
+
 # Regenerates samples/ (new test CA, new keys, new signatures).
 samples: $(TOOL_BINS)
 	BUILD=$(BUILD) samples/make-samples.sh samples

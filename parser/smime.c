@@ -251,16 +251,23 @@ static gboolean signature_matches(CMS_ContentInfo *cms, const upki_signed *s, ch
 		return FALSE;
 	}
 	if (CMS_is_detached(cms)) {
-		dcont = BIO_new_mem_buf(data ? data : "", (int)len);
-		if (!dcont)
+		/* Not a bare memory BIO: for one, OpenSSL 3.0's CMS_verify copies it
+		 * and leaks the copy when the digest cannot be set up (a damaged
+		 * or unknown algorithm); behind a buffer BIO it reads it in place. */
+		BIO *mem = BIO_new_mem_buf(data ? data : "", (int)len);
+		BIO *buf = mem ? BIO_new(BIO_f_buffer()) : NULL;
+		if (!buf) {
+			BIO_free(mem);
 			goto out;
+		}
+		dcont = BIO_push(buf, mem);
 	}
 	ok = CMS_verify(cms, NULL, NULL, dcont, NULL,
 			CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) == 1;
 	if (!ok)
 		*detail = openssl_reason("signature does not verify");
 out:
-	BIO_free(dcont);
+	BIO_free_all(dcont);
 	return ok;
 }
 
