@@ -35,6 +35,15 @@ MILTER_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard milter/*.c))
 PROGS     = $(BUILD)/upki-scan $(if $(MILTER_OBJS),$(BUILD)/upki-milter)
 
 .PHONY: all deps check demo install clean samples
+# Keep object files of tests and tools between runs.
+.SECONDARY:
+
+# `make V=1` shows the full compiler command lines.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
 
 all: $(BUILD)/libupki.a $(PROGS)
 
@@ -43,25 +52,30 @@ deps:
 
 $(BUILD)/%.o: %.c $(HEADERS) $(wildcard parser/*.h milter/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/libupki.a: $(LIB_OBJS)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/upki-scan: $(SCAN_OBJS) $(BUILD)/libupki.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/upki-milter: $(MILTER_OBJS) $(BUILD)/libupki.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmilter
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmilter
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The build needs the -dev packages: install them first (root) or say which.
 check: deps
