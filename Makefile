@@ -3,6 +3,7 @@
 # first when run as root.
 
 PREFIX  ?= /usr/local
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 SANITIZE ?=
 
@@ -100,6 +101,13 @@ fuzz: deps
 	@mkdir -p build/fuzz/corpus && cp samples/*.eml build/fuzz/corpus/
 	build/fuzz/fuzz-notice -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 build/fuzz/corpus
 
+# Throughput and peak memory of upki-scan on a synthetic mbox, next to grep
+# and cat (not a test; BENCH_MB=256, BENCH_BIG=1 adds 1 GiB; docs/performance.md).
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory all-tests
+	@BUILD=$(BUILD) sh tests/bench/bench-scan.sh
+
 # Regenerates samples/ (new test CA, new keys, new signatures).
 samples: $(TOOL_BINS)
 	BUILD=$(BUILD) samples/make-samples.sh samples
@@ -112,6 +120,11 @@ install: all
 	install -m 644 man/upki-milter.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 etc/upki-milter.conf.example README.md docs/*.md \
 	           $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSTEMDUNITDIR)
+	install -m 644 man/upki-milter.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	sed 's#/usr/bin/upki-milter#$(PREFIX)/bin/upki-milter#g' etc/upki-milter.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
 
 clean:
 	rm -rf build

@@ -1,22 +1,183 @@
 /* upki-scan-filter.c - `upki-scan --filter`, the procmail filter.
  *
- * Not written yet (issue 4): until then the filter passes the message on
- * unchanged, which is what it must do on any failure anyway.
+ * One message in on stdin, the same message out on stdout with the
+ * verdict headers of annotate.c; the body is copied byte for byte, so a
+ * genuine notice's signature still verifies.  Mail is never lost: when
+ * anything goes wrong (input that is no message, a message over
+ * MaxMessageSize, a spool that cannot be written) the input goes out as
+ * it came, minus any X-UPKI-Notice or Authentication-Results of ours that
+ * someone else wrote, with one line on stderr, and the exit status is 0.
+ * Only when stdout itself fails is the status non-zero (EXIT_INTERNAL),
+ * so that procmail keeps its copy of the original instead of a truncated
+ * one.
  */
-#include <stdio.h>
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "upki/annotate.h"
 #include "upki-scan.h"
+
+#define CHUNK 65536
+
+/* Reads stdin up to max bytes (0: no limit); *over is set when more
+ * follows, which is then left unread for copy_rest(). */
+static GByteArray *read_message(gsize max, gboolean *over, int *read_errno)
+{
+	GByteArray *buf = g_byte_array_new();
+	guint8 chunk[CHUNK];
+
+	*over = FALSE;
+	*read_errno = 0;
+	for (;;) {
+		gsize want = max ? MIN((gsize)CHUNK, max + 1 - buf->len) : CHUNK;
+		ssize_t n = read(0, chunk, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*read_errno = errno;
+			return buf;
+		}
+		if (n == 0)
+			return buf;
+		g_byte_array_append(buf, chunk, (guint)n);
+		if (max && buf->len > max) {
+			*over = TRUE;
+			return buf;
+		}
+	}
+}
+
+static gboolean write_all(const void *data, gsize len)
+{
+	return len == 0 || fwrite(data, 1, len, stdout) == len;
+}
+
+/* Copies the rest of stdin to stdout as it comes (an oversized message
+ * is never held in memory whole). */
+static gboolean copy_rest(void)
+{
+	guint8 chunk[CHUNK];
+
+	for (;;) {
+		ssize_t n = read(0, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			fprintf(stderr, "upki-scan: --filter: reading the rest of the message: %s\n",
+				g_strerror(errno));
+			return TRUE;
+		}
+		if (n == 0)
+			return TRUE;
+		if (!write_all(chunk, (gsize)n))
+			return FALSE;
+	}
+}
+
+static const char *authserv_id(scanner *s)
+{
+	return s->cfg->authserv_id ? s->cfg->authserv_id : g_get_host_name();
+}
+
+/* The message with only foreign verdict headers removed (the fallback).
+ * complete: the header block was read to its end, so editing it cannot
+ * cut a field in two. */
+static GString *strip_only(scanner *s, const GByteArray *in, gboolean complete)
+{
+	upki_annotate_options o = { .authserv_id = authserv_id(s), .subject_tag = NULL };
+	GPtrArray *edits = NULL;
+	GString *out = NULL;
+
+	if (!complete)
+		return g_string_new_len((const char *)in->data, (gssize)in->len);
+	edits = upki_annotate_edits((const char *)in->data, in->len, NULL, &o);
+	out = upki_annotate_apply((const char *)in->data, in->len, edits);
+	g_ptr_array_unref(edits);
+	return out;
+}
+
+/* TRUE when the header block ends inside the bytes read. */
+static gboolean header_complete(const GByteArray *in)
+{
+	const char *p = (const char *)in->data;
+
+	for (gsize i = 0; i + 1 < in->len; i++)
+		if (p[i] == '\n' && (p[i + 1] == '\n' || (p[i + 1] == '\r' && i + 2 < in->len && p[i + 2] == '\n')))
+			return TRUE;
+	return FALSE;
+}
+
+static GString *annotate(scanner *s, const GByteArray *in, const upki_notice *n)
+{
+	upki_annotate_options o = { .authserv_id = authserv_id(s), .subject_tag = s->cfg->subject_tag };
+	GPtrArray *edits = upki_annotate_edits((const char *)in->data, in->len, n, &o);
+	GString *out = upki_annotate_apply((const char *)in->data, in->len, edits);
+
+	g_ptr_array_unref(edits);
+	return out;
+}
+
+/* The output for a message read whole: annotated, or the fallback. */
+static GString *filter_message(scanner *s, const GByteArray *in)
+{
+	upki_report_where w = { .source = "-", .index = 0, .offset = 0 };
+	GError *err = NULL;
+	upki_notice *n = upki_notice_analyze((const char *)in->data, in->len, &s->opts, &err);
+	GString *out = NULL;
+
+	if (!n) {
+		fprintf(stderr, "upki-scan: --filter: %s; message passed on unchanged\n", err->message);
+		out = strip_only(s, in, TRUE);
+		goto out;
+	}
+	if (!scan_spool_notice(s, n, &w)) {
+		fprintf(stderr, "upki-scan: --filter: message passed on unchanged\n");
+		out = strip_only(s, in, TRUE);
+		goto out;
+	}
+	out = annotate(s, in, n);
+out:
+	upki_notice_free(n);
+	g_clear_error(&err);
+	return out;
+}
+
+int scan_filter_passthrough(const char *why)
+{
+	fprintf(stderr, "upki-scan: --filter: %s; message passed on unchanged\n", why);
+	if (!copy_rest() || fflush(stdout) != 0) {
+		fprintf(stderr, "upki-scan: --filter: write error on standard output: %s\n", g_strerror(errno));
+		return EXIT_INTERNAL;
+	}
+	return 0;
+}
 
 int scan_filter_run(scanner *s)
 {
-	char buf[65536];
-	ssize_t n;
+	gboolean over = FALSE, ok = TRUE;
+	int read_errno = 0;
+	GByteArray *in = read_message(s->opts.max_size, &over, &read_errno);
+	GString *out = NULL;
 
-	(void)s;
-	fprintf(stderr, "upki-scan: --filter is not implemented yet; message passed on unchanged\n");
-	while ((n = read(0, buf, sizeof buf)) > 0)
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
-			break;
-	return 0;
+	if (!upki_annotate_authserv_id_ok(authserv_id(s)))
+		fprintf(stderr, "upki-scan: --filter: authserv-id '%s' is not a token; set AuthservID "
+				"(no Authentication-Results is added)\n", authserv_id(s));
+	if (read_errno) {
+		fprintf(stderr, "upki-scan: --filter: reading the message: %s; passed on unchanged\n",
+			g_strerror(read_errno));
+		out = g_string_new_len((const char *)in->data, (gssize)in->len);
+	} else if (over) {
+		fprintf(stderr, "upki-scan: --filter: message larger than MaxMessageSize (%" G_GSIZE_FORMAT
+				" bytes); passed on unchanged\n", s->opts.max_size);
+		out = strip_only(s, in, header_complete(in));
+	} else {
+		out = filter_message(s, in);
+	}
+	ok = write_all(out->str, out->len) && (!over || copy_rest()) && fflush(stdout) == 0;
+	if (!ok)
+		fprintf(stderr, "upki-scan: --filter: write error on standard output: %s\n", g_strerror(errno));
+	g_string_free(out, TRUE);
+	g_byte_array_unref(in);
+	return ok ? 0 : EXIT_INTERNAL;
 }

@@ -177,8 +177,12 @@ int main(int argc, char **argv)
 		code = 0;
 		goto out;
 	}
-	if (!setup(&s))
+	if (!setup(&s)) {
+		/* A filter never loses mail, not even to its own broken setup. */
+		if (a.filter)
+			code = scan_filter_passthrough("configuration error (see above)");
 		goto out;
+	}
 	upki_mime_init();
 	code = a.filter ? scan_filter_run(&s) : scan_batch_run(&s);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

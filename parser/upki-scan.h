@@ -64,7 +64,17 @@ void scan_format_error(scanner *s, const upki_report_where *w, const char *msg, 
 /* upki-scan-batch.c: scans every PATH (or stdin); returns the exit code. */
 int scan_batch_run(scanner *s);
 
+/* upki-scan-spool.c: hands a genuine cert-issue or pin-issue notice to
+ * the spool of --spool (or the Spool key); does nothing for any other
+ * notice or without a spool.  FALSE after a failed write, with a line on
+ * stderr and EXIT_INTERNAL noted.  Call it once per analysed message. */
+gboolean scan_spool_notice(scanner *s, const upki_notice *n, const upki_report_where *w);
+
 /* upki-scan-filter.c: --filter; returns the exit code (0 unless --check). */
 int scan_filter_run(scanner *s);
+
+/* --filter when there is no scanner (bad config or trust store): copies
+ * stdin to stdout unchanged, says why on stderr; returns the exit code. */
+int scan_filter_passthrough(const char *why);
 
 #endif

@@ -38,12 +38,18 @@ typedef struct upki_annotate_options {
 GPtrArray *upki_annotate_edits(const char *msg, gsize len, const upki_notice *n,
 			       const upki_annotate_options *o);
 
+/* TRUE when id can be an authserv-id as it is (an RFC 2045 token: a host
+ * name is).  With any other id no Authentication-Results is added or
+ * removed. */
+gboolean upki_annotate_authserv_id_ok(const char *id);
+
 /* The X-UPKI-Notice value: "<verdict>; kind=<kind>[; reasons=<r1,r2>]".
  * Caller frees. */
 char *upki_annotate_notice_value(const upki_notice *n);
 
 /* The Authentication-Results value (RFC 7601 / RFC 7281 method smime):
- * "<authserv-id>; smime=<pass|fail|none|neutral|permerror> ...".  Caller frees. */
+ * "<authserv-id>; smime=<pass|fail|policy|none|permerror> ...".  NULL
+ * when n is NULL or authserv_id is not a valid one.  Caller frees. */
 char *upki_annotate_auth_results_value(const upki_notice *n, const char *authserv_id);
 
 /* Applies edits to msg and returns the new message: header fields

@@ -27,6 +27,10 @@ char *upki_spool_job_id(const char *url);
  * where ("milter:<queue-id>", "scan:<file>#<index>").  Caller frees. */
 char *upki_spool_job_json(const upki_notice *n, const char *source);
 
+/* TRUE when n is a notice to hand off: genuine, cert-issue or
+ * pin-issue, with exactly one retrieval URL. */
+gboolean upki_spool_eligible(const upki_notice *n);
+
 /* Writes the job of a genuine cert-issue or pin-issue notice.  Returns
  * TRUE and sets *job_id (caller frees) when the job is in the spool,
  * whether written now or already there (*existed tells).  FALSE with a

@@ -10,7 +10,8 @@ n=$((n + 1))
 [ "$rc" = 0 ] && echo "ok $n make install" || { echo "not ok $n make install (exit $rc)"; sed 's/^/# /' "$T.log"; }
 rm -f "$T.log"
 for f in usr/bin/upki-scan usr/share/man/man1/upki-scan.1 usr/share/man/man5/upki-milter.conf.5 \
-	usr/share/doc/upki-notice/upki-milter.conf.example usr/share/doc/upki-notice/README.md; do
+	usr/share/doc/upki-notice/upki-milter.conf.example usr/share/doc/upki-notice/README.md \
+	usr/bin/upki-milter usr/share/man/man8/upki-milter.8 usr/lib/systemd/system/upki-milter.service; do
 	n=$((n + 1))
 	[ -f "$T/$f" ] && echo "ok $n installed $f" || echo "not ok $n missing $f"
 done

@@ -68,8 +68,10 @@ expect_rc "binary junk" 3 "$SCAN" $CA "$T/junk"
 expect_err "binary junk is not a message" "not a mail message"
 expect_rc "missing file" 3 "$SCAN" $CA "$T/nonexistent"
 expect_err "missing file reason" "No such file"
-expect_rc "directory" 3 "$SCAN" $CA "$T"
-expect_err "directory reason" "directory"
+# A directory is walked (tests/integration/scan-batch.sh); an empty one holds no message.
+mkdir "$T/emptydir"
+expect_rc "empty directory" 0 "$SCAN" $CA "$T/emptydir"
+expect_err "empty directory: summary says 0 messages" "0 messages"
 expect_rc "check on junk" 3 "$SCAN" --check $CA "$T/junk"
 if [ "$(id -u)" = 0 ]; then
 	ok "unreadable file # SKIP root reads every file"

@@ -1,0 +1,53 @@
+/* rawheader.h - a message's header block as bytes: fields, line ends,
+ * folding, comments.
+ *
+ * annotate.c edits headers textually (so that the body, and with it a
+ * signature, stays byte for byte the same); this module finds where each
+ * field starts and ends without interpreting anything.  The header block
+ * ends, as in an MTA, at the first empty line or at the first line that is
+ * neither a field nor a continuation line.  A leading mbox "From " line
+ * (procmail passes one) is kept apart: nothing is ever inserted above it.
+ */
+#ifndef UPKI_RAWHEADER_H
+#define UPKI_RAWHEADER_H
+
+#include <glib.h>
+
+typedef struct upki_raw_field {
+	gsize start;      /* offset of the field's first byte */
+	gsize end;        /* offset just after its last line end (or of the data's end) */
+	gsize name_len;   /* bytes of the name, spaces before the colon excluded */
+	gsize value;      /* offset just after the colon */
+	gboolean has_eol; /* FALSE only for a last field without a line end */
+} upki_raw_field;
+
+typedef struct upki_raw_header {
+	gsize from_line;  /* bytes of a leading mbox "From " line, 0: none */
+	gsize end;        /* offset where the fields stop (the empty line, the body or len) */
+	gboolean crlf;    /* the first line ends in CRLF */
+	GArray *fields;   /* upki_raw_field, in order */
+} upki_raw_header;
+
+/* Scans the header block of msg (len bytes).  Never fails: a message
+ * without fields has none.  Free with upki_raw_header_free(). */
+upki_raw_header *upki_raw_header_scan(const char *msg, gsize len);
+void upki_raw_header_free(upki_raw_header *h);
+
+/* TRUE when field f of msg is called name (ASCII, case-insensitive). */
+gboolean upki_raw_field_is(const char *msg, const upki_raw_field *f, const char *name);
+
+/* The value of f unfolded: line ends removed, leading and trailing
+ * white space trimmed.  Caller frees. */
+char *upki_raw_field_value(const char *msg, const upki_raw_field *f);
+
+/* value with RFC 5322 comments (nested, with quoted-pairs) removed;
+ * quoted strings are kept as they are.  Caller frees. */
+char *upki_raw_strip_comments(const char *value);
+
+/* "Name: value", folded with eol ("\r\n" or "\n") before a space so
+ * that lines stay within 78 columns where the words allow (a word is
+ * never split; unfolding gives value back, CR and LF in value become
+ * spaces).  final_eol: end the last line too.  Caller frees. */
+char *upki_raw_fold(const char *name, const char *value, const char *eol, gboolean final_eol);
+
+#endif

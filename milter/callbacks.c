@@ -1,0 +1,348 @@
+/* callbacks.c - the libmilter callbacks and the contexts they share.
+ *
+ * A connection context (made in xxfi_negotiate, the first callback of
+ * every connection) points to the context of the message in progress,
+ * which is made at its first header and freed at its end, on abort and
+ * on close - whichever comes first; the MTA may drop a connection at
+ * any point.  Only header, eoh, body, eom, abort and close are used, and
+ * the MTA is told so: it never sends connect, HELO, envelope or DATA
+ * steps, and the body of a message that cannot be a notice is never
+ * sent at all (SMFIS_ACCEPT at the end of the header).  The message is
+ * rebuilt with CRLF line ends from the header callbacks plus the body
+ * chunks, which is what an S/MIME signature is checked against.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include <libmilter/mfapi.h>
+
+#include "upki-milter.h"
+
+typedef struct msgctx {
+	um_conf *conf;     /* the configuration this message started under */
+	GString *raw;      /* header block (after EOH: ending in the empty line), body */
+	gsize header_len;  /* bytes of the header block once EOH came */
+	um_eoh_step step;
+	gboolean oversized;
+} msgctx;
+
+typedef struct connctx {
+	gboolean can_skip;    /* the MTA understands SMFIS_SKIP */
+	gboolean no_hdr_reply; /* headers need no reply (SMFIP_NR_HDR) */
+	gboolean refused;     /* this message began while stopping */
+	msgctx *msg;
+} connctx;
+
+static gint in_flight;
+static gint draining;
+
+gint um_callbacks_in_flight(void)
+{
+	return g_atomic_int_get(&in_flight);
+}
+
+void um_callbacks_drain(void)
+{
+	g_atomic_int_set(&draining, 1);
+}
+
+static const char *queue_id(SMFICTX *ctx)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	return qid && *qid ? qid : NULL;
+}
+
+static void msg_free(connctx *cc)
+{
+	msgctx *m = cc ? cc->msg : NULL;
+
+	if (!m)
+		return;
+	cc->msg = NULL;
+	if (m->raw)
+		g_string_free(m->raw, TRUE);
+	um_conf_unref(m->conf);
+	g_free(m);
+	g_atomic_int_add(&in_flight, -1);
+}
+
+/* The message context, made on first use (there is no envelope callback
+ * to make it in).  NULL only when no configuration is installed. */
+static msgctx *msg_get(connctx *cc)
+{
+	um_conf *conf = NULL;
+
+	if (cc->msg)
+		return cc->msg;
+	conf = um_conf_acquire();
+	if (!conf)
+		return NULL;
+	cc->msg = g_new0(msgctx, 1);
+	cc->msg->conf = conf;
+	cc->msg->raw = g_string_sized_new(4096);
+	cc->msg->step = UM_EOH_BODY;
+	g_atomic_int_inc(&in_flight);
+	return cc->msg;
+}
+
+static gboolean over_limit(const msgctx *m, gsize more)
+{
+	guint64 max = m->conf->cfg->max_message_size;
+
+	return max && (guint64)m->raw->len + more > max;
+}
+
+/* Drops what was buffered of the body; the header block stays for the
+ * removal of forged headers. */
+static void mark_oversized(msgctx *m)
+{
+	GString *hdr = NULL;
+
+	if (m->oversized)
+		return;
+	m->oversized = TRUE;
+	if (!m->header_len)
+		return;
+	hdr = g_string_new_len(m->raw->str, (gssize)m->header_len);
+	g_string_free(m->raw, TRUE);
+	m->raw = hdr;
+}
+
+static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+			       unsigned long f2, unsigned long f3, unsigned long *pf0,
+			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	const unsigned long actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
+				      SMFIF_SETSYMLIST;
+	const unsigned long unused = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL |
+				     SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN;
+	connctx *cc = g_new0(connctx, 1);
+
+	(void)f2;
+	(void)f3;
+	msg_free(smfi_getpriv(ctx));
+	g_free(smfi_getpriv(ctx));
+	smfi_setpriv(ctx, cc);
+	*pf0 = f0 & actions;
+	*pf1 = f1 & unused;
+	cc->can_skip = (f1 & SMFIP_SKIP) != 0;
+	cc->no_hdr_reply = (f1 & SMFIP_NR_HDR) != 0;
+	*pf1 |= f1 & (SMFIP_SKIP | SMFIP_NR_HDR);
+	*pf2 = 0;
+	*pf3 = 0;
+	if (*pf0 & SMFIF_SETSYMLIST) {
+		smfi_setsymlist(ctx, SMFIM_EOH, "i");
+		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* "Name: value" CRLF; the MTA folds values with a bare LF. */
+static void append_header(GString *raw, const char *name, const char *value)
+{
+	g_string_append(raw, name);
+	g_string_append(raw, ": ");
+	for (const char *v = value; *v; v++) {
+		if (*v == '\n' && (v == value || v[-1] != '\r'))
+			g_string_append_c(raw, '\r');
+		g_string_append_c(raw, *v);
+	}
+	g_string_append(raw, "\r\n");
+}
+
+/* A message that begins while the daemon stops is deferred, not let
+ * through unexamined: the client retries once the filter is back.  The
+ * refusal waits for the end of the header, which always has a reply
+ * (header callbacks may have none: SMFIP_NR_HDR). */
+static gboolean refusing(connctx *cc)
+{
+	if (cc && !cc->msg && g_atomic_int_get(&draining))
+		cc->refused = TRUE;
+	return cc && cc->refused;
+}
+
+static sfsistat refuse(SMFICTX *ctx, connctx *cc)
+{
+	cc->refused = FALSE;
+	smfi_setreply(ctx, UM_TEMPFAIL_RCODE, "4.3.2", "upki-milter: restarting, please try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
+{
+	connctx *cc = smfi_getpriv(ctx);
+	msgctx *m = NULL;
+	sfsistat next = cc && cc->no_hdr_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+
+	if (refusing(cc))
+		return next;
+	m = cc ? msg_get(cc) : NULL;
+	if (!m || m->oversized)
+		return next;
+	if (over_limit(m, strlen(name) + strlen(value) + 4)) {
+		mark_oversized(m);
+		return next;
+	}
+	append_header(m->raw, name, value);
+	return next;
+}
+
+static sfsistat mlfi_eoh(SMFICTX *ctx)
+{
+	connctx *cc = smfi_getpriv(ctx);
+	msgctx *m = NULL;
+
+	if (refusing(cc))
+		return refuse(ctx, cc);
+	m = cc ? msg_get(cc) : NULL;
+	if (!m)
+		return SMFIS_ACCEPT;
+	g_string_append(m->raw, "\r\n");
+	m->header_len = m->raw->len;
+	if (m->oversized)
+		return SMFIS_CONTINUE;
+	m->step = um_policy_eoh(m->conf, m->raw->str, m->raw->len);
+	if (m->step != UM_EOH_ACCEPT)
+		return SMFIS_CONTINUE;
+	msg_free(cc);
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	connctx *cc = smfi_getpriv(ctx);
+	msgctx *m = cc ? cc->msg : NULL;
+	sfsistat skip = cc && cc->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+
+	if (!m || m->step != UM_EOH_BODY || m->oversized)
+		return skip;
+	if (over_limit(m, len)) {
+		mark_oversized(m);
+		return skip;
+	}
+	g_string_append_len(m->raw, (const char *)chunk, (gssize)len);
+	return SMFIS_CONTINUE;
+}
+
+static gboolean apply_edits(SMFICTX *ctx, const GPtrArray *edits)
+{
+	for (guint i = 0; i < edits->len; i++) {
+		const upki_header_edit *e = g_ptr_array_index(edits, i);
+		int rc = MI_FAILURE;
+
+		switch (e->op) {
+		case UPKI_EDIT_DELETE:
+			rc = smfi_chgheader(ctx, e->name, (int)e->index, NULL);
+			break;
+		case UPKI_EDIT_CHANGE:
+			rc = smfi_chgheader(ctx, e->name, (int)e->index, e->value);
+			break;
+		case UPKI_EDIT_INSERT:
+			rc = smfi_insheader(ctx, 0, e->name, e->value);
+			break;
+		}
+		if (rc != MI_SUCCESS)
+			return FALSE;
+	}
+	return TRUE;
+}
+
+/* An MTA call failed half-way: the internal-error policy decides. */
+static sfsistat mta_failure(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid,
+			    const char *what)
+{
+	r->failed = TRUE;
+	r->failure = UM_FAIL_INTERNAL;
+	g_free(r->error);
+	r->error = g_strdup_printf("%s failed (MTA did not allow it?)", what);
+	r->action = um_policy_on_failure(m->conf, UM_FAIL_INTERNAL);
+	um_policy_log(r, qid, NULL);
+	if (r->action != UM_ACT_TEMPFAIL)
+		return SMFIS_CONTINUE;
+	smfi_setreply(ctx, UM_TEMPFAIL_RCODE, UM_TEMPFAIL_XCODE,
+		      "upki-milter: temporary failure, please try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+static sfsistat act(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid)
+{
+	char *job_id = NULL;
+
+	switch (r->action) {
+	case UM_ACT_TEMPFAIL:
+		smfi_setreply(ctx, UM_TEMPFAIL_RCODE, UM_TEMPFAIL_XCODE,
+			      "upki-milter: temporary failure, please try again later");
+		um_policy_log(r, qid, NULL);
+		return SMFIS_TEMPFAIL;
+	case UM_ACT_REJECT:
+		smfi_setreply(ctx, UM_REJECT_RCODE, UM_REJECT_XCODE, r->reason);
+		um_policy_log(r, qid, NULL);
+		return SMFIS_REJECT;
+	default:
+		break;
+	}
+	if (!apply_edits(ctx, r->edits))
+		return mta_failure(ctx, m, r, qid, "header change");
+	if (r->action == UM_ACT_QUARANTINE && smfi_quarantine(ctx, r->reason) != MI_SUCCESS)
+		return mta_failure(ctx, m, r, qid, "quarantine");
+	um_policy_handoff(m->conf, r, qid, FALSE, &job_id);
+	um_policy_log(r, qid, job_id);
+	g_free(job_id);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_eom(SMFICTX *ctx)
+{
+	connctx *cc = smfi_getpriv(ctx);
+	msgctx *m = cc ? cc->msg : NULL;
+	const char *qid = queue_id(ctx);
+	um_result *r = NULL;
+	sfsistat rc = SMFIS_CONTINUE;
+
+	if (!m)
+		return SMFIS_CONTINUE;
+	r = um_policy_eom(m->conf, m->raw->str, m->raw->len, m->step, m->oversized);
+	rc = act(ctx, m, r, qid);
+	um_result_free(r);
+	msg_free(cc);
+	return rc;
+}
+
+static sfsistat mlfi_abort(SMFICTX *ctx)
+{
+	connctx *cc = smfi_getpriv(ctx);
+
+	msg_free(cc);
+	if (cc)
+		cc->refused = FALSE;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat mlfi_close(SMFICTX *ctx)
+{
+	connctx *cc = smfi_getpriv(ctx);
+
+	msg_free(cc);
+	g_free(cc);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+static struct smfiDesc desc = {
+	.xxfi_name = UPKI_MILTER_NAME,
+	.xxfi_version = SMFI_VERSION,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
+	.xxfi_header = mlfi_header,
+	.xxfi_eoh = mlfi_eoh,
+	.xxfi_body = mlfi_body,
+	.xxfi_eom = mlfi_eom,
+	.xxfi_abort = mlfi_abort,
+	.xxfi_close = mlfi_close,
+	.xxfi_negotiate = mlfi_negotiate,
+};
+
+struct smfiDesc *um_callbacks_desc(void)
+{
+	return &desc;
+}

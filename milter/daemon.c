@@ -1,0 +1,328 @@
+/* daemon.c - from a loaded configuration to a running milter.
+ *
+ * Order matters: the socket is made under umask 077 and only then given
+ * SocketMode and the run-as group, the pid file is written, and then
+ * root is given up for good (supplementary groups, gid, uid).  libmilter
+ * runs its loop in a thread of its own; the main thread keeps the
+ * signals.  libmilter's own signal thread treats SIGHUP as "stop", so
+ * SIGHUP, SIGTERM and SIGINT are caught here by handlers that are never
+ * blocked in the main thread (the kernel gives a process signal to the
+ * main thread first when it can take it): SIGHUP builds a new
+ * configuration and swaps it in for new messages, or logs why not and
+ * keeps the old one.  SIGTERM lets the messages in flight finish (new
+ * ones get a temporary failure meanwhile) and only then stops libmilter:
+ * Debian's libmilter runs sessions on a worker pool that smfi_stop()
+ * halts at once, messages in flight included.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "upki/spool.h"
+#include "upki-milter.h"
+
+/* How long SIGTERM waits for messages in flight. */
+#define DRAIN_SECONDS 30
+
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	char c = sig == SIGHUP ? 'H' : 'T';
+
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* full pipe: a stop or reload is already queued */
+	}
+	errno = saved;
+}
+
+static gboolean catch_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe(sig_pipe) != 0)
+		return FALSE;
+	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return TRUE;
+}
+
+/* The path of a unix-domain socket spec, NULL for inet ones. */
+static const char *unix_path(const char *spec)
+{
+	if (g_str_has_prefix(spec, "unix:") || g_str_has_prefix(spec, "local:"))
+		return strchr(spec, ':') + 1;
+	return spec[0] == '/' ? spec : NULL;
+}
+
+typedef struct run_as {
+	gboolean set;
+	char *user;
+	uid_t uid;
+	gid_t gid;
+} run_as;
+
+static gboolean resolve_user(const char *spec, run_as *ra)
+{
+	gchar **parts = NULL;
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	gboolean ok = FALSE;
+
+	if (!spec)
+		return TRUE;
+	parts = g_strsplit(spec, ":", 2);
+	pw = getpwnam(parts[0]);
+	if (!pw) {
+		um_log(LOG_ERR, NULL, "UserID: no user '%s'", parts[0]);
+		goto out;
+	}
+	ra->set = TRUE;
+	ra->user = g_strdup(parts[0]);
+	ra->uid = pw->pw_uid;
+	ra->gid = pw->pw_gid;
+	if (parts[1]) {
+		gr = getgrnam(parts[1]);
+		if (!gr) {
+			um_log(LOG_ERR, NULL, "UserID: no group '%s'", parts[1]);
+			goto out;
+		}
+		ra->gid = gr->gr_gid;
+	}
+	ok = TRUE;
+out:
+	g_strfreev(parts);
+	return ok;
+}
+
+static gboolean open_socket(const char *spec, const um_conf *c, const run_as *ra)
+{
+	const char *path = unix_path(spec);
+	mode_t old = 0;
+	int rc = 0;
+
+	if (smfi_setconn((char *)spec) != MI_SUCCESS || smfi_register(*um_callbacks_desc()) != MI_SUCCESS) {
+		um_log(LOG_ERR, NULL, "cannot set up the milter on %s", spec);
+		return FALSE;
+	}
+	/* nobody may connect before the mode and group are right */
+	old = umask(077);
+	rc = smfi_opensocket(true);
+	umask(old);
+	if (rc != MI_SUCCESS) {
+		um_log(LOG_ERR, NULL, "cannot open socket %s (in use, or no such directory?)", spec);
+		return FALSE;
+	}
+	if (!path)
+		return TRUE;
+	if (ra->set && geteuid() == 0 && chown(path, ra->uid, ra->gid) != 0) {
+		um_log(LOG_ERR, NULL, "chown %s: %s", path, g_strerror(errno));
+		return FALSE;
+	}
+	if (chmod(path, (mode_t)c->cfg->socket_mode) != 0) {
+		um_log(LOG_ERR, NULL, "chmod %s: %s", path, g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean write_pid_file(const char *path)
+{
+	FILE *f = NULL;
+
+	if (!path)
+		return TRUE;
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%ld\n", (long)getpid()) < 0 || fclose(f) != 0) {
+		um_log(LOG_ERR, NULL, "pid file %s: %s", path, g_strerror(errno));
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* Root is given up for good: groups first, while still allowed. */
+static gboolean drop_privileges(const run_as *ra)
+{
+	if (!ra->set) {
+		if (geteuid() == 0)
+			um_log(LOG_WARNING, NULL, "running as root: set UserID (or -u) to a user of its own");
+		return TRUE;
+	}
+	if (geteuid() != 0) {
+		if (getuid() == ra->uid)
+			return TRUE;
+		um_log(LOG_ERR, NULL, "UserID %s: only root can change user", ra->user);
+		return FALSE;
+	}
+	if (initgroups(ra->user, ra->gid) != 0 || setgid(ra->gid) != 0 || setuid(ra->uid) != 0) {
+		um_log(LOG_ERR, NULL, "cannot become %s: %s", ra->user, g_strerror(errno));
+		return FALSE;
+	}
+	if (ra->uid != 0 && setuid(0) == 0) {
+		um_log(LOG_ERR, NULL, "root privileges could be regained: stopping");
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static gboolean go_background(void)
+{
+	pid_t pid = fork();
+	int fd = -1;
+
+	if (pid < 0) {
+		um_log(LOG_ERR, NULL, "fork: %s", g_strerror(errno));
+		return FALSE;
+	}
+	if (pid > 0)
+		_exit(0);
+	setsid();
+	if (chdir("/") != 0)
+		return FALSE;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return TRUE;
+}
+
+static void *milter_thread(void *arg)
+{
+	int *rc = arg;
+	char c = 'E';
+
+	*rc = smfi_main();
+	if (write(sig_pipe[1], &c, 1) < 0) {
+		/* the main loop also notices the stop through SIGTERM */
+	}
+	return NULL;
+}
+
+static void reload(const um_daemon_args *a, gboolean foreground)
+{
+	GError *err = NULL;
+	um_conf *c = um_conf_load(a->conf_path, a->overrides, &err);
+
+	if (!c) {
+		um_log(LOG_ERR, NULL, "reload failed, keeping the running configuration: %s",
+		       err->message);
+		g_error_free(err);
+		return;
+	}
+	um_log_open(c->facility, foreground);
+	um_conf_install(c);
+	um_log(LOG_INFO, NULL, "configuration reloaded from %s (Socket, UserID and PidFile "
+	       "need a restart)", c->path ? c->path : "built-in defaults");
+}
+
+static void drain(void)
+{
+	for (int i = 0; i < DRAIN_SECONDS * 50 && um_callbacks_in_flight() > 0; i++)
+		g_usleep(20 * 1000);
+	if (um_callbacks_in_flight() > 0)
+		um_log(LOG_WARNING, NULL, "exiting with %d message(s) still in flight",
+		       um_callbacks_in_flight());
+}
+
+/* Reads signals until libmilter's loop has ended. */
+static void signal_loop(const um_daemon_args *a)
+{
+	gboolean stopping = FALSE;
+	char c = 0;
+
+	for (;;) {
+		ssize_t n = read(sig_pipe[0], &c, 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || c == 'E')
+			return;
+		if (c == 'H' && !stopping) {
+			reload(a, a->foreground);
+		} else if (c == 'T' && !stopping) {
+			stopping = TRUE;
+			um_log(LOG_INFO, NULL, "stopping: %d message(s) in flight", um_callbacks_in_flight());
+			um_callbacks_drain();
+			drain();
+			smfi_stop();
+		}
+	}
+}
+
+static gboolean start(const um_daemon_args *a, um_conf *c, const char *spec, run_as *ra)
+{
+	GError *err = NULL;
+
+	if (!resolve_user(c->cfg->user_id, ra) || !open_socket(spec, c, ra))
+		return FALSE;
+	if (!a->foreground && !go_background())
+		return FALSE;
+	if (!write_pid_file(c->cfg->pid_file) || !drop_privileges(ra))
+		return FALSE;
+	if (c->cfg->spool && !upki_spool_prepare(c->cfg->spool, &err)) {
+		um_log(LOG_WARNING, NULL, "Spool %s: %s (hand-offs will fail until fixed)",
+		       c->cfg->spool, err->message);
+		g_error_free(err);
+	}
+	return TRUE;
+}
+
+int um_daemon_run(const um_daemon_args *a, um_conf *c)
+{
+	const char *spec = c->cfg->socket;
+	const char *pid_file = c->cfg->pid_file;
+	run_as ra = { 0 };
+	pthread_t tid;
+	sigset_t block, old;
+	int rc = 1;
+
+	um_log_open(c->facility, a->foreground);
+	um_conf_install(um_conf_ref(c));
+	if (!catch_signals() || !start(a, c, spec, &ra))
+		goto out;
+	/* the milter's threads start with these blocked; the main thread takes them */
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if (pthread_create(&tid, NULL, milter_thread, &rc) != 0) {
+		um_log(LOG_ERR, NULL, "cannot start the milter thread");
+		goto out;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	um_log(LOG_INFO, NULL, "%s %s listening on %s", UPKI_MILTER_NAME, UPKI_MILTER_VERSION, spec);
+	signal_loop(a);
+	pthread_join(tid, NULL);
+	um_log(LOG_INFO, NULL, "stopped");
+	if (pid_file)
+		unlink(pid_file);
+	/* libmilter leaves the socket file behind when running as root */
+	if (unix_path(spec))
+		unlink(unix_path(spec));
+out:
+	um_conf_install(NULL);
+	g_free(ra.user);
+	return rc == MI_SUCCESS ? 0 : 1;
+}

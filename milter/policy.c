@@ -1,0 +1,233 @@
+/* policy.c - what the milter does with one message, as data.
+ *
+ * The callbacks (callbacks.c) and the -t mode (msgtest.c) both call
+ * these functions, so that what -t prints is what the MTA is asked to
+ * do.  The decision is a um_result: header edits (from libupki's
+ * annotate module), an action, the reason text.  Failures go through one
+ * table (the On* keys): each failure class maps to accept or tempfail,
+ * and is always logged.  A later "wrap" rewrite of the recipient's
+ * instructions belongs in decide_notice(): it would add a body
+ * replacement to the result, nothing else changes.
+ */
+#include <string.h>
+
+#include "upki/error.h"
+#include "upki/mime.h"
+#include "upki/spool.h"
+#include "upki/url.h"
+#include "upki-milter.h"
+
+const char *um_action_name(um_action a)
+{
+	switch (a) {
+	case UM_ACT_QUARANTINE: return "quarantine";
+	case UM_ACT_REJECT: return "reject";
+	case UM_ACT_TEMPFAIL: return "tempfail";
+	default: return "accept";
+	}
+}
+
+um_eoh_step um_policy_eoh(const um_conf *c, const char *hdr, gsize len)
+{
+	upki_mime *m = NULL;
+	GPtrArray *edits = NULL;
+	gboolean may = TRUE;
+	um_eoh_step step = UM_EOH_BODY;
+
+	/* a header block libupki cannot read goes on to the end, where the
+	 * parse-error policy decides */
+	m = upki_mime_parse_headers(hdr, len, NULL);
+	if (!m)
+		goto out;
+	may = upki_notice_headers_may_matter(m->subject, m->from_addr, c->opts.profile);
+	if (may)
+		goto out;
+	/* not a notice, but a verdict header from outside must still go */
+	edits = upki_annotate_edits(hdr, len, NULL, &c->annotate);
+	step = edits->len ? UM_EOH_STRIP : UM_EOH_ACCEPT;
+out:
+	if (edits)
+		g_ptr_array_unref(edits);
+	upki_mime_free(m);
+	return step;
+}
+
+um_action um_policy_on_failure(const um_conf *c, um_failure f)
+{
+	return c->on_fail[f] == UM_ON_FAIL_TEMPFAIL ? UM_ACT_TEMPFAIL : UM_ACT_ACCEPT;
+}
+
+static void set_failure(const um_conf *c, um_result *r, um_failure f, const char *msg,
+			gsize len, char *error)
+{
+	r->failed = TRUE;
+	r->failure = f;
+	r->error = error;
+	r->action = um_policy_on_failure(c, f);
+	/* accepted unchanged - except that nobody may forge our verdict */
+	if (r->action == UM_ACT_ACCEPT)
+		r->edits = upki_annotate_edits(msg, len, NULL, &c->annotate);
+}
+
+static um_failure failure_of(const GError *err)
+{
+	if (err && err->domain == UPKI_ERROR && err->code == UPKI_ERROR_NOT_MESSAGE)
+		return UM_FAIL_PARSE;
+	if (err && err->domain == UPKI_ERROR && err->code == UPKI_ERROR_TOO_LARGE)
+		return UM_FAIL_OVERSIZED;
+	return UM_FAIL_INTERNAL;
+}
+
+static char *suspicious_text(const upki_notice *n, const char *what)
+{
+	char *reasons = upki_reason_join(n->reasons & ~UPKI_REASONS_INFORMATIVE, ", ");
+	const char *kind = upki_kind_to_string(n->kind);
+	char *text = g_strdup_printf("%s: this message looks like a UPKI certificate notice%s%s "
+				     "but fails its checks (%s)", what, kind ? " of kind " : "",
+				     kind ? kind : "", *reasons ? reasons : "look-alike");
+
+	g_free(reasons);
+	return text;
+}
+
+/* The action for an analysed message: OnSuspicious for suspicious ones,
+ * the hand-off for genuine ones that carry a retrieval URL. */
+static void decide_notice(const um_conf *c, um_result *r)
+{
+	const upki_notice *n = r->notice;
+
+	if (n->verdict == UPKI_VERDICT_GENUINE) {
+		r->handoff = n->url && (n->kind == UPKI_KIND_CERT_ISSUE ||
+					n->kind == UPKI_KIND_PIN_ISSUE);
+		return;
+	}
+	if (n->verdict != UPKI_VERDICT_SUSPICIOUS)
+		return;
+	switch (c->on_suspicious) {
+	case UM_ON_SUSP_QUARANTINE:
+		r->action = UM_ACT_QUARANTINE;
+		r->reason = suspicious_text(n, "upki-milter quarantine");
+		break;
+	case UM_ON_SUSP_REJECT:
+		r->action = UM_ACT_REJECT;
+		r->reason = suspicious_text(n, "Rejected");
+		g_ptr_array_set_size(r->edits, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+um_result *um_policy_eom(const um_conf *c, const char *msg, gsize len, um_eoh_step step,
+			 gboolean oversized)
+{
+	um_result *r = g_new0(um_result, 1);
+	gint64 start = g_get_monotonic_time();
+	GError *err = NULL;
+
+	if (oversized) {
+		set_failure(c, r, UM_FAIL_OVERSIZED, msg, len,
+			    g_strdup_printf("over MaxMessageSize (%" G_GUINT64_FORMAT " bytes)",
+					    c->cfg->max_message_size));
+		goto out;
+	}
+	if (step == UM_EOH_STRIP) {
+		r->edits = upki_annotate_edits(msg, len, NULL, &c->annotate);
+		goto out;
+	}
+	r->notice = upki_notice_analyze(msg, len, &c->opts, &err);
+	if (!r->notice) {
+		set_failure(c, r, failure_of(err), msg, len,
+			    g_strdup(err ? err->message : "analysis failed"));
+		goto out;
+	}
+	r->edits = upki_annotate_edits(msg, len, r->notice, &c->annotate);
+	decide_notice(c, r);
+out:
+	if (!r->edits)
+		r->edits = g_ptr_array_new();
+	g_clear_error(&err);
+	r->usec = g_get_monotonic_time() - start;
+	return r;
+}
+
+void um_result_free(um_result *r)
+{
+	if (!r)
+		return;
+	g_ptr_array_unref(r->edits);
+	upki_notice_free(r->notice);
+	g_free(r->reason);
+	g_free(r->error);
+	g_free(r);
+}
+
+void um_policy_handoff(const um_conf *c, const um_result *r, const char *qid,
+		       gboolean dry_run, char **job_id)
+{
+	char *source = NULL;
+	gboolean existed = FALSE;
+	GError *err = NULL;
+
+	*job_id = NULL;
+	if (!r->handoff || !c->cfg->spool)
+		return;
+	if (dry_run) {
+		*job_id = upki_spool_job_id(r->notice->url);
+		return;
+	}
+	source = g_strdup_printf("milter:%s", qid ? qid : "NOQUEUE");
+	if (!upki_spool_write(c->cfg->spool, r->notice, source, job_id, &existed, &err)) {
+		um_log(LOG_ERR, qid, "spool hand-off to %s failed (mail accepted): %s", c->cfg->spool,
+		       err ? err->message : "unknown error");
+		g_clear_error(&err);
+	}
+	g_free(source);
+}
+
+/* The URL of a notice as logs may show it: host, path, a hash of p1. */
+static const char *log_url(const upki_notice *n, guint *count)
+{
+	*count = n->urls ? n->urls->len : 0;
+	if (n->url)
+		return n->url;
+	if (*count)
+		return ((const upki_url_finding *)g_ptr_array_index(n->urls, 0))->url;
+	return NULL;
+}
+
+static void log_notice(const um_result *r, const char *qid, const char *job_id)
+{
+	const upki_notice *n = r->notice;
+	guint count = 0;
+	const char *url = log_url(n, &count);
+	char *reasons = upki_reason_join(n->reasons, ",");
+	char *host = url ? upki_url_get_host(url) : NULL;
+	char *redacted = url ? upki_url_redact(url) : NULL;
+	const char *kind = upki_kind_to_string(n->kind);
+
+	um_log(n->verdict == UPKI_VERDICT_SUSPICIOUS ? LOG_NOTICE : LOG_INFO, qid,
+	       "kind=%s verdict=%s reasons=%s host=%s url=%s urls=%u action=%s%s%s ms=%.3f",
+	       kind ? kind : "-", upki_verdict_to_string(n->verdict), *reasons ? reasons : "-",
+	       host ? host : "-", redacted ? redacted : "-", count, um_action_name(r->action),
+	       job_id ? " spool=" : "", job_id ? job_id : "", r->usec / 1000.0);
+	g_free(redacted);
+	g_free(host);
+	g_free(reasons);
+}
+
+void um_policy_log(const um_result *r, const char *qid, const char *job_id)
+{
+	if (r->failed) {
+		um_log(LOG_WARNING, qid, "%s: %s; action=%s removed=%u ms=%.3f",
+		       um_failure_name(r->failure), r->error ? r->error : "-",
+		       um_action_name(r->action), r->edits->len, r->usec / 1000.0);
+		return;
+	}
+	if (r->notice) {
+		log_notice(r, qid, job_id);
+		return;
+	}
+	if (r->edits->len)
+		um_log(LOG_NOTICE, qid, "not a notice; removed %u forged header(s)", r->edits->len);
+}

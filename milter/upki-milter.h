@@ -1,0 +1,169 @@
+/* upki-milter.h - the pieces of upki-milter and what each promises.
+ *
+ * conf.c      the loaded configuration, reference-counted and swapped
+ *             whole on SIGHUP (a message keeps the one it started with);
+ * policy.c    the per-message decision: what the end of headers asks for,
+ *             and at the end of the message the header edits, the action
+ *             and the log line (shared by the callbacks and by -t);
+ * callbacks.c the libmilter callbacks and the connection/message contexts;
+ * daemon.c    socket, privileges, pid file, signals;
+ * msgtest.c   -t FILE: the same per-message logic without an MTA;
+ * log.c       syslog, and stderr with -f; every line names its queue id.
+ * The message itself is libupki's business: nothing here parses mail.
+ */
+#ifndef UPKI_MILTER_H
+#define UPKI_MILTER_H
+
+#include <glib.h>
+#include <syslog.h>
+
+#include "upki/annotate.h"
+#include "upki/config.h"
+#include "upki/notice.h"
+
+#define UPKI_MILTER_VERSION "0.1.0"
+#define UPKI_MILTER_NAME "upki-milter"
+#define UPKI_MILTER_DEFAULT_CONF "/etc/upki-milter.conf"
+
+/* ---- log.c ---- */
+
+/* facility: a syslog facility name ("mail", "local0"); to_stderr: copy
+ * every line to stderr (-f, -t, -n).  Safe to call again (reload). */
+void um_log_open(int facility, gboolean to_stderr);
+void um_log_close(void);
+/* Facility number of a name, -1 when unknown. */
+int um_log_facility(const char *name);
+/* One line "QID: text"; qid NULL is written as "NOQUEUE".  Control
+ * characters in the text are replaced so that nothing a message holds
+ * can forge a log line. */
+void um_log(int prio, const char *qid, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
+/* ---- conf.c ---- */
+
+typedef enum {
+	UM_FAIL_INTERNAL = 0, /* the filter itself failed (library, MTA call) */
+	UM_FAIL_OVERSIZED,    /* over MaxMessageSize: not examined */
+	UM_FAIL_PARSE,        /* not a message libupki can read */
+	UM_FAIL_COUNT
+} um_failure;
+
+typedef enum { UM_ON_FAIL_ACCEPT = 0, UM_ON_FAIL_TEMPFAIL } um_on_fail;
+typedef enum { UM_ON_SUSP_MARK = 0, UM_ON_SUSP_QUARANTINE, UM_ON_SUSP_REJECT } um_on_susp;
+
+/* Everything a message needs, read-only once built; shared by the
+ * messages that started under it. */
+typedef struct um_conf {
+	gint refs;
+	char *path;                  /* file read, or NULL for built-in defaults */
+	upki_config *cfg;
+	upki_smime_verifier *verifier;
+	upki_options opts;           /* verify at now, StaleDays, MaxMessageSize */
+	upki_annotate_options annotate;
+	char *authserv_id;           /* AuthservID or the host name */
+	int facility;
+	um_on_fail on_fail[UM_FAIL_COUNT];
+	um_on_susp on_suspicious;
+} um_conf;
+
+/* Loads path (NULL: the default file, whose absence means defaults),
+ * then sets the overrides (NULL or "Key", "value", ..., NULL: the
+ * command line's -p, -u, -P), checks it all and builds the verifier.
+ * NULL with a GError naming the file and, where there is one, the line. */
+um_conf *um_conf_load(const char *path, char *const *overrides, GError **error);
+um_conf *um_conf_ref(um_conf *c);
+void um_conf_unref(um_conf *c);
+
+/* The configuration new messages start with.  install takes over the
+ * caller's reference; the old one is freed when its last message ends. */
+void um_conf_install(um_conf *c);
+um_conf *um_conf_acquire(void); /* a reference: release with um_conf_unref */
+
+const char *um_failure_name(um_failure f);
+
+/* ---- policy.c ---- */
+
+typedef enum {
+	UM_EOH_ACCEPT = 0, /* cannot be a notice, nothing to remove: pass, body unseen */
+	UM_EOH_STRIP,      /* not a candidate, but forged headers of ours to remove at EOM */
+	UM_EOH_BODY        /* a candidate: buffer the body and decide at EOM */
+} um_eoh_step;
+
+/* What the header block (ending in its empty line) asks for. */
+um_eoh_step um_policy_eoh(const um_conf *c, const char *hdr, gsize len);
+
+typedef enum {
+	UM_ACT_ACCEPT = 0, /* continue: apply the edits (if any), deliver */
+	UM_ACT_QUARANTINE, /* apply the edits and quarantine (hold) */
+	UM_ACT_REJECT,     /* 550 5.7.1 reply, no edits */
+	UM_ACT_TEMPFAIL    /* 451 4.7.0 reply, no edits */
+} um_action;
+
+typedef struct um_result {
+	um_action action;
+	GPtrArray *edits;    /* upki_header_edit*, in the order to apply */
+	char *reason;        /* quarantine reason / reply text; NULL for accept */
+	upki_notice *notice; /* NULL when not analysed (failure, strip only) */
+	gboolean failed;     /* failure is set */
+	um_failure failure;
+	char *error;         /* what went wrong, for the log (no secrets) */
+	gboolean handoff;    /* a genuine cert-issue/pin-issue for the spool */
+	gint64 usec;         /* time spent in the analysis and decision */
+} um_result;
+
+/* The decision at the end of a message.  msg holds the header block and
+ * (unless oversized or step is UM_EOH_STRIP) the body. */
+um_result *um_policy_eom(const um_conf *c, const char *msg, gsize len, um_eoh_step step,
+			 gboolean oversized);
+
+/* The decision when the filter failed outside the analysis (an MTA call
+ * failed): the failure policy with no edits. */
+um_action um_policy_on_failure(const um_conf *c, um_failure f);
+
+/* The spool hand-off of a genuine notice (when Spool is set); failures
+ * are logged, never returned: the mail goes on.  dry_run: only say which
+ * job it would be. */
+void um_policy_handoff(const um_conf *c, const um_result *r, const char *qid,
+		       gboolean dry_run, char **job_id);
+
+/* The one log line of a decision. */
+void um_policy_log(const um_result *r, const char *qid, const char *job_id);
+
+void um_result_free(um_result *r);
+
+/* "accept", "quarantine", "reject", "tempfail". */
+const char *um_action_name(um_action a);
+
+/* The SMTP reply of a rejection and a temporary failure. */
+#define UM_REJECT_RCODE "550"
+#define UM_REJECT_XCODE "5.7.1"
+#define UM_TEMPFAIL_RCODE "451"
+#define UM_TEMPFAIL_XCODE "4.7.0"
+
+/* ---- callbacks.c ---- */
+
+struct smfiDesc;
+/* The filter description handed to smfi_register. */
+struct smfiDesc *um_callbacks_desc(void);
+/* Messages between their first header and their end (for SIGTERM). */
+gint um_callbacks_in_flight(void);
+/* From now on, messages that begin get a temporary failure (SIGTERM). */
+void um_callbacks_drain(void);
+
+/* ---- msgtest.c ---- */
+
+/* -t FILE: prints one line per header change and a last line with the
+ * action.  Returns the exit status (0, or 1 when the file is unreadable). */
+int um_msgtest_run(const um_conf *c, const char *file);
+
+/* ---- daemon.c ---- */
+
+typedef struct um_daemon_args {
+	const char *conf_path;  /* -c, NULL: default */
+	char **overrides;       /* -p, -u, -P as "Key", "value" pairs, NULL-terminated */
+	gboolean foreground;    /* -f */
+} um_daemon_args;
+
+/* Runs the milter until SIGTERM/SIGINT; returns the exit status. */
+int um_daemon_run(const um_daemon_args *a, um_conf *c);
+
+#endif

@@ -1,0 +1,110 @@
+/* upki-scan-batch.h - what the batch parts of upki-scan share.
+ *
+ * upki-scan-walk.c turns PATH arguments into a list of inputs (files in
+ * a stable order), upki-scan-source.c scans one input into a buffer of
+ * result lines, upki-scan-batch.c runs the inputs (in parallel with -j)
+ * and writes the buffers in order, upki-scan-progress.c keeps the
+ * figures for the progress line and the summary.
+ */
+#ifndef UPKI_SCAN_BATCH_H
+#define UPKI_SCAN_BATCH_H
+
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "upki-scan.h"
+
+/* ---- inputs (upki-scan-walk.c) ---- */
+
+typedef enum {
+	INPUT_STDIN,    /* one message on standard input */
+	INPUT_FILE,     /* a message file, an mbox or a gzip'd mbox: sniffed when opened */
+	INPUT_MAILDIR,  /* a message file in a Maildir's cur/ or new/: always one message */
+	INPUT_ERROR     /* a PATH that could not be walked: error says why */
+} input_type;
+
+typedef struct scan_input {
+	input_type type;
+	char *path;
+	guint64 size;   /* bytes on disk, for progress */
+	gboolean named; /* named on the command line (not found by a walk) */
+	char *error;
+} scan_input;
+
+/* Expands PATH arguments (NULL or empty: stdin) into scan_input*, in
+ * command-line order, directories sorted by name, recursively.  Never
+ * fails: a PATH that cannot be read becomes an INPUT_ERROR entry. */
+GPtrArray *walk_paths(char **paths);
+
+/* ---- output buffers (upki-scan-batch.c) ---- */
+
+/* The lines of one input: in memory up to a limit, then in an unlinked
+ * temporary file, so that -j never holds whole reports in memory. */
+typedef struct out_buf {
+	GString *mem;
+	FILE *spill;
+	gboolean direct;  /* -j 1: lines go straight to stdout */
+} out_buf;
+
+void out_buf_init(out_buf *o, gboolean direct);
+void out_buf_add(out_buf *o, GString *lines);  /* takes the lines and empties *lines */
+void out_buf_write(out_buf *o);                /* to stdout, then frees */
+
+typedef struct quick quick;
+
+/* ---- figures (upki-scan-progress.c) ---- */
+
+typedef struct scan_counts {
+	guint64 messages;
+	guint64 errors;
+	guint64 verdicts[3][UPKI_KIND_COUNT]; /* [upki_verdict][upki_kind] */
+} scan_counts;
+
+typedef struct batch {
+	scanner *s;
+	quick *quick;
+	GPtrArray *inputs;      /* scan_input* */
+	guint64 total_bytes;    /* on disk, all inputs */
+	atomic_uint_fast64_t done_bytes;
+	atomic_uint_fast64_t done_messages;
+	gint64 started;         /* monotonic, microseconds */
+	gboolean show_progress; /* stderr is a TTY, not --quiet or --check */
+	gboolean progress_inline; /* -j 1: the scanning thread draws the line */
+	GMutex lock;            /* guards totals, the progress line and stderr */
+	gint64 last_draw;
+	gboolean line_shown;
+	scan_counts totals;
+} batch;
+
+void progress_start(batch *b);
+/* Redraws the progress line if it is due (a few times a second). */
+void progress_tick(batch *b);
+/* Clears the progress line for good (end of the scan). */
+void progress_finish(batch *b);
+/* Prints the summary on stderr. */
+void progress_summary(batch *b);
+/* Adds one input's counts to the totals (thread-safe). */
+void counts_merge(batch *b, const scan_counts *c);
+/* Writes one line on stderr without tearing the progress line. */
+void batch_stderr(batch *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* ---- one input (upki-scan-source.c) ---- */
+
+/* Scans every message of in, appending result lines to out and counts
+ * to c; done_bytes and done_messages move as it goes. */
+void source_scan(batch *b, const scan_input *in, out_buf *out, scan_counts *c);
+
+/* ---- the cheap look (upki-scan-quick.c) ---- */
+
+/* Markers built from the profile.  NULL when the environment variable
+ * UPKI_SCAN_FULL is set: every message then takes the whole pipeline
+ * (tests compare the two). */
+quick *quick_new(const upki_profile *p);
+void quick_free(quick *q);
+
+/* The verdict for one message; NULL with *error when it has none.  A
+ * message that cannot be a notice is decided from its header block
+ * (q NULL: never). */
+upki_notice *quick_analyze(const quick *q, const scanner *s, const char *buf, gsize len, GError **error);
+
+#endif

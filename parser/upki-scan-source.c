@@ -1,0 +1,288 @@
+/* upki-scan-source.c - one input of a batch scan, message by message.
+ *
+ * An input is standard input (always one message), a Maildir file (one
+ * message), or a file that is sniffed: gzip (magic bytes or a .gz name)
+ * is decompressed as a stream, then an mbox "From " line at the start
+ * makes it an mbox, anything else is one message.  Reading is bounded:
+ * a single message is read up to MaxMessageSize (+1 to tell "over"), an
+ * mbox goes through mbox.c, which never holds more than one message.
+ *
+ * The verdict of each message is libupki's.  Most archived mail cannot
+ * be a notice, and most of its bytes are bodies and attachments, so a
+ * message in an mbox or found by a directory walk is first looked at
+ * cheaply (upki-scan-quick.c) and only possible notices go through the
+ * whole pipeline; a message file named on the command line, or stdin,
+ * always goes the whole way.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "upki/mbox.h"
+#include "upki-scan-batch.h"
+
+#define SNIFF_BYTES 1024
+#define READ_CHUNK (64 * 1024)
+
+typedef struct source {
+	batch *b;
+	const scan_input *in;
+	out_buf *out;
+	scan_counts *c;
+	GString *lines;
+	GSeekable *file;    /* the file itself, for progress in compressed input */
+	guint64 reported;   /* bytes of this input already added to done_bytes */
+} source;
+
+static void report_progress(source *src, guint64 pos)
+{
+	if (pos > src->reported) {
+		atomic_fetch_add(&src->b->done_bytes, pos - src->reported);
+		src->reported = pos;
+	}
+	if (src->b->progress_inline)
+		progress_tick(src->b);
+}
+
+/* A message that has no verdict: an {source,index,offset,error} line
+ * (JSON only) and a line on stderr naming where it is. */
+static void emit_error(source *src, const upki_report_where *w, gboolean in_mbox, const char *msg)
+{
+	scanner *s = src->b->s;
+
+	if (in_mbox)
+		batch_stderr(src->b, "upki-scan: %s: message %" G_GUINT64_FORMAT " at offset %" G_GUINT64_FORMAT
+			     ": %s\n", w->source, w->index, w->offset, msg);
+	else
+		batch_stderr(src->b, "upki-scan: %s: %s\n", w->source, msg);
+	scan_note_code(s, EXIT_INPUT);
+	src->c->errors++;
+	if (s->a->check || s->a->format != FORMAT_JSON)
+		return;
+	char *line = upki_report_json_error(w, msg);
+	g_string_append_printf(src->lines, "%s\n", line);
+	g_free(line);
+}
+
+static void emit_notice(source *src, const upki_notice *n, const upki_report_where *w)
+{
+	src->c->verdicts[n->verdict][n->kind]++;
+	scan_spool_notice(src->b->s, n, w);
+	scan_format_notice(src->b->s, n, w, src->lines);
+}
+
+static void scan_message(source *src, const char *buf, gsize len, const upki_report_where *w,
+			 gboolean in_mbox)
+{
+	GError *err = NULL;
+	/* One message named on the command line (or stdin) is worth the
+	 * whole pipeline: it costs little and sees what the quick look cannot. */
+	const quick *q = in_mbox || !src->in->named ? src->b->quick : NULL;
+	upki_notice *n = quick_analyze(q, src->b->s, buf, len, &err);
+
+	src->c->messages++;
+	atomic_fetch_add(&src->b->done_messages, 1);
+	if (n)
+		emit_notice(src, n, w);
+	else
+		emit_error(src, w, in_mbox, err ? err->message : "no verdict");
+	upki_notice_free(n);
+	g_clear_error(&err);
+	out_buf_add(src->out, src->lines);
+}
+
+static void scan_mbox(source *src, GInputStream *in)
+{
+	const scanner *s = src->b->s;
+	upki_mbox_reader *r = upki_mbox_reader_new(in, s->opts.max_size);
+	upki_mbox_message m = { 0 };
+	GError *err = NULL;
+	guint64 index = 0;
+
+	for (; upki_mbox_reader_next(r, &m, &err); index++) {
+		upki_report_where w = { .source = src->in->path, .index = index, .offset = m.offset };
+		if (m.too_large) {
+			char *why = g_strdup_printf("message of %" G_GUINT64_FORMAT " bytes is over the limit of %"
+						    G_GSIZE_FORMAT, m.size, s->opts.max_size);
+			src->c->messages++;
+			emit_error(src, &w, TRUE, why);
+			out_buf_add(src->out, src->lines);
+			g_free(why);
+		} else {
+			gsize len = 0;
+			const char *data = g_bytes_get_data(m.data, &len);
+			scan_message(src, data, len, &w, TRUE);
+		}
+		upki_mbox_message_clear(&m);
+		report_progress(src, src->file ? (guint64)g_seekable_tell(src->file) : upki_mbox_reader_tell(r));
+	}
+	if (err) {
+		upki_report_where w = { .source = src->in->path, .index = index, .offset = upki_mbox_reader_tell(r) };
+		emit_error(src, &w, TRUE, err->message);
+		out_buf_add(src->out, src->lines);
+	}
+	g_clear_error(&err);
+	upki_mbox_reader_free(r);
+}
+
+/* Reads at most max + 1 bytes (max 0: no limit), so that "over the
+ * limit" can be told without reading a huge file. */
+static GByteArray *read_bounded(GInputStream *in, int fd, gsize max, GError **error)
+{
+	GByteArray *buf = g_byte_array_new();
+	guint8 *chunk = g_malloc(READ_CHUNK);
+
+	for (;;) {
+		gssize n = in ? g_input_stream_read(in, chunk, READ_CHUNK, NULL, error) : read(fd, chunk, READ_CHUNK);
+		if (n < 0 && !in && errno == EINTR)
+			continue;
+		if (n < 0 && !in)
+			g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s", g_strerror(errno));
+		if (n < 0) {
+			g_byte_array_unref(buf);
+			buf = NULL;
+			break;
+		}
+		if (n == 0)
+			break;
+		g_byte_array_append(buf, chunk, (guint)n);
+		if (max && buf->len > max)
+			break;
+	}
+	g_free(chunk);
+	return buf;
+}
+
+static void scan_single(source *src, GInputStream *in, int fd)
+{
+	upki_report_where w = { .source = src->in->path, .index = 0, .offset = 0 };
+	GError *err = NULL;
+	GByteArray *buf = read_bounded(in, fd, src->b->s->opts.max_size, &err);
+
+	if (buf)
+		scan_message(src, (const char *)buf->data, buf->len, &w, FALSE);
+	else {
+		emit_error(src, &w, FALSE, err->message);
+		out_buf_add(src->out, src->lines);
+	}
+	if (buf)
+		g_byte_array_unref(buf);
+	g_clear_error(&err);
+	report_progress(src, src->in->size);
+}
+
+static gboolean is_gzip(const char *path, GBufferedInputStream *in)
+{
+	gsize n = 0;
+	const guint8 *head = NULL;
+
+	g_buffered_input_stream_fill(G_BUFFERED_INPUT_STREAM(in), 2, NULL, NULL);
+	head = g_buffered_input_stream_peek_buffer(in, &n);
+	if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+		return TRUE;
+	return g_str_has_suffix(path, ".gz");
+}
+
+/* The stream to read messages from: the file, decompressed if need be,
+ * behind a buffer that lets the first bytes be looked at. */
+static GInputStream *open_stream(source *src, GFileInputStream *file)
+{
+	GInputStream *in = g_buffered_input_stream_new_sized(G_INPUT_STREAM(file), READ_CHUNK);
+
+	if (src->in->type == INPUT_MAILDIR || !is_gzip(src->in->path, G_BUFFERED_INPUT_STREAM(in)))
+		return in;
+	GZlibDecompressor *z = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+	GInputStream *conv = g_converter_input_stream_new(in, G_CONVERTER(z));
+	GInputStream *buffered = g_buffered_input_stream_new_sized(conv, READ_CHUNK);
+
+	g_object_unref(conv);
+	g_object_unref(z);
+	g_object_unref(in);
+	return buffered;
+}
+
+static gboolean sniff_mbox(GBufferedInputStream *in, GError **error)
+{
+	gsize n = 0;
+	const char *head = NULL;
+
+	if (g_buffered_input_stream_fill(in, SNIFF_BYTES, NULL, error) < 0)
+		return FALSE;
+	head = g_buffered_input_stream_peek_buffer(in, &n);
+	return upki_mbox_looks_like(head, n);
+}
+
+/* open() first: its errno makes a shorter message than GIO's
+ * ("Permission denied", not "Error opening file ...: Permission denied"). */
+static gboolean check_openable(const char *path, char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		*why = g_strdup(g_strerror(errno));
+		return FALSE;
+	}
+	close(fd);
+	return TRUE;
+}
+
+static void scan_file(source *src)
+{
+	upki_report_where w = { .source = src->in->path };
+	GFile *f = NULL;
+	GFileInputStream *file = NULL;
+	GInputStream *in = NULL;
+	GError *err = NULL;
+	char *why = NULL;
+
+	if (!check_openable(src->in->path, &why))
+		goto fail;
+	f = g_file_new_for_path(src->in->path);
+	file = g_file_read(f, NULL, &err);
+	if (!file)
+		goto fail;
+	src->file = G_SEEKABLE(file);
+	in = open_stream(src, file);
+	if (src->in->type != INPUT_MAILDIR && sniff_mbox(G_BUFFERED_INPUT_STREAM(in), &err))
+		scan_mbox(src, in);
+	else if (!err)
+		scan_single(src, in, -1);
+	if (!err)
+		goto out;
+fail:
+	emit_error(src, &w, FALSE, why ? why : err->message);
+	out_buf_add(src->out, src->lines);
+out:
+	g_clear_error(&err);
+	g_free(why);
+	if (in)
+		g_object_unref(in);
+	if (file)
+		g_object_unref(file);
+	if (f)
+		g_object_unref(f);
+}
+
+void source_scan(batch *b, const scan_input *in, out_buf *out, scan_counts *c)
+{
+	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL) };
+	upki_report_where w = { .source = in->path };
+
+	switch (in->type) {
+	case INPUT_STDIN:
+		scan_single(&src, NULL, 0);
+		break;
+	case INPUT_ERROR:
+		emit_error(&src, &w, FALSE, in->error);
+		out_buf_add(out, src.lines);
+		break;
+	case INPUT_FILE:
+	case INPUT_MAILDIR:
+		scan_file(&src);
+		break;
+	}
+	report_progress(&src, in->size);
+	g_string_free(src.lines, TRUE);
+}

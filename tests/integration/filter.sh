@@ -1,0 +1,163 @@
+#!/bin/sh
+# upki-scan --filter without procmail, and --spool through the command
+# line: annotated output with the body byte for byte unchanged; junk,
+# oversized input and a broken spool passed on with exit 0 and one line
+# on stderr; stdout that cannot be written gives a non-zero exit; many
+# writers at once leave one job per notice.  TAP output.
+set -u
+BUILD=${BUILD:-build}
+SCAN="$BUILD/upki-scan"
+CA="--ca-file=samples/ca/root.pem"
+T=$(mktemp -d)
+trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+n=0
+CR=$(printf '\r')
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
+check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$T/err" 2>/dev/null; fi; }
+
+# filter NAME INPUT [OPTIONS...]: runs the filter; out in $T/out, stderr in $T/err.
+filter() {
+	name=$1; in=$2; shift 2
+	"$SCAN" --filter $CA "$@" <"$in" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" = 0 ]; then ok "$name: exit 0"; else not_ok "$name: exit $rc"; sed 's/^/# /' "$T/err"; fi
+}
+
+body_of() {
+	off=$(grep -a -b -m1 -E "^${CR}?\$" "$1" | cut -d: -f1)
+	[ -n "$off" ] && tail -c +"$((off + 1))" "$1"
+}
+
+same_body() {
+	body_of "$1" >"$T/b1"
+	body_of "$2" >"$T/b2"
+	[ -s "$T/b1" ] && cmp -s "$T/b1" "$T/b2"
+}
+
+err_says() { grep -q -- "$1" "$T/err"; }
+no_token_in_err() { ! grep -q 'p1=[A-Za-z0-9%]' "$T/err"; }
+jobs_in() { find "$1" -type f | wc -l | tr -d ' '; }
+
+for s in cert-issue cert-issue-lf cert-issue-opaque phish-host-suffix plain-utf8; do
+	filter "$s" "samples/$s.eml"
+	check "$s: body byte-identical" same_body "samples/$s.eml" "$T/out"
+done
+filter "genuine" samples/cert-issue.eml
+check "genuine: X-UPKI-Notice" grep -q '^X-UPKI-Notice: genuine; kind=cert-issue' "$T/out"
+check "genuine: still genuine after filtering" "$SCAN" --check $CA "$T/out"
+check "genuine: openssl verifies the output" \
+	sh -c "openssl smime -verify -in '$T/out' -CAfile samples/ca/root.pem -purpose any -out /dev/null 2>/dev/null"
+check "genuine: nothing on stderr" test ! -s "$T/err"
+filter "ordinary" samples/plain-sjis.eml
+check "ordinary: output identical to input" cmp -s samples/plain-sjis.eml "$T/out"
+
+# AuthservID from the config; our own A-R replaced, a foreign one kept.
+printf 'AuthservID mx.example.ac.jp\n' >"$T/id.conf"
+{ printf 'Authentication-Results: MX.example.ac.jp; smime=pass\r\n';
+  printf 'Authentication-Results: relay.example.net; dkim=pass\r\n';
+  cat samples/phish-unsigned.eml; } >"$T/ar.eml"
+filter "authserv-id" "$T/ar.eml" --config="$T/id.conf"
+check "authserv-id: ours replaced" sh -c "[ \$(grep -ci '^authentication-results: mx.example.ac.jp' '$T/out') = 1 ] && grep -q '^Authentication-Results: mx.example.ac.jp; smime=none' '$T/out'"
+check "authserv-id: foreign kept" grep -q '^Authentication-Results: relay.example.net; dkim=pass' "$T/out"
+
+# Junk and empty input: passed on unchanged, with a line on stderr.
+head -c 3000 /dev/urandom >"$T/junk"
+filter "junk" "$T/junk"
+check "junk: output identical" cmp -s "$T/junk" "$T/out"
+check "junk: stderr says what happened" err_says "passed on unchanged"
+: >"$T/empty"
+filter "empty" "$T/empty"
+check "empty: output empty" test ! -s "$T/out"
+
+# Over MaxMessageSize: streamed through unchanged (forged verdicts still go).
+printf 'MaxMessageSize 1k\n' >"$T/small.conf"
+filter "oversized" samples/cert-issue.eml --config="$T/small.conf"
+check "oversized: output identical" cmp -s samples/cert-issue.eml "$T/out"
+check "oversized: stderr names the limit" err_says "MaxMessageSize"
+{ printf 'X-UPKI-Notice: genuine; kind=cert-issue\r\n'; cat samples/phish-unsigned.eml; } >"$T/forged-big.eml"
+filter "oversized with a forged verdict" "$T/forged-big.eml" --config="$T/small.conf"
+check "oversized: forged verdict removed, the rest identical" cmp -s samples/phish-unsigned.eml "$T/out"
+dd if=/dev/zero bs=1024 count=6000 2>/dev/null | tr '\0' 'x' | fold -w 76 >"$T/bigbody"
+{ cat samples/plain-utf8.eml; cat "$T/bigbody"; } >"$T/big.eml"
+filter "6 MB message, default limit" "$T/big.eml"
+check "6 MB message: output identical" cmp -s "$T/big.eml" "$T/out"
+
+# Output that cannot be written: non-zero, so procmail keeps the original.
+if [ -w /dev/full ]; then
+	"$SCAN" --filter $CA <samples/cert-issue.eml >/dev/full 2>"$T/err"
+	rc=$?
+	check "stdout write error: exit 5 (got $rc)" test "$rc" = 5
+	check "stdout write error: said on stderr" err_says "write error"
+else
+	ok "stdout write error # SKIP no /dev/full"
+fi
+
+# --spool: one job per notice, 0600 in 0700, and a notice seen twice is one job.
+SP="$T/spool"
+filter "spool genuine" samples/cert-issue.eml --spool="$SP"
+check "spool: one job in new/" test "$(jobs_in "$SP/new")" = 1
+check "spool: job is 0600" test "$(stat -c %a "$SP"/new/*)" = 600
+check "spool: directories are 0700" test "$(stat -c %a "$SP" "$SP/tmp" "$SP/new" "$SP/cur" "$SP/failed" | sort -u)" = 700
+check "spool: job holds the URL" grep -q '"url":"https://scia.secomtrust.net/' "$SP"/new/*
+filter "spool again" samples/cert-issue.eml --spool="$SP"
+check "spool: same notice twice, one job" test "$(jobs_in "$SP/new")" = 1
+filter "spool suspicious" samples/phish-signer-not-sender.eml --spool="$SP"
+filter "spool retrieved" samples/cert-retrieved.eml --spool="$SP"
+check "spool: no job for suspicious or non-URL notices" test "$(jobs_in "$SP/new")" = 1
+check "spool: tmp/ empty" test "$(jobs_in "$SP/tmp")" = 0
+
+# Many processes at once, same and different notices.
+SP2="$T/spool2"
+for i in 1 2 3 4 5 6; do
+	for s in cert-issue pin-issue pin-issue-all cert-issue-lf; do
+		"$SCAN" -q --check $CA --spool="$SP2" "samples/$s.eml" 2>>"$T/err" &
+	done
+done
+wait
+urls=$(for s in cert-issue pin-issue pin-issue-all cert-issue-lf; do
+	"$SCAN" -q $CA "samples/$s.eml" | sed 's/.*"url":"\([^"]*\)".*/\1/'; done | sort -u | wc -l | tr -d ' ')
+check "concurrent: one job per distinct URL ($urls)" test "$(jobs_in "$SP2/new")" = "$urls"
+check "concurrent: no tmp/ leftovers" test "$(jobs_in "$SP2/tmp")" = 0
+check "concurrent: no errors" test ! -s "$T/err"
+
+# A spool that cannot be written: the filter passes the message on
+# (exit 0); --check and JSON mode say so with exit 5.
+: >"$T/file"
+BAD="$T/file/spool"
+filter "unwritable spool" samples/cert-issue.eml --spool="$BAD"
+check "unwritable spool: output identical" cmp -s samples/cert-issue.eml "$T/out"
+check "unwritable spool: stderr names the spool" err_says "$BAD"
+check "unwritable spool: no token on stderr" no_token_in_err
+"$SCAN" --check $CA --spool="$BAD" samples/cert-issue.eml 2>"$T/err"
+rc=$?
+check "unwritable spool: --check exits 5 (got $rc)" test "$rc" = 5
+check "unwritable spool: --check says why" err_says "spool"
+"$SCAN" $CA --spool="$BAD" samples/cert-issue.eml >"$T/out" 2>"$T/err"
+rc=$?
+check "unwritable spool: json exits 5 (got $rc)" test "$rc" = 5
+check "unwritable spool: json line still printed" grep -q '"verdict":"genuine"' "$T/out"
+"$SCAN" --check $CA --spool="$BAD" samples/plain-utf8.eml 2>"$T/err"
+rc=$?
+check "unwritable spool: ordinary mail unaffected (exit $rc)" test "$rc" = 1
+if [ "$(id -u)" != 0 ]; then
+	mkdir -p "$T/ro" && chmod 500 "$T/ro"
+	"$SCAN" --check $CA --spool="$T/ro/spool" samples/cert-issue.eml 2>"$T/err"
+	rc=$?
+	check "read-only spool: --check exits 5 (got $rc)" test "$rc" = 5
+fi
+
+# A broken setup (trust store, config) still passes the mail on, unchanged.
+"$SCAN" --filter --ca-file="$T/nonexistent.pem" <samples/phish-unsigned.eml >"$T/out" 2>"$T/err"
+rc=$?
+check "bad trust store: exit 0 (got $rc)" test "$rc" = 0
+check "bad trust store: output is the input" cmp -s samples/phish-unsigned.eml "$T/out"
+check "bad trust store: stderr says why" err_says "passed on unchanged"
+printf 'NoSuchKey 1\n' >"$T/bad.conf"
+"$SCAN" --filter --config="$T/bad.conf" <samples/cert-issue.eml >"$T/out" 2>"$T/err"
+rc=$?
+check "bad config: exit 0 and input unchanged (got $rc)" cmp -s samples/cert-issue.eml "$T/out"
+check "bad config: stderr names the line" err_says "bad.conf:1: unknown key"
+
+echo "1..$n"

@@ -1,0 +1,76 @@
+#!/bin/sh
+# upki-milter under miltertest (OpenDKIM's MTA simulator): every verdict,
+# the early accept, forged header removal, the OnSuspicious and OnOversized
+# policies, the spool hand-off, SIGHUP reload and SIGTERM.  Each
+# tests/milter/t-*.lua runs against its own filter on a unix socket in a
+# temp dir; the scripts print TAP lines, numbered here.
+set -u
+BUILD=${BUILD:-build}
+MILTER="$PWD/$BUILD/upki-milter"
+TOP=$PWD
+n=0
+
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
+command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed (Debian package miltertest)"
+[ -x "$MILTER" ] || skip_all "$MILTER not built"
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# conf NAME LINES...: a config file with the test CA and a fixed authserv-id.
+conf() {
+	name=$1; shift
+	{
+		echo "TrustAnchorFile $TOP/samples/ca/root.pem"
+		# the samples are signed on 2026-11-02: no staleness check
+		echo "StaleDays 0"
+		echo "AuthservID mx.test"
+		for l in "$@"; do echo "$l"; done
+	} >"$T/$name.conf"
+}
+
+# The notice sender's own signed mail that is no notice (not-notice at EOM).
+printf 'Content-Type: text/plain; charset=UTF-8\n\nThe service stops on Sunday.\n' >"$T/body"
+openssl smime -sign -in "$T/body" -signer samples/ca/signer.pem -inkey samples/ca/signer.key \
+	-certfile samples/ca/smime-ca.pem -from ca-support@ml.secom-sts.co.jp \
+	-to user@example.ac.jp -subject maintenance >"$T/sender-signed.eml" 2>/dev/null \
+	|| skip_all "openssl smime -sign failed"
+
+conf default
+conf quarantine "OnSuspicious quarantine"
+conf reject "OnSuspicious reject"
+conf oversized "MaxMessageSize 4k"
+conf oversized-tempfail "MaxMessageSize 4k" "OnOversized tempfail"
+conf spool "Spool $T/spool"
+conf stale "StaleDays 1"
+conf reload "OnSuspicious mark"
+
+# run SCRIPT CONF: the script's TAP lines, renumbered; a script that dies
+# outside a case is one failure.
+run() {
+	script=$1; cfg=$2
+	out="$T/$(basename "$script" .lua).out"
+	timeout 120 miltertest -s "$script" -D MILTER="$MILTER" -D CONF="$T/$cfg.conf" \
+		-D SOCK="unix:$T/$cfg.sock" -D TOP="$TOP" -D TMP="$T" >"$out" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) n=$((n + 1)); echo "ok $n ${line#ok - }" ;;
+		"not ok - "*) n=$((n + 1)); echo "not ok $n ${line#not ok - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done <"$out"
+	if [ "$rc" != 0 ]; then
+		n=$((n + 1)); echo "not ok $n $(basename "$script"): miltertest exited with $rc"
+	fi
+}
+
+run tests/milter/t-verdicts.lua default
+run tests/milter/t-quarantine.lua quarantine
+run tests/milter/t-reject.lua reject
+run tests/milter/t-oversized.lua oversized
+run tests/milter/t-oversized-tempfail.lua oversized-tempfail
+run tests/milter/t-spool.lua spool
+run tests/milter/t-stale.lua stale
+run tests/milter/t-signals.lua reload
+echo "1..$n"

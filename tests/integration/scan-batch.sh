@@ -1,0 +1,195 @@
+#!/bin/sh
+# upki-scan over archives: mbox (mboxo/mboxrd, LF/CRLF, gzip), Maildir,
+# nested directories, -j, --notices-only, csv, summary and progress, and
+# the cheap path against the full one.  Inputs are built from samples/ in
+# a temporary directory.  TAP output.
+set -u
+BUILD=${BUILD:-build}
+SCAN="$BUILD/upki-scan"
+CA="--ca-file=samples/ca/root.pem"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; sed 's/^/# /' "$T/err" 2>/dev/null | head -5; fi; }
+
+# mboxrd: the envelope line, the message with ">*From " lines quoted, a blank line.
+to_mbox() {
+	for f in "$@"; do
+		printf 'From sender@example.jp Mon Nov  2 10:15:04 2026\n'
+		tr -d '\r' <"$f" | sed 's/^\(>*From \)/>\1/'
+		printf '\n'
+	done
+}
+# json_field FIELD: the values of FIELD in $T/out, one a line.
+json_field() { sed -n "s/.*\"$1\":\\(\"[^\"]*\"\\|[0-9]*\\|null\\).*/\\1/p" "$T/out"; }
+
+genuine=samples/cert-issue.eml
+plain=samples/plain-utf8.eml
+phish=samples/phish-host-suffix.eml
+
+# --- plain mbox: counts, indexes, offsets ---
+to_mbox "$genuine" "$plain" "$phish" "$plain" >"$T/a.mbox"
+"$SCAN" $CA "$T/a.mbox" >"$T/out" 2>"$T/err"; rc=$?
+check "mbox scan exits 0" '[ $rc = 0 ]'
+check "mbox: one line per message" '[ "$(wc -l <"$T/out")" = "$(grep -c "^From " "$T/a.mbox")" ]'
+check "mbox: indexes 0..3" '[ "$(json_field index | tr "\n" " ")" = "0 1 2 3 " ]'
+check "mbox: verdicts in order" '[ "$(json_field verdict | tr "\n" " ")" = "\"genuine\" \"not-notice\" \"suspicious\" \"not-notice\" " ]'
+bad=0
+for off in $(json_field offset); do
+	tail -c +$((off + 1)) "$T/a.mbox" | head -c 5 | grep -q '^From ' || bad=1
+done
+check "mbox: every offset points at a From line" '[ $bad = 0 ]'
+check "mbox: source is the file" 'grep -q "\"source\":\"$T/a.mbox\"" "$T/out"'
+check "summary on stderr" 'grep -q "4 messages, genuine 1 (cert-issue 1), suspicious 1 (cert-issue 1), not-notice 2, errors 0" "$T/err"'
+check "summary has bytes and MB/s" 'grep -q "bytes in 1 inputs, .* s, .* MB/s" "$T/err"'
+check "no progress when stderr is not a TTY" '! grep -q "ETA" "$T/err" && ! tr "\r" "\n" <"$T/err" | grep -q "MB/s  ETA"'
+"$SCAN" -q $CA "$T/a.mbox" >/dev/null 2>"$T/err"
+check "--quiet: nothing on stderr" '[ ! -s "$T/err" ]'
+
+# --- mboxrd: a genuine notice whose signed text has a "From " line ---
+cat >"$T/content" <<'EOF'
+Content-Type: text/plain; charset=UTF-8
+Content-Transfer-Encoding: 8bit
+
+山田 太郎 様
+
+From the UPKI certificate service: your certificate is ready.
+>From this line on, quoting is part of the text.
+本日から１ヶ月以内に、次のURLを開いて証明書を取得してください。
+
+証明書取得URL：https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=ElBLj13MU7cj7O4%2FXHI1JllYMxOSeA1zlXI
+EOF
+if openssl smime -sign -in "$T/content" -signer samples/ca/signer.pem -inkey samples/ca/signer.key \
+	-certfile samples/ca/smime-ca.pem -md sha256 >"$T/signed.body" 2>"$T/err"; then
+	{
+		printf 'From: CA Support <ca-support@ml.secom-sts.co.jp>\n'
+		printf 'To: yamada.taro@example.ac.jp\nDate: Mon, 02 Nov 2026 10:15:04 +0900\n'
+		printf 'Message-ID: <from-line@notice.upki-notice.test>\n'
+		printf 'Subject: =?UTF-8?B?W1VQS0ldIOOCr+ODqeOCpOOCouODs+ODiOiovOaYjuabuOeZuuihjOWPl+S7mOmAmuefpQ==?=\n'
+		cat "$T/signed.body"
+	} >"$T/from-line.eml"
+	"$SCAN" --check $CA "$T/from-line.eml"; rc=$?
+	check "signed notice with a From line is genuine on its own" '[ $rc = 0 ]'
+	to_mbox "$plain" "$T/from-line.eml" "$plain" >"$T/rd.mbox"
+	check "the From line is quoted in the mbox" 'grep -q "^>From the UPKI" "$T/rd.mbox" && grep -q "^>>From this line" "$T/rd.mbox"'
+	"$SCAN" $CA "$T/rd.mbox" >"$T/out" 2>"$T/err"
+	check "mboxrd: three messages, not four" '[ "$(wc -l <"$T/out")" = 3 ]'
+	check "mboxrd: unquoted notice still verifies" 'sed -n 2p "$T/out" | grep -q "\"verdict\":\"genuine\""'
+else
+	for i in 1 2 3 4; do ok "mboxrd signed notice # SKIP openssl smime -sign failed"; done
+fi
+
+# --- CRLF mbox ---
+to_mbox "$genuine" "$plain" | sed 's/$/\r/' >"$T/crlf.mbox"
+"$SCAN" $CA "$T/crlf.mbox" >"$T/out" 2>"$T/err"
+check "CRLF mbox: two messages" '[ "$(wc -l <"$T/out")" = 2 ]'
+check "CRLF mbox: notice is genuine" 'head -1 "$T/out" | grep -q "\"verdict\":\"genuine\""'
+
+# --- gzip'd mbox, by magic and by name ---
+gzip -c "$T/a.mbox" >"$T/a.mbox.gz"
+cp "$T/a.mbox.gz" "$T/noext"
+"$SCAN" -q $CA "$T/a.mbox" | sed 's/"source":"[^"]*"//' >"$T/plain.out"
+"$SCAN" -q $CA "$T/a.mbox.gz" | sed 's/"source":"[^"]*"//' >"$T/gz.out"
+"$SCAN" -q $CA "$T/noext" | sed 's/"source":"[^"]*"//' >"$T/noext.out"
+check "gzip'd mbox gives what the mbox gives" 'cmp -s "$T/plain.out" "$T/gz.out"'
+check "gzip magic without .gz name" 'cmp -s "$T/plain.out" "$T/noext.out"'
+
+# --- Maildir with cur/ and new/, tmp/ ignored, dot-files skipped ---
+md="$T/Maildir"
+mkdir -p "$md/cur" "$md/new" "$md/tmp"
+cp "$genuine" "$md/cur/1700000001.1.host:2,S"
+cp "$plain" "$md/cur/1700000000.1.host:2,S"
+cp "$phish" "$md/new/1700000002.1.host"
+cp "$genuine" "$md/tmp/1700000003.1.host"
+cp "$genuine" "$md/cur/.hidden"
+printf 'junk\n' >"$md/dovecot-uidlist"
+"$SCAN" $CA "$md" >"$T/out" 2>"$T/err"; rc=$?
+check "Maildir exits 0 (uidlist and tmp/ not read)" '[ $rc = 0 ]'
+check "Maildir: three messages" '[ "$(wc -l <"$T/out")" = 3 ]'
+check "Maildir: cur/ sorted, then new/" '[ "$(json_field source | tr "\n" " ")" = "\"$md/cur/1700000000.1.host:2,S\" \"$md/cur/1700000001.1.host:2,S\" \"$md/new/1700000002.1.host\" " ]'
+
+# --- nested directories, a symlink loop, an over-limit message mid-mbox ---
+mkdir -p "$T/tree/a/b" "$T/tree/c"
+cp "$T/a.mbox" "$T/tree/a/b/archive"
+cp "$plain" "$T/tree/c/one.eml"
+cp "$genuine" "$T/tree/0.eml"
+cp -r "$md" "$T/tree/c/Maildir"
+ln -s .. "$T/tree/a/loop"
+"$SCAN" $CA "$T/tree" >"$T/out" 2>"$T/err"; rc=$?
+check "tree: exits 0 and ends (link loop)" '[ $rc = 0 ]'
+check "tree: 1 + 4 + 3 + 1 messages" '[ "$(wc -l <"$T/out")" = 9 ]'
+check "tree: depth first, sorted" '[ "$(json_field source | uniq | tr "\n" " " | sed "s|$T/tree/||g")" = "\"0.eml\" \"a/b/archive\" \"c/Maildir/cur/1700000000.1.host:2,S\" \"c/Maildir/cur/1700000001.1.host:2,S\" \"c/Maildir/new/1700000002.1.host\" \"c/one.eml\" " ]'
+
+big=$T/big.eml
+{ tr -d '\r' <"$plain"; head -c 300000 /dev/zero | tr '\0' 'x' | fold -w 70; } >"$big"
+to_mbox "$plain" "$big" "$genuine" >"$T/limit.mbox"
+printf 'MaxMessageSize 100k\n' >"$T/limit.conf"
+"$SCAN" --config="$T/limit.conf" $CA "$T/limit.mbox" >"$T/out" 2>"$T/err"; rc=$?
+check "over-limit message: exit 3" '[ $rc = 3 ]'
+check "over-limit message: error line with source, index, offset" 'sed -n 2p "$T/out" | grep -q "{\"source\":\"$T/limit.mbox\",\"index\":1,\"offset\":[0-9]*,\"error\":\".*over the limit"'
+check "over-limit message: the next one is still genuine" 'sed -n 3p "$T/out" | grep -q "\"index\":2.*\"verdict\":\"genuine\""'
+check "over-limit message: stderr names index and offset" 'grep -q "limit.mbox: message 1 at offset [0-9]*: message of" "$T/err"'
+
+# --- --notices-only, csv, text ---
+"$SCAN" --notices-only $CA "$T/a.mbox" >"$T/out" 2>/dev/null
+check "--notices-only drops not-notice lines" '[ "$(wc -l <"$T/out")" = 2 ] && ! grep -q not-notice "$T/out"'
+"$SCAN" --format=csv $CA "$T/a.mbox" "$T/a.mbox.gz" >"$T/out" 2>/dev/null
+check "csv: header row once" '[ "$(grep -c "^source,index,offset," "$T/out")" = 1 ] && head -1 "$T/out" | grep -q "^source,index,offset,"'
+check "csv: one row per message" '[ "$(wc -l <"$T/out")" = 9 ]'
+check "csv: index and offset columns" 'sed -n 3p "$T/out" | grep -q "^$T/a.mbox,1,[0-9][0-9]*,"'
+"$SCAN" --format=text --notices-only $CA "$T/a.mbox" >"$T/out" 2>/dev/null
+check "text format over an mbox" 'grep -q "genuine cert-issue" "$T/out" && grep -q "suspicious" "$T/out"'
+
+# --- -j: same output as -j 1 ---
+"$SCAN" -q -j 1 $CA "$T/tree" "$T/a.mbox.gz" "$md" "$T/rd.mbox" >"$T/j1" 2>/dev/null
+"$SCAN" -q -j 2 $CA "$T/tree" "$T/a.mbox.gz" "$md" "$T/rd.mbox" >"$T/j2" 2>/dev/null
+"$SCAN" -q -j 4 --format=csv $CA "$T/tree" "$md" >"$T/j4c" 2>/dev/null
+"$SCAN" -q -j 1 --format=csv $CA "$T/tree" "$md" >"$T/j1c" 2>/dev/null
+check "-j 2 output is -j 1 output" '[ -s "$T/j1" ] && cmp -s "$T/j1" "$T/j2"'
+check "-j 4 csv output is -j 1 csv output" '[ -s "$T/j1c" ] && cmp -s "$T/j1c" "$T/j4c"'
+
+# --- errors inside a batch do not stop it ---
+head -c 2048 /dev/urandom >"$T/tree/junk.bin"
+"$SCAN" $CA "$T/tree" "$T/missing" >"$T/out" 2>"$T/err"; rc=$?
+check "junk and a missing path: exit 3, the rest scanned" '[ $rc = 3 ] && [ "$(grep -c "\"verdict\":" "$T/out")" = 9 ]'
+check "missing path has an error line" 'grep -q "{\"source\":\"$T/missing\",\"index\":0,\"offset\":0,\"error\":\"No such file" "$T/out"'
+
+# --- the cheap path agrees with the full pipeline on every sample ---
+to_mbox samples/*.eml >"$T/samples.mbox"
+"$SCAN" -q $CA "$T/samples.mbox" | sed 's/"signature":{[^}]*}//' >"$T/quick"
+UPKI_SCAN_FULL=1 "$SCAN" -q $CA "$T/samples.mbox" | sed 's/"signature":{[^}]*}//' >"$T/full"
+check "cheap path = full path on samples/*.eml (but for signatures of non-notices)" 'cmp -s "$T/quick" "$T/full"'
+bad=""
+for f in samples/*.eml; do
+	to_mbox "$f" >"$T/one.mbox"
+	a=$("$SCAN" -q $CA "$T/one.mbox" | sed 's/.*"kind":\([^,]*\),"verdict":\("[^"]*"\),"reasons":\(\[[^]]*\]\).*/\1 \2 \3/')
+	b=$("$SCAN" -q $CA "$f" | sed 's/.*"kind":\([^,]*\),"verdict":\("[^"]*"\),"reasons":\(\[[^]]*\]\).*/\1 \2 \3/')
+	[ "$a" = "$b" ] || bad="$bad $f"
+done
+check "same kind, verdict and reasons for each sample in an mbox as on its own${bad:+:$bad}" '[ -z "$bad" ]'
+"$SCAN" -q --notices-only $CA "$T/samples.mbox" | sed 's/"signature":{[^}]*}//' >"$T/quick"
+grep -v '"verdict":"not-notice"' "$T/full" >"$T/full-notices"
+check "cheap path with --notices-only = full path's notices" 'cmp -s "$T/quick" "$T/full-notices"'
+
+# --- progress on a terminal (script(1) gives one; it is drawn after 250 ms) ---
+if command -v script >/dev/null 2>&1 && [ -x "$BUILD/tools/upki-mkmbox" ]; then
+	# The full pipeline on every message makes the scan last long enough.
+	"$BUILD/tools/upki-mkmbox" --size 64 "$T/big.mbox" >/dev/null
+	UPKI_SCAN_FULL=1 script -qec "'$SCAN' $CA '$T/big.mbox' >/dev/null" /dev/null >"$T/tty" 2>&1
+	secs=$(sed -n 's/.* inputs, \([0-9.]*\) s,.*/\1/p' "$T/tty")
+	if awk "BEGIN { exit !(${secs:-0} < 0.4) }"; then
+		ok "progress line on a TTY # SKIP the scan took ${secs}s, under the first redraw"
+		ok "progress line cleared # SKIP the scan took ${secs}s"
+	else
+		check "progress line on a TTY (bytes, messages, rate, ETA)" 'tr "\r" "\n" <"$T/tty" | grep -q "MB  [0-9]* messages  .* MB/s  ETA "'
+		check "progress line cleared before the summary" 'grep -q "$(printf "\r\033\\[K")upki-scan: [0-9]* messages" "$T/tty"'
+	fi
+else
+	ok "progress on a TTY # SKIP script(1) or upki-mkmbox missing"
+	ok "progress cleared # SKIP script(1) or upki-mkmbox missing"
+fi
+
+echo "1..$n"

@@ -1,0 +1,137 @@
+-- t-verdicts.lua - every verdict with the default policy (OnSuspicious mark),
+-- the early accept at the end of the header, the negotiated steps, and the
+-- removal of forged verdict headers.
+dofile(TOP .. "/tests/milter/common.lua")
+start_filter()
+
+case("negotiation", function()
+	local conn = connect()
+	local err = mt.negotiate(conn, nil, nil, nil)
+	check(err == nil, "negotiates", err)
+	for _, o in ipairs({ { SMFIP_NOCONNECT, "NOCONNECT" }, { SMFIP_NOHELO, "NOHELO" },
+			     { SMFIP_NOMAIL, "NOMAIL" }, { SMFIP_NORCPT, "NORCPT" },
+			     { SMFIP_NOUNKNOWN, "NOUNKNOWN" } }) do
+		check(mt.test_option(conn, o[1]), "asks the MTA not to send " .. o[2])
+	end
+	check(not mt.test_option(conn, SMFIP_NOHDRS), "wants the headers")
+	check(mt.test_action(conn, SMFIF_CHGHDRS), "may change headers")
+	check(mt.test_action(conn, SMFIF_ADDHDRS), "may add headers")
+	check(mt.test_action(conn, SMFIF_QUARANTINE), "may quarantine")
+	mt.disconnect(conn)
+end)
+
+case("genuine", function()
+	local conn, r = send(sample("cert-issue.eml"))
+	check(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "genuine notice accepted", reply_name(r))
+	local v = notice_header(conn)
+	check(v == "genuine; kind=cert-issue", "genuine: X-UPKI-Notice inserted", v)
+	check(mt.eom_check(conn, MT_HDRINSERT, "X-UPKI-Notice", "genuine; kind=cert-issue", 0),
+	      "genuine: inserted at the top")
+	local ar = mt.getheader(conn, "Authentication-Results", 0)
+	check(ar and ar:match("^mx%.test; smime=pass"), "genuine: Authentication-Results smime=pass", ar)
+	check(not mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "genuine: Subject untouched")
+	check(not mt.eom_check(conn, MT_QUARANTINE), "genuine: not quarantined")
+	mt.disconnect(conn)
+end)
+
+case("genuine pin-issue", function()
+	local conn, r = send(sample("pin-issue.eml"))
+	local v = notice_header(conn)
+	check(v == "genuine; kind=pin-issue", "pin-issue: genuine", v)
+	mt.disconnect(conn)
+end)
+
+case("suspicious", function()
+	local conn, r = send(sample("phish-host-suffix.eml"))
+	check(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "suspicious notice marked, not rejected",
+	      reply_name(r))
+	local v = notice_header(conn)
+	check(v == "suspicious; kind=cert-issue; reasons=unsigned,url-host",
+	      "suspicious: X-UPKI-Notice with reasons", v)
+	check(mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "suspicious: Subject tagged")
+	local ar = mt.getheader(conn, "Authentication-Results", 0)
+	check(ar and ar:match("smime=none"), "suspicious unsigned: smime=none", ar)
+	mt.disconnect(conn)
+end)
+
+case("suspicious signed by a foreign CA", function()
+	local conn, r = send(sample("phish-foreign-ca.eml"))
+	local v = notice_header(conn)
+	check(v == "suspicious; kind=cert-issue; reasons=untrusted-signer", "foreign CA: untrusted-signer", v)
+	mt.disconnect(conn)
+end)
+
+case("tampered", function()
+	local conn, r = send(sample("phish-tampered.eml"))
+	local v = notice_header(conn)
+	check(v == "suspicious; kind=cert-issue; reasons=bad-signature", "tampered: bad-signature", v)
+	mt.disconnect(conn)
+end)
+
+case("not-notice candidate", function()
+	-- the sender's own signed mail that is no notice: the body is read, nothing added
+	local conn, r = send(read_file(TMP .. "/sender-signed.eml"))
+	check(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "not-notice from the sender: accepted", reply_name(r))
+	check(notice_header(conn) == nil, "not-notice: no X-UPKI-Notice")
+	check(not mt.eom_check(conn, MT_HDRINSERT) and not mt.eom_check(conn, MT_HDRADD),
+	      "not-notice: no header added")
+	mt.disconnect(conn)
+end)
+
+case("unsigned mail from the sender", function()
+	-- unsigned mail claiming the notice sender is a look-alike of unknown kind
+	local conn, r = send("From: CA Support <ca-support@ml.secom-sts.co.jp>\n" ..
+			     "To: user@example.ac.jp\nSubject: maintenance\n" ..
+			     "Message-ID: <m1@example>\n\nThe service stops on Sunday.\n")
+	local v = notice_header(conn)
+	check(v == "suspicious; kind=none; reasons=unsigned,unknown-kind", "unsigned from the sender: suspicious", v)
+	mt.disconnect(conn)
+end)
+
+case("early accept", function()
+	for _, name in ipairs({ "plain-utf8.eml", "plain-iso2022jp.eml", "plain-attachment.eml",
+				"reply-cert-issue.eml" }) do
+		local conn, r = send(sample(name))
+		check(r == "eoh-accept", name .. ": accepted at the end of the header (no body sent)",
+		      reply_name(r))
+		mt.disconnect(conn)
+	end
+end)
+
+case("forged verdict on ordinary mail", function()
+	local conn, r = send(sample("plain-utf8.eml"), {
+		{ name = "X-UPKI-Notice", value = "genuine; kind=cert-issue" },
+		{ name = "Authentication-Results", value = "mx.test; smime=pass" },
+		{ name = "Authentication-Results", value = "other.example; dkim=pass" },
+	})
+	check(r ~= "eoh-accept", "forged header: not accepted at the end of the header")
+	check(mt.eom_check(conn, MT_HDRDELETE, "X-UPKI-Notice"), "forged X-UPKI-Notice deleted")
+	check(mt.eom_check(conn, MT_HDRDELETE, "Authentication-Results"),
+	      "Authentication-Results of our authserv-id deleted")
+	check(not mt.eom_check(conn, MT_HDRINSERT, "X-UPKI-Notice"), "no verdict added to ordinary mail")
+	mt.disconnect(conn)
+end)
+
+case("foreign Authentication-Results kept", function()
+	local conn, r = send(sample("plain-utf8.eml"), {
+		{ name = "Authentication-Results", value = "other.example; dkim=pass" },
+	})
+	check(r == "eoh-accept", "someone else's Authentication-Results: early accept", reply_name(r))
+	mt.disconnect(conn)
+end)
+
+case("forged verdict on a phish", function()
+	local conn, r = send(sample("phish-unsigned.eml"), {
+		{ name = "X-UPKI-Notice", value = "genuine; kind=cert-issue" },
+	})
+	check(mt.eom_check(conn, MT_HDRDELETE, "X-UPKI-Notice"), "phish: forged genuine verdict deleted")
+	local v = notice_header(conn)
+	check(v == "suspicious; kind=cert-issue; reasons=unsigned", "phish: real verdict inserted", v)
+	mt.disconnect(conn)
+end)
+
+case("not a message", function()
+	local conn, r = send("From: ca-support@ml.secom-sts.co.jp\nSubject: [UPKI] x\n\n")
+	check(r == SMFIR_CONTINUE or r == SMFIR_ACCEPT, "empty candidate: accepted", reply_name(r))
+	mt.disconnect(conn)
+end)
