@@ -11,7 +11,7 @@
 #include "upki/report.h"
 #include "upki/url.h"
 
-static void add_string(JsonBuilder *b, const char *key, const char *value)
+void upki_report_json_member(JsonBuilder *b, const char *key, const char *value)
 {
 	json_builder_set_member_name(b, key);
 	if (value)
@@ -20,7 +20,7 @@ static void add_string(JsonBuilder *b, const char *key, const char *value)
 		json_builder_add_null_value(b);
 }
 
-static char *unix_to_iso(gint64 t)
+char *upki_report_time_iso(gint64 t)
 {
 	GDateTime *dt = t >= 0 ? g_date_time_new_from_unix_utc(t) : NULL;
 	char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
@@ -32,7 +32,7 @@ static char *unix_to_iso(gint64 t)
 
 static void add_where(JsonBuilder *b, const upki_report_where *w)
 {
-	add_string(b, "source", w->source);
+	upki_report_json_member(b, "source", w->source);
 	json_builder_set_member_name(b, "index");
 	json_builder_add_int_value(b, (gint64)w->index);
 	json_builder_set_member_name(b, "offset");
@@ -51,18 +51,18 @@ static void add_reasons(JsonBuilder *b, const char *key, guint64 set)
 
 static void add_signature(JsonBuilder *b, const upki_smime_result *r)
 {
-	char *when = r ? unix_to_iso(r->signing_time) : NULL;
+	char *when = r ? upki_report_time_iso(r->signing_time) : NULL;
 
 	json_builder_set_member_name(b, "signature");
 	json_builder_begin_object(b);
-	add_string(b, "status", upki_smime_status_token(r ? r->status : UPKI_SIG_NONE));
-	add_string(b, "signer", r ? r->signer_subject : NULL);
-	add_string(b, "issuer", r ? r->signer_issuer : NULL);
-	add_string(b, "serial", r ? r->signer_serial : NULL);
-	add_string(b, "signer_email",
+	upki_report_json_member(b, "status", upki_smime_status_token(r ? r->status : UPKI_SIG_NONE));
+	upki_report_json_member(b, "signer", r ? r->signer_subject : NULL);
+	upki_report_json_member(b, "issuer", r ? r->signer_issuer : NULL);
+	upki_report_json_member(b, "serial", r ? r->signer_serial : NULL);
+	upki_report_json_member(b, "signer_email",
 		   r && r->signer_emails && r->signer_emails->len ? g_ptr_array_index(r->signer_emails, 0)
 								 : NULL);
-	add_string(b, "signing_time", when);
+	upki_report_json_member(b, "signing_time", when);
 	json_builder_set_member_name(b, "expired_now");
 	json_builder_add_boolean_value(b, r && r->expired_now);
 	json_builder_end_object(b);
@@ -76,7 +76,7 @@ static void add_urls(JsonBuilder *b, const GPtrArray *urls)
 	for (guint i = 0; urls && i < urls->len; i++) {
 		const upki_url_finding *f = g_ptr_array_index(urls, i);
 		json_builder_begin_object(b);
-		add_string(b, "url", f->url);
+		upki_report_json_member(b, "url", f->url);
 		add_reasons(b, "reasons", f->reasons);
 		json_builder_set_member_name(b, "signed");
 		json_builder_add_boolean_value(b, f->is_signed);
@@ -107,19 +107,19 @@ char *upki_report_json(const upki_notice *n, const upki_report_where *w)
 
 	json_builder_begin_object(b);
 	add_where(b, w);
-	add_string(b, "message_id", n->message_id);
-	add_string(b, "kind", upki_kind_to_string(n->kind));
-	add_string(b, "verdict", upki_verdict_to_string(n->verdict));
+	upki_report_json_member(b, "message_id", n->message_id);
+	upki_report_json_member(b, "kind", upki_kind_to_string(n->kind));
+	upki_report_json_member(b, "verdict", upki_verdict_to_string(n->verdict));
 	add_reasons(b, "reasons", n->reasons);
-	add_string(b, "url", n->url);
-	add_string(b, "deadline", n->deadline);
+	upki_report_json_member(b, "url", n->url);
+	upki_report_json_member(b, "deadline", n->deadline);
 	add_signature(b, n->sig);
-	add_string(b, "subject", n->subject);
-	add_string(b, "from", n->from);
-	add_string(b, "date", n->date);
-	add_string(b, "dn", n->dn);
-	add_string(b, "serial", n->serial);
-	add_string(b, "old_serial", n->old_serial);
+	upki_report_json_member(b, "subject", n->subject);
+	upki_report_json_member(b, "from", n->from);
+	upki_report_json_member(b, "date", n->date);
+	upki_report_json_member(b, "dn", n->dn);
+	upki_report_json_member(b, "serial", n->serial);
+	upki_report_json_member(b, "old_serial", n->old_serial);
 	add_urls(b, n->urls);
 	json_builder_end_object(b);
 	return builder_to_line(b);
@@ -131,7 +131,7 @@ char *upki_report_json_error(const upki_report_where *w, const char *error)
 
 	json_builder_begin_object(b);
 	add_where(b, w);
-	add_string(b, "error", error);
+	upki_report_json_member(b, "error", error);
 	json_builder_end_object(b);
 	return builder_to_line(b);
 }
@@ -170,7 +170,7 @@ char *upki_report_csv(const upki_notice *n, const upki_report_where *w)
 	char *index = g_strdup_printf("%" G_GUINT64_FORMAT, w->index);
 	char *offset = g_strdup_printf("%" G_GUINT64_FORMAT, w->offset);
 	char *reasons = upki_reason_join(n->reasons, " ");
-	char *when = n->sig ? unix_to_iso(n->sig->signing_time) : NULL;
+	char *when = n->sig ? upki_report_time_iso(n->sig->signing_time) : NULL;
 	const char *fields[] = {
 		w->source, index, offset, n->message_id, upki_kind_to_string(n->kind),
 		upki_verdict_to_string(n->verdict), reasons, n->url, n->deadline,
@@ -222,7 +222,7 @@ char *upki_report_text(const upki_notice *n, const upki_report_where *w)
 	if (n->old_serial)
 		g_string_append_printf(s, "  replaces: %s\n", n->old_serial);
 	if (sig && sig->signer_subject) {
-		char *when = unix_to_iso(sig->signing_time);
+		char *when = upki_report_time_iso(sig->signing_time);
 		g_string_append_printf(s, "  signer:   %s [%s]%s%s\n", sig->signer_subject,
 				       upki_smime_status_token(sig->status), when ? " signed " : "",
 				       when ? when : "");

@@ -18,6 +18,7 @@
 #include <json-glib/json-glib.h>
 
 #include "upki/error.h"
+#include "upki/report.h"
 #include "upki/spool.h"
 
 #define JOB_VERSION 1
@@ -74,34 +75,15 @@ gboolean upki_spool_eligible(const upki_notice *n)
 	       (n->kind == UPKI_KIND_CERT_ISSUE || n->kind == UPKI_KIND_PIN_ISSUE);
 }
 
-static void add_string(JsonBuilder *b, const char *key, const char *value)
-{
-	json_builder_set_member_name(b, key);
-	if (value)
-		json_builder_add_string_value(b, value);
-	else
-		json_builder_add_null_value(b);
-}
-
-static char *iso_time(gint64 t)
-{
-	GDateTime *dt = t >= 0 ? g_date_time_new_from_unix_utc(t) : NULL;
-	char *s = dt ? g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ") : NULL;
-
-	if (dt)
-		g_date_time_unref(dt);
-	return s;
-}
-
 static void add_signer(JsonBuilder *b, const upki_smime_result *sig)
 {
-	char *when = sig ? iso_time(sig->signing_time) : NULL;
+	char *when = sig ? upki_report_time_iso(sig->signing_time) : NULL;
 	const char *email = sig && sig->signer_emails && sig->signer_emails->len
 				    ? g_ptr_array_index(sig->signer_emails, 0) : NULL;
 
-	add_string(b, "signer", sig ? sig->signer_subject : NULL);
-	add_string(b, "signer_email", email);
-	add_string(b, "signing_time", when);
+	upki_report_json_member(b, "signer", sig ? sig->signer_subject : NULL);
+	upki_report_json_member(b, "signer_email", email);
+	upki_report_json_member(b, "signing_time", when);
 	g_free(when);
 }
 
@@ -111,21 +93,21 @@ char *upki_spool_job_json(const upki_notice *n, const char *source)
 	JsonGenerator *g = json_generator_new();
 	JsonNode *root = NULL;
 	char *id = upki_spool_job_id(n->url ? n->url : "");
-	char *now = iso_time(g_get_real_time() / G_USEC_PER_SEC), *text = NULL;
+	char *now = upki_report_time_iso(g_get_real_time() / G_USEC_PER_SEC), *text = NULL;
 
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "version");
 	json_builder_add_int_value(b, JOB_VERSION);
-	add_string(b, "id", id);
-	add_string(b, "kind", upki_kind_to_string(n->kind));
-	add_string(b, "url", n->url);
-	add_string(b, "deadline", n->deadline);
-	add_string(b, "message_id", n->message_id);
-	add_string(b, "from", n->from);
-	add_string(b, "subject", n->subject);
+	upki_report_json_member(b, "id", id);
+	upki_report_json_member(b, "kind", upki_kind_to_string(n->kind));
+	upki_report_json_member(b, "url", n->url);
+	upki_report_json_member(b, "deadline", n->deadline);
+	upki_report_json_member(b, "message_id", n->message_id);
+	upki_report_json_member(b, "from", n->from);
+	upki_report_json_member(b, "subject", n->subject);
 	add_signer(b, n->sig);
-	add_string(b, "queued_at", now);
-	add_string(b, "source", source);
+	upki_report_json_member(b, "queued_at", now);
+	upki_report_json_member(b, "source", source);
 	json_builder_end_object(b);
 	root = json_builder_get_root(b);
 	json_generator_set_root(g, root);

@@ -9,6 +9,7 @@
 #define UPKI_REPORT_H
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include "upki/notice.h"
 
 typedef struct upki_report_where {
@@ -16,6 +17,15 @@ typedef struct upki_report_where {
 	guint64 index;       /* message number in the source, from 0 */
 	guint64 offset;      /* byte offset of the message in the source */
 } upki_report_where;
+
+/* Unix time as "YYYY-MM-DDTHH:MM:SSZ"; NULL for a negative time.  The
+ * one time format of every JSON document (reports, spool jobs).  Caller
+ * frees. */
+char *upki_report_time_iso(gint64 t);
+
+/* Adds key: value to the object being built, null when value is NULL
+ * (absent facts stay visible as null, never as missing keys). */
+void upki_report_json_member(JsonBuilder *b, const char *key, const char *value);
 
 /* One JSON object on one line (no trailing newline).  Caller frees. */
 char *upki_report_json(const upki_notice *n, const upki_report_where *w);
