@@ -205,18 +205,26 @@ static const char *shared_dir(void)
 	return d ? d : "../shared/upki-samples";
 }
 
+/* Reads one real notice; says "skipped" (and returns FALSE) without them. */
+static gboolean load_real(const char *file, char **buf, gsize *len)
+{
+	char *path = g_build_filename(shared_dir(), file, NULL);
+	gboolean ok = g_file_get_contents(path, buf, len, NULL);
+
+	if (!ok)
+		g_test_skip("real notices not found (../shared/upki-samples absent)");
+	g_free(path);
+	return ok;
+}
+
 static void test_real(gconstpointer data)
 {
 	gsize i = GPOINTER_TO_SIZE(data);
-	char *path = g_build_filename(shared_dir(), real_rows[i].file, NULL);
 	char *buf = NULL;
 	gsize len = 0;
 
-	if (!g_file_get_contents(path, &buf, &len, NULL)) {
-		g_test_skip("real notices not found (../shared/upki-samples absent)");
-		g_free(path);
+	if (!load_real(real_rows[i].file, &buf, &len))
 		return;
-	}
 	upki_notice *n = analyze(buf, len, system_ca, UPKI_VERIFY_AT_SIGNING);
 	char *reasons = reasons_of(n);
 	g_assert_cmpstr(upki_kind_to_string(n->kind), ==, real_rows[i].kind);
@@ -258,7 +266,6 @@ static void test_real(gconstpointer data)
 	g_string_free(lf, TRUE);
 	g_free(reasons);
 	g_free(buf);
-	g_free(path);
 }
 
 /* What relays and gateways do to a real notice on its way. */
@@ -352,15 +359,11 @@ static const struct {
 static void test_relayed(gconstpointer data)
 {
 	gsize i = GPOINTER_TO_SIZE(data);
-	char *path = g_build_filename(shared_dir(), real_rows[i].file, NULL);
 	char *buf = NULL;
 	gsize len = 0;
 
-	if (!g_file_get_contents(path, &buf, &len, NULL)) {
-		g_test_skip("real notices not found (../shared/upki-samples absent)");
-		g_free(path);
+	if (!load_real(real_rows[i].file, &buf, &len))
 		return;
-	}
 	for (gsize r = 0; r < G_N_ELEMENTS(relays); r++) {
 		GString *msg = relays[r].fn(buf, len);
 		for (int lf = 0; lf < 2; lf++) {
@@ -380,7 +383,6 @@ static void test_relayed(gconstpointer data)
 		g_string_free(msg, TRUE);
 	}
 	g_free(buf);
-	g_free(path);
 }
 
 int main(int argc, char **argv)
