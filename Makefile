@@ -107,6 +107,15 @@ fuzz: deps
 bench: deps
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) sh tests/bench/bench-scan.sh
+	@BUILD=$(BUILD) sh tests/bench/bench-milter.sh
+
+# Messages/s through a throwaway Postfix with and without upki-milter, and
+# the milter's time per notice (root; BENCH_SESSIONS, BENCH_MESSAGES,
+# BENCH_NOTICES, BENCH_ROUNDS; docs/performance.md).
+.PHONY: bench-milter
+bench-milter: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh tests/bench/bench-milter.sh
 
 # Regenerates samples/ (new test CA, new keys, new signatures).
 samples: $(TOOL_BINS)

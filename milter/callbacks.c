@@ -16,6 +16,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "upki/rawheader.h"
 #include "upki-milter.h"
 
 typedef struct msgctx {
@@ -225,10 +226,25 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 	return SMFIS_CONTINUE;
 }
 
+/* The value as the MTA should write it: folded within 78 columns with a
+ * bare LF, as MTAs hand values to milters (a tagged Japanese Subject or
+ * an Authentication-Results field easily runs longer); CR and LF from
+ * the value itself become spaces. */
+static char *folded_value(const upki_header_edit *e)
+{
+	char *line = upki_raw_fold(e->name, e->value ? e->value : "", "\n", FALSE);
+	const char *v = line + strlen(e->name) + 1; /* after "Name:" */
+	char *value = g_strdup(*v == ' ' ? v + 1 : v);
+
+	g_free(line);
+	return value;
+}
+
 static gboolean apply_edits(SMFICTX *ctx, const GPtrArray *edits)
 {
 	for (guint i = 0; i < edits->len; i++) {
 		const upki_header_edit *e = g_ptr_array_index(edits, i);
+		char *value = e->op == UPKI_EDIT_DELETE ? NULL : folded_value(e);
 		int rc = MI_FAILURE;
 
 		switch (e->op) {
@@ -236,12 +252,13 @@ static gboolean apply_edits(SMFICTX *ctx, const GPtrArray *edits)
 			rc = smfi_chgheader(ctx, e->name, (int)e->index, NULL);
 			break;
 		case UPKI_EDIT_CHANGE:
-			rc = smfi_chgheader(ctx, e->name, (int)e->index, e->value);
+			rc = smfi_chgheader(ctx, e->name, (int)e->index, value);
 			break;
 		case UPKI_EDIT_INSERT:
-			rc = smfi_insheader(ctx, 0, e->name, e->value);
+			rc = smfi_insheader(ctx, 0, e->name, value);
 			break;
 		}
+		g_free(value);
 		if (rc != MI_SUCCESS)
 			return FALSE;
 	}

@@ -10,6 +10,7 @@
  * replacement to the result, nothing else changes.
  */
 #include <string.h>
+#include <time.h>
 
 #include "upki/error.h"
 #include "upki/mime.h"
@@ -118,11 +119,23 @@ static void decide_notice(const um_conf *c, um_result *r)
 	}
 }
 
+/* CPU time of the calling thread: wall time alone says more about the
+ * machine's load than about the filter. */
+static gint64 thread_cpu_usec(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (gint64)ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
 um_result *um_policy_eom(const um_conf *c, const char *msg, gsize len, um_eoh_step step,
 			 gboolean oversized)
 {
 	um_result *r = g_new0(um_result, 1);
 	gint64 start = g_get_monotonic_time();
+	gint64 cpu_start = thread_cpu_usec();
 	GError *err = NULL;
 
 	if (oversized) {
@@ -148,6 +161,7 @@ out:
 		r->edits = g_ptr_array_new();
 	g_clear_error(&err);
 	r->usec = g_get_monotonic_time() - start;
+	r->cpu_usec = thread_cpu_usec() - cpu_start;
 	return r;
 }
 
@@ -207,10 +221,10 @@ static void log_notice(const um_result *r, const char *qid, const char *job_id)
 	const char *kind = upki_kind_to_string(n->kind);
 
 	um_log(n->verdict == UPKI_VERDICT_SUSPICIOUS ? LOG_NOTICE : LOG_INFO, qid,
-	       "kind=%s verdict=%s reasons=%s host=%s url=%s urls=%u action=%s%s%s ms=%.3f",
+	       "kind=%s verdict=%s reasons=%s host=%s url=%s urls=%u action=%s%s%s ms=%.3f cpu_ms=%.3f",
 	       kind ? kind : "-", upki_verdict_to_string(n->verdict), *reasons ? reasons : "-",
 	       host ? host : "-", redacted ? redacted : "-", count, um_action_name(r->action),
-	       job_id ? " spool=" : "", job_id ? job_id : "", r->usec / 1000.0);
+	       job_id ? " spool=" : "", job_id ? job_id : "", r->usec / 1000.0, r->cpu_usec / 1000.0);
 	g_free(redacted);
 	g_free(host);
 	g_free(reasons);

@@ -107,7 +107,8 @@ typedef struct um_result {
 	um_failure failure;
 	char *error;         /* what went wrong, for the log (no secrets) */
 	gboolean handoff;    /* a genuine cert-issue/pin-issue for the spool */
-	gint64 usec;         /* time spent in the analysis and decision */
+	gint64 usec;         /* wall time spent in the analysis and decision */
+	gint64 cpu_usec;     /* CPU time of the same (the thread's own) */
 } um_result;
 
 /* The decision at the end of a message.  msg holds the header block and

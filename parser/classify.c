@@ -12,6 +12,7 @@
 #include "upki/classify.h"
 #include "upki/extract.h"
 #include "upki/url.h"
+#include "classify-private.h"
 
 #define IDEOGRAPHIC_SPACE 0x3000
 
@@ -35,10 +36,48 @@ static char *collapse_space(const char *s)
 	return g_string_free(out, FALSE);
 }
 
+/* Characters that NFKC and case folding leave alone, that are no white
+ * space or format character, and that compose with nothing that
+ * follows when the next character is one of these too: ASCII but for
+ * letters and white space (handled apart), kana, CJK punctuation and
+ * unified ideographs.  Most subjects are made of these only, and fold()
+ * then needs no normalisation (test-classify checks every one of them
+ * against the slow path). */
+static gboolean fold_stable(gunichar c)
+{
+	/* U+302A-302F are combining tone marks: out. */
+	return (c >= 0x3001 && c <= 0x3029) || (c >= 0x3030 && c <= 0x3035) ||
+	       (c >= 0x3041 && c <= 0x3096) || (c >= 0x30a1 && c <= 0x30fa) ||
+	       (c >= 0x30fc && c <= 0x30fe) || (c >= 0x4e00 && c <= 0x9fff);
+}
+
+/* fold() of text made of ASCII and fold_stable() characters only:
+ * NFKC changes no ASCII string, case folding is tolower, and the only
+ * ASCII white space g_unichar_isspace() knows is " \t\n\r\f".  FALSE
+ * (out undefined) for any other text. */
+gboolean upki_classify_fold_fast(const char *s, GString *out)
+{
+	for (const char *p = s; *p;) {
+		if ((guchar)*p < 0x80) {
+			if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\f')
+				g_string_append_c(out, g_ascii_tolower(*p));
+			p++;
+			continue;
+		}
+		const char *next = g_utf8_next_char(p);
+		if (!fold_stable(g_utf8_get_char(p)))
+			return FALSE;
+		g_string_append_len(out, p, next - p);
+		p = next;
+	}
+	return TRUE;
+}
+
 /* NFKC + case fold, then without white space or invisible (format)
  * characters, so "Ｒｅ：", "client  certificate" and a zero-width
- * joiner inside a title all compare equal to the plain text. */
-static char *fold(const char *s)
+ * joiner inside a title all compare equal to the plain text.  s is
+ * valid UTF-8. */
+char *upki_classify_fold_slow(const char *s)
 {
 	char *norm = g_utf8_normalize(s, -1, G_NORMALIZE_ALL_COMPOSE);
 	char *cf = g_utf8_casefold(norm ? norm : "", -1);
@@ -55,21 +94,121 @@ static char *fold(const char *s)
 	return g_string_free(out, FALSE);
 }
 
+static char *fold(const char *s)
+{
+	GString *out = g_string_sized_new(strlen(s));
+
+	if (upki_classify_fold_fast(s, out))
+		return g_string_free(out, FALSE);
+	g_string_free(out, TRUE);
+	return upki_classify_fold_slow(s);
+}
+
+/* ---- the profile's strings, folded once ---- */
+
+/* Folding a title costs more than reading a subject, and every subject
+ * is compared with every title and reply marker, so each thread keeps
+ * the folded strings of the last profile it classified with.  The cache
+ * holds copies of the raw strings and checks them against the profile
+ * on every call (a few strcmp): a profile edited, or freed and another
+ * allocated at the same address (the milter's reload), is refolded,
+ * never read stale.  Per thread, so no lock; GPrivate frees it when a
+ * GThread ends. */
+typedef struct folded_set {
+	GPtrArray *raw;    /* char*: reply prefixes, then each kind's titles */
+	GPtrArray *folded; /* char*: fold() of raw, same order */
+	guint n_reply;
+	guint title_end[UPKI_KIND_COUNT]; /* kind k's titles end here in raw */
+} folded_set;
+
+static void folded_free(gpointer data)
+{
+	folded_set *f = data;
+
+	if (!f)
+		return;
+	g_ptr_array_unref(f->raw);
+	g_ptr_array_unref(f->folded);
+	g_free(f);
+}
+
+static GPrivate folded_cache = G_PRIVATE_INIT(folded_free);
+
+static void folded_add(folded_set *f, const char *raw)
+{
+	g_ptr_array_add(f->raw, g_strdup(raw));
+	g_ptr_array_add(f->folded, fold(raw));
+}
+
+static folded_set *folded_new(const upki_profile *p)
+{
+	folded_set *f = g_new0(folded_set, 1);
+
+	f->raw = g_ptr_array_new_with_free_func(g_free);
+	f->folded = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < p->reply_prefixes->len; i++)
+		folded_add(f, g_ptr_array_index(p->reply_prefixes, i));
+	f->n_reply = f->raw->len;
+	for (int k = 1; k < UPKI_KIND_COUNT; k++) {
+		for (guint i = 0; i < p->subjects[k]->len; i++)
+			folded_add(f, g_ptr_array_index(p->subjects[k], i));
+		f->title_end[k] = f->raw->len;
+	}
+	return f;
+}
+
+/* Where kind k's titles start in f. */
+static guint title_start(const folded_set *f, int k)
+{
+	return k == 1 ? f->n_reply : f->title_end[k - 1];
+}
+
+static gboolean same_strings(const folded_set *f, guint from, guint to, const GPtrArray *list)
+{
+	if (to - from != list->len)
+		return FALSE;
+	for (guint i = 0; i < list->len; i++)
+		if (strcmp(g_ptr_array_index(f->raw, from + i), g_ptr_array_index(list, i)) != 0)
+			return FALSE;
+	return TRUE;
+}
+
+static gboolean folded_fits(const folded_set *f, const upki_profile *p)
+{
+	if (!same_strings(f, 0, f->n_reply, p->reply_prefixes))
+		return FALSE;
+	for (int k = 1; k < UPKI_KIND_COUNT; k++)
+		if (!same_strings(f, title_start(f, k), f->title_end[k], p->subjects[k]))
+			return FALSE;
+	return TRUE;
+}
+
+/* The folded strings of p, for this thread. */
+static const folded_set *folded_get(const upki_profile *p)
+{
+	folded_set *f = g_private_get(&folded_cache);
+
+	if (f && folded_fits(f, p))
+		return f;
+	f = folded_new(p);
+	g_private_replace(&folded_cache, f);
+	return f;
+}
+
 /* TRUE when prefix (text before the tag or title) holds a reply or
  * forward marker.  Markers that start with a letter must start a word,
  * so a list tag like "[share:12]" is no "re:". */
-static gboolean has_reply_marker(const char *prefix, const upki_profile *p)
+static gboolean has_reply_marker(const char *prefix, const folded_set *fp)
 {
 	char *f = fold(prefix);
 	gboolean found = FALSE;
 
-	for (guint i = 0; i < p->reply_prefixes->len && !found; i++) {
-		char *m = fold(g_ptr_array_index(p->reply_prefixes, i));
+	for (guint i = 0; i < fp->n_reply && !found; i++) {
+		const char *m = g_ptr_array_index(fp->folded, i);
 		for (const char *hit = *m ? strstr(f, m) : NULL; hit && !found; hit = strstr(hit + 1, m)) {
 			gboolean wordlike = g_ascii_isalnum(m[0]);
 			found = !wordlike || hit == f || !g_ascii_isalnum(hit[-1]);
 		}
-		g_free(m);
 	}
 	g_free(f);
 	return found;
@@ -119,21 +258,20 @@ static upki_kind exact_match(const char *s, const upki_profile *p, gsize *tag_at
 
 /* Any title, folded, anywhere in the folded subject; longest wins.
  * Returns the kind and where (in folded) the title starts. */
-static upki_kind folded_match(const char *folded, const upki_profile *p, gsize *at)
+static upki_kind folded_match(const char *subject, const folded_set *fp, gsize *at)
 {
 	upki_kind best = UPKI_KIND_NONE;
 	gsize best_len = 0;
 
 	for (int k = 1; k < UPKI_KIND_COUNT; k++) {
-		for (guint i = 0; i < p->subjects[k]->len; i++) {
-			char *t = fold(g_ptr_array_index(p->subjects[k], i));
-			const char *hit = *t ? strstr(folded, t) : NULL;
+		for (guint i = title_start(fp, k); i < fp->title_end[k]; i++) {
+			const char *t = g_ptr_array_index(fp->folded, i);
+			const char *hit = *t ? strstr(subject, t) : NULL;
 			if (hit && strlen(t) > best_len) {
 				best = (upki_kind)k;
 				best_len = strlen(t);
-				*at = (gsize)(hit - folded);
+				*at = (gsize)(hit - subject);
 			}
-			g_free(t);
 		}
 	}
 	return best;
@@ -143,26 +281,28 @@ upki_subject_match upki_classify_subject(const char *subject, const upki_profile
 {
 	upki_subject_match r = { UPKI_KIND_NONE, FALSE, FALSE };
 	char *valid = NULL, *s = NULL, *folded = NULL;
+	const folded_set *fp = NULL;
 	gsize at = 0;
 
 	if (!subject || !p)
 		return r;
+	fp = folded_get(p);
 	valid = g_utf8_make_valid(subject, -1);
 	s = collapse_space(valid);
 	r.kind = exact_match(s, p, &at);
 	if (r.kind != UPKI_KIND_NONE) {
 		char *prefix = g_strndup(s, at);
-		r.reply = has_reply_marker(prefix, p);
+		r.reply = has_reply_marker(prefix, fp);
 		g_free(prefix);
 		goto out;
 	}
 	folded = fold(s);
-	r.kind = folded_match(folded, p, &at);
+	r.kind = folded_match(folded, fp, &at);
 	if (r.kind == UPKI_KIND_NONE)
 		goto out;
 	r.lookalike = TRUE;
 	folded[at] = '\0';
-	r.reply = has_reply_marker(folded, p);
+	r.reply = has_reply_marker(folded, fp);
 out:
 	g_free(valid);
 	g_free(s);

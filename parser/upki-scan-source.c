@@ -110,11 +110,8 @@ static void scan_mbox(source *src, GInputStream *in)
 			emit_error(src, &w, TRUE, why);
 			out_buf_add(src->out, src->lines);
 			g_free(why);
-		} else {
-			gsize len = 0;
-			const char *data = g_bytes_get_data(m.data, &len);
-			scan_message(src, data, len, &w, TRUE);
-		}
+		} else
+			scan_message(src, m.data, m.len, &w, TRUE);
 		upki_mbox_message_clear(&m);
 		report_progress(src, src->file ? (guint64)g_seekable_tell(src->file) : upki_mbox_reader_tell(r));
 	}

@@ -14,7 +14,11 @@
 typedef struct upki_mbox_reader upki_mbox_reader;
 
 typedef struct upki_mbox_message {
-	GBytes *data;       /* the message without its "From " line, unquoted; NULL when too large */
+	/* The message without its "From " line, unquoted; NULL when too
+	 * large.  It points into the reader's buffer (no copy): valid until
+	 * the next call of upki_mbox_reader_next() or _free(). */
+	const char *data;
+	gsize len;
 	guint64 offset;     /* byte offset of its "From " line in the (uncompressed) stream */
 	guint64 size;       /* bytes it takes in the stream, "From " line included */
 	gboolean too_large; /* over max_message: data is NULL */
@@ -25,9 +29,9 @@ typedef struct upki_mbox_message {
 upki_mbox_reader *upki_mbox_reader_new(GInputStream *in, gsize max_message);
 void upki_mbox_reader_free(upki_mbox_reader *r);
 
-/* Next message.  Returns TRUE and fills *msg (caller clears with
- * upki_mbox_message_clear), FALSE at the end of the stream or on a read
- * error (then *error is set). */
+/* Next message.  Returns TRUE and fills *msg, FALSE at the end of the
+ * stream or on a read error (then *error is set).  *msg owns nothing;
+ * upki_mbox_message_clear() only resets it. */
 gboolean upki_mbox_reader_next(upki_mbox_reader *r, upki_mbox_message *msg, GError **error);
 void upki_mbox_message_clear(upki_mbox_message *msg);
 

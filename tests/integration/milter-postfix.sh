@@ -156,6 +156,9 @@ jobs=$(ls "$T/handoff/new" 2>/dev/null | wc -l)
 check $? "genuine cert-issue and pin-issue notices handed to the spool ($jobs jobs)"
 ! grep -r -q -F "$(sed -n 's/.*p1=\([A-Za-z0-9%_-]*\).*/\1/p' samples/cert-issue.eml | head -1)" "$M/log"
 check $? "no retrieval token in the milter's log"
+qid=$(sed -n 's/^upki-milter: info: \([0-9A-F]*\): kind=cert-issue verdict=genuine.*/\1/p' "$M/log" | head -1)
+[ -n "$qid" ] && grep -q "$qid: .*uid=\|$qid: from=" "$T/pf/postfix.log"
+check $? "milter log lines carry Postfix's queue id ($qid)"
 
 # Postfix's own sendmail: pickup and non_smtpd_milters.
 before=$(pf_count)

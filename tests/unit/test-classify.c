@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "upki/classify.h"
+#include "classify-private.h"
 
 enum { EXACT, LOOK };
 
@@ -170,6 +171,41 @@ static void test_body_markers(void)
 	upki_profile_free(p);
 }
 
+static void check_fold(const gunichar *chars, glong n)
+{
+	char *s = g_ucs4_to_utf8(chars, n, NULL, NULL, NULL);
+	GString *fast = g_string_new(NULL);
+	char *slow = upki_classify_fold_slow(s);
+
+	if (upki_classify_fold_fast(s, fast))
+		g_assert_cmpstr(fast->str, ==, slow);
+	g_string_free(fast, TRUE);
+	g_free(slow);
+	g_free(s);
+}
+
+/* The fast fold gives what NFKC and case folding give, for every
+ * character it takes and for pairs of them (composition). */
+static void test_fold_fast(void)
+{
+	gunichar pair[2];
+
+	for (gunichar c = 1; c < 0xa000; c++) {
+		if (c >= 0xd800 && c < 0xe000)
+			continue;
+		check_fold(&c, 1);
+	}
+	for (pair[0] = 0x20; pair[0] < 0x3100; pair[0]++) {
+		if (pair[0] == 0x80)
+			pair[0] = 0x3000;
+		for (pair[1] = 0x3000; pair[1] < 0x3100; pair[1]++)
+			check_fold(pair, 2);
+	}
+	for (pair[0] = 0x4e00; pair[0] < 0xa000; pair[0] += 7)
+		for (pair[1] = 0x3000; pair[1] < 0x3100; pair[1]++)
+			check_fold(pair, 2);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -178,5 +214,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/classify/extra-tag", test_extra_tag);
 	g_test_add_func("/classify/sender", test_sender);
 	g_test_add_func("/classify/body-markers", test_body_markers);
+	g_test_add_func("/classify/fold-fast", test_fold_fast);
 	return g_test_run();
 }

@@ -53,6 +53,8 @@ static const mbox_row rows[] = {
 	  20, 3, { { 0, "S: 1\n" }, { 15, TOO_LARGE }, { 62, "S: 3\n" } } },
 	{ "exactly-at-limit", "From a 1\n0123456789\nFrom b 2\n01234567890\n",
 	  11, 2, { { 0, "0123456789\n" }, { 20, TOO_LARGE } } },
+	{ "quoted-line-under-limit", "From a 1\n>From 12345\nFrom b 2\n>>From 123456\n",
+	  11, 2, { { 0, "From 12345\n" }, { 21, TOO_LARGE } } },
 	{ "preamble-blank", "\n\nFrom a 1\nS: 1\n", 0, 1, { { 2, "S: 1\n" } } },
 	{ "preamble-text", "S: 0\n\nx\nFrom a 1\nS: 1\n",
 	  0, 2, { { 0, "S: 0\n\nx\n" }, { 8, "S: 1\n" } } },
@@ -86,10 +88,9 @@ static void check_row(const mbox_row *row, gsize chunk)
 			g_assert_true(m.too_large);
 			g_assert_null(m.data);
 		} else {
-			gsize n = 0;
-			const char *got = g_bytes_get_data(m.data, &n);
 			g_assert_false(m.too_large);
-			g_assert_cmpmem(got, n, w->data, strlen(w->data));
+			g_assert_nonnull(m.data);
+			g_assert_cmpmem(m.data, m.len, w->data, strlen(w->data));
 		}
 		upki_mbox_message_clear(&m);
 		i++;
@@ -163,9 +164,7 @@ static void test_many_messages(void)
 	r = upki_mbox_reader_new(in, 0);
 	while (upki_mbox_reader_next(r, &m, &err)) {
 		char *want = g_strdup_printf("Subject: %u\n\nFrom %*u\n", n, (int)(n % 97), n);
-		gsize len = 0;
-		const char *got = g_bytes_get_data(m.data, &len);
-		g_assert_cmpmem(got, len, want, strlen(want));
+		g_assert_cmpmem(m.data, m.len, want, strlen(want));
 		g_assert_true(g_str_has_prefix(s->str + m.offset, "From x"));
 		g_free(want);
 		upki_mbox_message_clear(&m);

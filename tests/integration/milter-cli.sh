@@ -1,0 +1,96 @@
+#!/bin/sh
+# upki-milter's command line without an MTA: -V, -n (good and bad
+# configurations, with the file and line of the error), -t on samples
+# (what the MTA would be asked to do), usage errors.  TAP output.
+set -u
+BUILD=${BUILD:-build}
+MILTER="$BUILD/upki-milter"
+n=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
+[ -x "$MILTER" ] || { echo "1..0 # SKIP $MILTER not built"; exit 0; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+
+# expect NAME WANT-RC CMD...: stdout in $T/out, stderr in $T/err.
+expect() {
+	name=$1; want=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" = "$want" ]; then ok "$name (exit $rc)"; else
+		not_ok "$name: exit $rc, wanted $want"; sed 's/^/# /' "$T/err" "$T/out" | head -10; fi
+}
+has() { if grep -q -- "$2" "$T/$3"; then ok "$1"; else not_ok "$1: no '$2' in $3"; sed 's/^/# /' "$T/$3" | head -5; fi; }
+lacks() { if grep -q -- "$2" "$T/$3"; then not_ok "$1: '$2' in $3"; else ok "$1"; fi; }
+
+good=$T/good.conf
+cat >"$good" <<EOF
+# a good file
+TrustAnchorFile samples/ca/root.pem
+StaleDays 0
+AuthservID mx.test
+OnSuspicious quarantine
+EOF
+
+expect "-V" 0 "$MILTER" -V
+has "-V names the version" "^upki-milter [0-9]" out
+expect "-n good file" 0 "$MILTER" -n -c "$good"
+has "-n says OK" "configuration OK" out
+
+printf 'StaleDays 0\n\nOnSuspicious burn\n' >"$T/bad1.conf"
+expect "-n bad value" 1 "$MILTER" -n -c "$T/bad1.conf"
+has "-n names file and line of a bad value" "bad1.conf:3: bad value for OnSuspicious" err
+printf 'NoSuchKey 1\n' >"$T/bad2.conf"
+expect "-n unknown key" 1 "$MILTER" -n -c "$T/bad2.conf"
+has "-n names file and line of an unknown key" "bad2.conf:1: unknown key" err
+printf '# x\nSyslogFacility nowhere\n' >"$T/bad3.conf"
+expect "-n unknown syslog facility" 1 "$MILTER" -n -c "$T/bad3.conf"
+has "-n: facility error names its line" "bad3.conf:2: SyslogFacility" err
+printf 'Socket tcp:25\n' >"$T/bad4.conf"
+expect "-n bad socket spec" 1 "$MILTER" -n -c "$T/bad4.conf"
+has "-n: socket error names its line" "bad4.conf:1: Socket" err
+printf 'UserID no-such-user-upki\n' >"$T/bad5.conf"
+expect "-n unknown user" 1 "$MILTER" -n -c "$T/bad5.conf"
+has "-n: user error names its line" "bad5.conf:1: UserID" err
+printf 'TrustAnchorFile /nonexistent/roots.pem\n' >"$T/bad6.conf"
+expect "-n trust anchors that do not load" 1 "$MILTER" -n -c "$T/bad6.conf"
+has "-n: trust error names its line" "bad6.conf:1: trust anchors" err
+printf 'AuthservID bad;id\n' >"$T/bad7.conf"
+expect "-n invalid authserv-id" 1 "$MILTER" -n -c "$T/bad7.conf"
+expect "-n missing named file" 1 "$MILTER" -n -c "$T/nonexistent.conf"
+expect "-n with a bad -p" 1 "$MILTER" -n -c "$good" -p "nonsense"
+has "-p error says it came from the command line" "command line\|Socket" err
+expect "unknown option" 2 "$MILTER" -Z
+expect "stray argument" 2 "$MILTER" extra
+
+expect "-t genuine" 0 "$MILTER" -c "$good" -t samples/cert-issue.eml
+has "-t genuine: X-UPKI-Notice" "^insert X-UPKI-Notice: genuine; kind=cert-issue$" out
+has "-t genuine: Authentication-Results" "^insert Authentication-Results: mx.test; smime=pass" out
+has "-t genuine: accept" "^accept$" out
+has "-t genuine: log line on stderr" "TEST: kind=cert-issue verdict=genuine" err
+token=$(sed -n 's/.*p1=\([A-Za-z0-9%_-]*\).*/\1/p' samples/cert-issue.eml | head -1)
+lacks "-t: the token is not in the log line" "$token" err
+has "-t: the token's hash is" "p1=#[0-9a-f]" err
+
+expect "-t suspicious (quarantine)" 0 "$MILTER" -c "$good" -t samples/phish-punycode.eml
+has "-t suspicious: Subject tagged" "^change Subject\[1\]: " out
+has "-t suspicious: quarantine with reasons" "^quarantine .*unsigned, url-host, url-idn" out
+
+expect "-t ordinary" 0 "$MILTER" -c "$good" -t samples/plain-sjis.eml
+has "-t ordinary: accepted at the end of the header" "^accept (end of header" out
+
+{ printf 'X-UPKI-Notice: genuine; kind=cert-issue\n'; cat samples/plain-utf8.eml; } >"$T/forged.eml"
+expect "-t forged verdict" 0 "$MILTER" -c "$good" -t "$T/forged.eml"
+has "-t forged: deleted" "^delete X-UPKI-Notice\[1\]$" out
+
+printf 'Spool %s/spool\n' "$T" | cat "$good" - >"$T/spool.conf"
+expect "-t with Spool" 0 "$MILTER" -c "$T/spool.conf" -t samples/pin-issue.eml
+has "-t names the spool job" "^spool [0-9a-f]\{32\}$" out
+[ ! -e "$T/spool/new" ] || [ -z "$(ls "$T/spool/new")" ] && ok "-t writes no spool job" || not_ok "-t wrote a spool job"
+
+printf 'MaxMessageSize 1k\nOnOversized tempfail\n' | cat "$good" - >"$T/small.conf"
+expect "-t oversized" 0 "$MILTER" -c "$T/small.conf" -t samples/cert-issue.eml
+has "-t oversized: tempfail" "^tempfail 451 4.7.0$" out
+
+expect "-t missing file" 1 "$MILTER" -c "$good" -t "$T/nonexistent.eml"
+echo "1..$n"
