@@ -1,10 +1,11 @@
 /* upki-scan-batch.c - the run over all inputs, serial or with -j N.
  *
- * The walk (upki-scan-walk.c) fixes the order of the inputs; each input
- * is scanned into its own output buffer (upki-scan-source.c) and the
- * buffers are written whole in that order, so -j N prints exactly what
- * -j 1 prints.  With -j 1 lines go straight to stdout.  With -j N at
- * most a window of inputs is in flight ahead of the one being written,
+ * The walk (upki-scan-walk.c) fixes the order of the inputs; with -j a
+ * large mbox becomes several parts (upki-scan-split.c).  Each input or
+ * part is scanned into its own output buffer (upki-scan-source.c) and
+ * the buffers are written whole in that order, so -j N prints exactly
+ * what -j 1 prints.  With -j 1 lines go straight to stdout.  With -j N at
+ * most a window of parts is in flight ahead of the one being written,
  * and a buffer that grows past SPILL_AT moves to an unlinked temporary
  * file: memory stays bounded whatever the archive holds.
  *
@@ -139,7 +140,8 @@ typedef struct slot {
 
 typedef struct pool_run {
 	batch *b;
-	slot *slots;    /* one per input */
+	GArray *parts;  /* scan_part: an input, or a part of a large mbox */
+	slot *slots;    /* one per part */
 	GMutex lock;
 	GCond cond;
 } pool_run;
@@ -150,7 +152,7 @@ static void pool_job(gpointer data, gpointer user)
 	guint i = GPOINTER_TO_UINT(data) - 1;
 	slot *sl = &pr->slots[i];
 
-	source_scan(pr->b, g_ptr_array_index(pr->b->inputs, i), &sl->out, &sl->counts);
+	split_part_scan(pr->b, &g_array_index(pr->parts, scan_part, i), &sl->out, &sl->counts);
 	g_mutex_lock(&pr->lock);
 	sl->done = TRUE;
 	g_cond_broadcast(&pr->cond);
@@ -178,10 +180,13 @@ static void wait_for(pool_run *pr, guint i)
 	g_mutex_unlock(&pr->lock);
 }
 
-static void run_parallel(batch *b, guint jobs)
+/* The parts are pushed in order and the pool takes them in order, so a
+ * part waiting for the counts of earlier parts of its mbox (see
+ * upki-scan-split.c) only ever waits for parts already running. */
+static void run_parallel(batch *b, GArray *parts, guint jobs)
 {
-	pool_run pr = { .b = b };
-	guint n = b->inputs->len, window = jobs * WINDOW_PER_JOB, pushed = 0;
+	pool_run pr = { .b = b, .parts = parts };
+	guint n = parts->len, window = jobs * WINDOW_PER_JOB, pushed = 0;
 	GThreadPool *pool = NULL;
 
 	/* libxml2 2.9 sets itself up on first use, which is not thread-safe. */
@@ -210,6 +215,7 @@ int scan_batch_run(scanner *s)
 	batch b = { .s = s };
 	GPtrArray *pins = pin_charsets();
 	guint jobs = s->a->jobs > 0 ? (guint)s->a->jobs : 1;
+	GArray *parts = NULL;
 
 	g_mutex_init(&b.lock);
 	b.quick = quick_new(s->cfg->profile);
@@ -219,12 +225,14 @@ int scan_batch_run(scanner *s)
 	if (s->a->format == FORMAT_CSV && !s->a->check)
 		printf("%s\n", upki_report_csv_header());
 	b.show_progress = !s->a->quiet && !s->a->check && isatty(STDERR_FILENO);
-	b.progress_inline = jobs == 1 || b.inputs->len == 1;
+	parts = split_parts(&b, jobs);
+	b.progress_inline = jobs == 1 || parts->len == 1;
 	progress_start(&b);
 	if (b.progress_inline)
 		run_serial(&b);
 	else
-		run_parallel(&b, MIN(jobs, b.inputs->len));
+		run_parallel(&b, parts, MIN(jobs, parts->len));
+	split_parts_free(parts);
 	progress_finish(&b);
 	if (!s->a->quiet && !s->a->check)
 		progress_summary(&b);

@@ -94,6 +94,36 @@ void batch_stderr(batch *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
  * to c; done_bytes and done_messages move as it goes. */
 void source_scan(batch *b, const scan_input *in, out_buf *out, scan_counts *c);
 
+/* One part of an mbox split with -j: its messages are numbered from
+ * first_index.  error: the part cannot be scanned (its number is not
+ * known), reported as one error line instead. */
+typedef struct scan_range {
+	guint64 start, end; /* bytes of the file; end G_MAXUINT64: to its end */
+	guint64 first_index;
+	const char *error;
+} scan_range;
+
+void source_scan_range(batch *b, const scan_input *in, const scan_range *range, out_buf *out, scan_counts *c);
+
+/* ---- large mboxes in parts (upki-scan-split.c) ---- */
+
+typedef struct split split;
+
+/* One piece of work for -j: a whole input, or one part of a split one. */
+typedef struct scan_part {
+	guint input; /* in batch->inputs */
+	split *sp;   /* NULL: the whole input */
+	guint k;     /* the part's number in sp */
+} scan_part;
+
+/* The work for -j jobs: every input in order, each large uncompressed
+ * mbox as up to jobs parts.  Free with split_parts_free(). */
+GArray *split_parts(batch *b, guint jobs);
+void split_parts_free(GArray *parts);
+/* Scans one part (thread-safe; a part may wait for earlier parts of its
+ * mbox to be counted, never for later ones). */
+void split_part_scan(batch *b, const scan_part *p, out_buf *out, scan_counts *c);
+
 /* ---- the cheap look (upki-scan-quick.c) ---- */
 
 /* Markers built from the profile.  NULL when the environment variable

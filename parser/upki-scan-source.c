@@ -93,13 +93,13 @@ static void scan_message(source *src, const char *buf, gsize len, const upki_rep
 	out_buf_add(src->out, src->lines);
 }
 
-static void scan_mbox(source *src, GInputStream *in)
+/* Scans the messages of r, numbering them from index (not 0 for a part
+ * of an mbox split with -j); frees r. */
+static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 {
 	const scanner *s = src->b->s;
-	upki_mbox_reader *r = upki_mbox_reader_new(in, s->opts.max_size);
 	upki_mbox_message m = { 0 };
 	GError *err = NULL;
-	guint64 index = 0;
 
 	for (; upki_mbox_reader_next(r, &m, &err); index++) {
 		upki_report_where w = { .source = src->in->path, .index = index, .offset = m.offset };
@@ -122,6 +122,11 @@ static void scan_mbox(source *src, GInputStream *in)
 	}
 	g_clear_error(&err);
 	upki_mbox_reader_free(r);
+}
+
+static void scan_mbox(source *src, GInputStream *in)
+{
+	scan_mbox_reader(src, upki_mbox_reader_new(in, src->b->s->opts.max_size), 0);
 }
 
 /* Reads at most max + 1 bytes (max 0: no limit), so that "over the
@@ -260,6 +265,41 @@ out:
 		g_object_unref(file);
 	if (f)
 		g_object_unref(f);
+}
+
+/* The file at start: its own stream, so that parts read in parallel. */
+static GInputStream *open_at(const char *path, guint64 start, GError **error)
+{
+	GFile *f = g_file_new_for_path(path);
+	GFileInputStream *file = g_file_read(f, NULL, error);
+
+	g_object_unref(f);
+	if (file && !g_seekable_seek(G_SEEKABLE(file), (goffset)start, G_SEEK_SET, NULL, error))
+		g_clear_object(&file);
+	return file ? G_INPUT_STREAM(file) : NULL;
+}
+
+void source_scan_range(batch *b, const scan_input *in, const scan_range *range, out_buf *out, scan_counts *c)
+{
+	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL) };
+	upki_report_where w = { .source = in->path, .index = range->first_index, .offset = range->start };
+	GError *err = NULL;
+	GInputStream *stream = range->error ? NULL : open_at(in->path, range->start, &err);
+	guint64 end = MIN(range->end, in->size);
+
+	if (stream)
+		scan_mbox_reader(&src, upki_mbox_reader_new_range(stream, b->s->opts.max_size, range->start,
+								  range->end), range->first_index);
+	else {
+		emit_error(&src, &w, TRUE, range->error ? range->error : err->message);
+		out_buf_add(out, src.lines);
+	}
+	/* Progress counts the part's share of the size on disk. */
+	report_progress(&src, end > range->start ? end - range->start : 0);
+	g_clear_error(&err);
+	if (stream)
+		g_object_unref(stream);
+	g_string_free(src.lines, TRUE);
 }
 
 void source_scan(batch *b, const scan_input *in, out_buf *out, scan_counts *c)

@@ -29,6 +29,25 @@ typedef struct upki_mbox_message {
 upki_mbox_reader *upki_mbox_reader_new(GInputStream *in, gsize max_message);
 void upki_mbox_reader_free(upki_mbox_reader *r);
 
+/* As upki_mbox_reader_new(), for the part [start, end) of a file (end
+ * G_MAXUINT64: to its end), with in positioned at start, which must be
+ * a boundary (see upki_mbox_find_boundary()).  The reader stops at end
+ * as at the end of the stream, and offsets stay those of the file, so
+ * parts of one mbox can be read in parallel and give what one reader
+ * gives.  Bytes before start are never read. */
+upki_mbox_reader *upki_mbox_reader_new_range(GInputStream *in, gsize max_message, guint64 start, guint64 end);
+
+/* A boundary is where the reader starts a message: "From " at offset 0
+ * or after '\n'.  These read a regular file with pread() (fd's offset
+ * does not move), size being its size.
+ *
+ * *at: the first boundary at or after from, or size if there is none. */
+gboolean upki_mbox_find_boundary(int fd, guint64 from, guint64 size, guint64 *at, GError **error);
+/* *count: the boundaries in [start, end), where start and end are
+ * boundaries or 0 and the size: the messages a reader of the range
+ * hands out (a file that begins with a "From " line has no preamble). */
+gboolean upki_mbox_count_boundaries(int fd, guint64 start, guint64 end, guint64 *count, GError **error);
+
 /* Next message.  Returns TRUE and fills *msg, FALSE at the end of the
  * stream or on a read error (then *error is set).  *msg owns nothing;
  * upki_mbox_message_clear() only resets it. */

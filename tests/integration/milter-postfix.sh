@@ -57,7 +57,9 @@ start_milter() {
 	"$MILTER" -f -c "$M/upki-milter.conf" >>"$M/log" 2>&1 &
 	MPID=$!
 	i=0
-	while [ ! -S "$M/sock" ] || [ ! -s "$M/pid" ]; do
+	# After a SIGKILL the old socket and pid files are still there: wait
+	# for this process's pid (written once its socket listens).
+	while [ ! -S "$M/sock" ] || [ "$(cat "$M/pid" 2>/dev/null)" != "$MPID" ]; do
 		[ $i -ge 50 ] && return 1
 		sleep 0.1; i=$((i + 1))
 	done

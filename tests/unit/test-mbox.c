@@ -4,8 +4,13 @@
  * and the default), so that chunk ends fall inside "\nFrom ", inside
  * "\r\n", inside ">>From " and inside the "From " line itself; the
  * messages, their offsets and sizes must not depend on where they fall.
+ * Each row is also cut in two at every byte (as -j cuts a large mbox):
+ * the parts, read by range readers, must give what one reader gives.
  */
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "upki/mbox.h"
 #include "mbox-private.h"
@@ -62,6 +67,8 @@ static const mbox_row rows[] = {
 	{ "long-quote-run",
 	  "From a 1\n>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>From x\n",
 	  0, 1, { { 0, ">>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>>From x\n" } } },
+	{ "from-inside-lines", "From a 1\nS: x\n\nsaid From here\n>From quoted\n\nFrom b 2\nS: y\n",
+	  0, 2, { { 0, "S: x\n\nsaid From here\nFrom quoted\n" }, { 44, "S: y\n" } } },
 	{ "From-colon-is-a-header", "From a 1\nFrom: x@y\nFromage\n\nFrom\n",
 	  0, 1, { { 0, "From: x@y\nFromage\n\nFrom\n" } } },
 };
@@ -177,6 +184,90 @@ static void test_many_messages(void)
 	g_string_free(s, TRUE);
 }
 
+/* Every message of r, one after the other: offset, size, data. */
+static GString *messages_of(upki_mbox_reader *r, GString *out)
+{
+	upki_mbox_message m = { 0 };
+	GError *err = NULL;
+
+	while (upki_mbox_reader_next(r, &m, &err)) {
+		g_string_append_printf(out, "%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT ":", m.offset, m.size);
+		if (m.too_large)
+			g_string_append(out, "(too large)");
+		else
+			g_string_append_len(out, m.data, (gssize)m.len);
+		g_string_append_c(out, '\0');
+		upki_mbox_message_clear(&m);
+	}
+	g_assert_no_error(err);
+	upki_mbox_reader_free(r);
+	return out;
+}
+
+/* The messages of row->input[start..end) read by a range reader. */
+static void range_messages(const mbox_row *row, guint64 start, guint64 end, GString *out)
+{
+	gsize len = strlen(row->input);
+	GInputStream *in = g_memory_input_stream_new_from_data(row->input, (gssize)len, NULL);
+
+	g_assert_true(g_seekable_seek(G_SEEKABLE(in), (goffset)start, G_SEEK_SET, NULL, NULL));
+	messages_of(upki_mbox_reader_new_range(in, row->max, start, end), out);
+	g_object_unref(in);
+}
+
+static guint64 count(int fd, guint64 start, guint64 end)
+{
+	guint64 n = 0;
+	GError *err = NULL;
+
+	g_assert_true(upki_mbox_count_boundaries(fd, start, end, &n, &err));
+	g_assert_no_error(err);
+	return n;
+}
+
+/* Cut at the first boundary at or after every byte, the two parts give
+ * the messages of the whole, and the boundary counts are their numbers. */
+static void test_ranges(void)
+{
+	char *path = NULL;
+	int fd = g_file_open_tmp("test-mbox-XXXXXX", &path, NULL);
+
+	g_assert_cmpint(fd, >=, 0);
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+		const mbox_row *row = &rows[i];
+		gsize len = strlen(row->input);
+		GInputStream *in = g_memory_input_stream_new_from_data(row->input, (gssize)len, NULL);
+		GString *whole = messages_of(upki_mbox_reader_new(in, row->max), g_string_new(NULL));
+
+		g_object_unref(in);
+		/* A preamble is a message no boundary counts; -j splits mboxes only. */
+		if (!g_str_has_prefix(row->input, "From ")) {
+			g_string_free(whole, TRUE);
+			continue;
+		}
+		g_assert_true(ftruncate(fd, 0) == 0);
+		g_assert_cmpint(pwrite(fd, row->input, len, 0), ==, (gssize)len);
+		g_assert_cmpuint(count(fd, 0, len), ==, row->count);
+		for (guint64 p = 0; p <= len; p++) {
+			GString *parts = g_string_new(NULL);
+			guint64 at = 0;
+			g_assert_true(upki_mbox_find_boundary(fd, p, len, &at, NULL));
+			g_assert_cmpuint(at, >=, p);
+			g_assert_true(at == len || (strncmp(row->input + at, "From ", 5) == 0 &&
+						   (at == 0 || row->input[at - 1] == '\n')));
+			range_messages(row, 0, at, parts);
+			range_messages(row, at, G_MAXUINT64, parts);
+			g_assert_cmpmem(parts->str, parts->len, whole->str, whole->len);
+			g_assert_cmpuint(count(fd, 0, at) + count(fd, at, len), ==, row->count);
+			g_string_free(parts, TRUE);
+		}
+		g_string_free(whole, TRUE);
+	}
+	close(fd);
+	g_unlink(path);
+	g_free(path);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -188,5 +279,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mbox/offsets", test_offsets_point_at_from_lines);
 	g_test_add_func("/mbox/looks-like", test_looks_like);
 	g_test_add_func("/mbox/many", test_many_messages);
+	g_test_add_func("/mbox/ranges", test_ranges);
 	return g_test_run();
 }
