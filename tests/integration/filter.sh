@@ -5,6 +5,7 @@
 # on stderr; stdout that cannot be written gives a non-zero exit; many
 # writers at once leave one job per notice.  TAP output.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 SCAN="$BUILD/upki-scan"
 CA="--ca-file=samples/ca/root.pem"
@@ -13,8 +14,6 @@ trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 n=0
 CR=$(printf '\r')
 
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
 check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$T/err" 2>/dev/null; fi; }
 
 # filter NAME INPUT [OPTIONS...]: runs the filter; out in $T/out, stderr in $T/err.

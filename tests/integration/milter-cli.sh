@@ -3,11 +3,10 @@
 # configurations, with the file and line of the error), -t on samples
 # (what the MTA would be asked to do), usage errors.  TAP output.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 MILTER="$BUILD/upki-milter"
 n=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
 [ -x "$MILTER" ] || { echo "1..0 # SKIP $MILTER not built"; exit 0; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

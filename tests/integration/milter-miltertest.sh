@@ -5,12 +5,12 @@
 # tests/milter/t-*.lua runs against its own filter on a unix socket in a
 # temp dir; the scripts print TAP lines, numbered here.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 MILTER="$PWD/$BUILD/upki-milter"
 TOP=$PWD
 n=0
 
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed (Debian package miltertest)"
 [ -x "$MILTER" ] || skip_all "$MILTER not built"
 

@@ -9,16 +9,14 @@
 # with SIGKILL while Postfix delivers: with milter_default_action = accept
 # no message is lost; restarted, it marks mail again.  TAP output.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 TOP=$PWD
 MILTER="$TOP/$BUILD/upki-milter"
 SCAN="$TOP/$BUILD/upki-scan"
 . "$TOP/tests/milter/postfix-lib.sh"
 n=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; [ $# -gt 1 ] && echo "# $2"; }
 check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 why=$(pf_missing)
 [ -z "$why" ] || skip_all "$why"

@@ -12,6 +12,7 @@
 # fetched there with `apt-get download`; without them the test is
 # skipped with the reason.  TAP output.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 TOP=$PWD
 MILTER="$TOP/$BUILD/upki-milter"
@@ -19,10 +20,7 @@ SCAN="$TOP/$BUILD/upki-scan"
 CACHE=${UPKI_DEB_CACHE:-$TOP/build/debs}
 . "$TOP/tests/milter/postfix-lib.sh"
 n=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; [ $# -gt 1 ] && echo "# $2"; }
 check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 [ "$(id -u)" = 0 ] || skip_all "not root (Sendmail and unshare need root)"
 for tool in unshare dpkg-deb m4 swaks ss openssl; do

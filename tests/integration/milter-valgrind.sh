@@ -6,13 +6,11 @@
 # tests/valgrind.supp holds the one-time initialisation of GLib, GMime
 # and OpenSSL, if any ever shows.  TAP output.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 TOP=$PWD
 MILTER="$TOP/$BUILD/upki-milter"
 n=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
-skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 command -v valgrind >/dev/null 2>&1 || skip_all "valgrind not installed"
 [ -x "$MILTER" ] || skip_all "$MILTER not built"

@@ -6,6 +6,7 @@
 # (openssl and upki-scan), nothing lost on junk or a broken setup.
 # Runs procmail as whoever runs the test, in a temporary HOME.  TAP output.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 case $BUILD in /*) SCAN="$BUILD/upki-scan" ;; *) SCAN="$PWD/$BUILD/upki-scan" ;; esac
 CA="$PWD/samples/ca/root.pem"
@@ -14,8 +15,6 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
 n=0
 CR=$(printf '\r')
 
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
 check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }
 
 if ! command -v procmail >/dev/null 2>&1; then

@@ -4,12 +4,11 @@
 # time, suspicious when checked now (their signers have expired), and the
 # same after a relay turned CRLF into LF.  Skipped when the folder is absent.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 SCAN="$BUILD/upki-scan"
 DIR=${UPKI_SHARED_SAMPLES:-../shared/upki-samples}
 n=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
 
 if [ ! -d "$DIR" ]; then
 	echo "ok 1 real notices # SKIP $DIR is absent"

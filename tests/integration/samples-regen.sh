@@ -4,13 +4,12 @@
 # the verdict, kind and reasons that samples/expected.tsv promises.  So the
 # committed samples are reproducible, not a one-off.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 SCAN="$BUILD/upki-scan"
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 n=0
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
 
 if BUILD="$BUILD" samples/make-samples.sh "$T/s" >"$T/log" 2>&1; then
 	ok "make-samples.sh ran"

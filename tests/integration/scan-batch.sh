@@ -4,6 +4,7 @@
 # the cheap path against the full one.  Inputs are built from samples/ in
 # a temporary directory.  TAP output.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 SCAN="$BUILD/upki-scan"
 CA="--ca-file=samples/ca/root.pem"
@@ -11,8 +12,6 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 n=0
 
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; sed 's/^/# /' "$T/err" 2>/dev/null | head -5; fi; }
 
 # mboxrd: the envelope line, the message with ">*From " lines quoted, a blank line.

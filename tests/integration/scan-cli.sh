@@ -2,6 +2,7 @@
 # upki-scan as a command: exit codes, formats, and bad input that must get
 # a clear error and a defined status, never a crash.  TAP output.
 set -u
+. tests/lib/tap.sh
 BUILD=${BUILD:-build}
 SCAN="$BUILD/upki-scan"
 CA="--ca-file=samples/ca/root.pem"
@@ -9,8 +10,6 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 n=0
 
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-not_ok() { n=$((n + 1)); echo "not ok $n $1"; }
 
 # expect_rc NAME WANT CMD...: runs CMD, stdout to $T/out, stderr to $T/err.
 expect_rc() {

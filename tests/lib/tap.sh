@@ -1,0 +1,8 @@
+# tap.sh - TAP output for the shell tests (sourced; the caller's cwd is
+# the project root).  n counts the tests; the script prints "1..$n" last.
+n=0
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+# not_ok NAME [DIAGNOSTIC]
+not_ok() { n=$((n + 1)); echo "not ok $n $1"; [ $# -gt 1 ] && echo "# $2"; return 0; }
+# The whole script has nothing to test here (a tool is missing).
+skip_all() { echo "1..0 # SKIP $1"; exit 0; }
