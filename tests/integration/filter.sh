@@ -6,12 +6,8 @@
 # writers at once leave one job per notice.  TAP output.
 set -u
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-SCAN="$BUILD/upki-scan"
 CA="--ca-file=samples/ca/root.pem"
-T=$(mktemp -d)
-trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
-n=0
+tap_tmpdir
 CR=$(printf '\r')
 
 check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$T/err" 2>/dev/null; fi; }

@@ -6,10 +6,8 @@ set -u
 . tests/lib/tap.sh
 BUILD=${BUILD:-build}
 MILTER="$BUILD/upki-milter"
-n=0
 [ -x "$MILTER" ] || { echo "1..0 # SKIP $MILTER not built"; exit 0; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+tap_tmpdir
 
 # expect NAME WANT-RC CMD...: stdout in $T/out, stderr in $T/err.
 expect() {

@@ -9,13 +9,11 @@ set -u
 BUILD=${BUILD:-build}
 MILTER="$PWD/$BUILD/upki-milter"
 TOP=$PWD
-n=0
 
 command -v miltertest >/dev/null 2>&1 || skip_all "miltertest not installed (Debian package miltertest)"
 [ -x "$MILTER" ] || skip_all "$MILTER not built"
 
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+tap_tmpdir
 
 # conf NAME LINES...: a config file with the test CA and a fixed authserv-id.
 conf() {

@@ -15,7 +15,6 @@ TOP=$PWD
 MILTER="$TOP/$BUILD/upki-milter"
 SCAN="$TOP/$BUILD/upki-scan"
 . "$TOP/tests/milter/postfix-lib.sh"
-n=0
 check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
 
 why=$(pf_missing)

@@ -19,7 +19,6 @@ MILTER="$TOP/$BUILD/upki-milter"
 SCAN="$TOP/$BUILD/upki-scan"
 CACHE=${UPKI_DEB_CACHE:-$TOP/build/debs}
 . "$TOP/tests/milter/postfix-lib.sh"
-n=0
 check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
 
 [ "$(id -u)" = 0 ] || skip_all "not root (Sendmail and unshare need root)"

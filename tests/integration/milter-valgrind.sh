@@ -10,7 +10,6 @@ set -u
 BUILD=${BUILD:-build}
 TOP=$PWD
 MILTER="$TOP/$BUILD/upki-milter"
-n=0
 
 command -v valgrind >/dev/null 2>&1 || skip_all "valgrind not installed"
 [ -x "$MILTER" ] || skip_all "$MILTER not built"

@@ -12,7 +12,6 @@ case $BUILD in /*) SCAN="$BUILD/upki-scan" ;; *) SCAN="$PWD/$BUILD/upki-scan" ;;
 CA="$PWD/samples/ca/root.pem"
 T=$(mktemp -d)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$T"' EXIT
-n=0
 CR=$(printf '\r')
 
 check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; fi; }

@@ -5,18 +5,14 @@
 # same after a relay turned CRLF into LF.  Skipped when the folder is absent.
 set -u
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-SCAN="$BUILD/upki-scan"
 DIR=${UPKI_SHARED_SAMPLES:-../shared/upki-samples}
-n=0
 
 if [ ! -d "$DIR" ]; then
 	echo "ok 1 real notices # SKIP $DIR is absent"
 	echo "1..1"
 	exit 0
 fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+tap_tmpdir
 
 for f in "$DIR"/*.eml; do
 	name=$(basename "$f" .eml)

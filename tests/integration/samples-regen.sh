@@ -5,11 +5,7 @@
 # committed samples are reproducible, not a one-off.
 set -u
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-SCAN="$BUILD/upki-scan"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
+tap_tmpdir
 
 if BUILD="$BUILD" samples/make-samples.sh "$T/s" >"$T/log" 2>&1; then
 	ok "make-samples.sh ran"

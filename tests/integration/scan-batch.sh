@@ -5,12 +5,8 @@
 # a temporary directory.  TAP output.
 set -u
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-SCAN="$BUILD/upki-scan"
 CA="--ca-file=samples/ca/root.pem"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
+tap_tmpdir
 
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; sed 's/^/# /' "$T/err" 2>/dev/null | head -5; fi; }
 

@@ -3,12 +3,8 @@
 # a clear error and a defined status, never a crash.  TAP output.
 set -u
 . tests/lib/tap.sh
-BUILD=${BUILD:-build}
-SCAN="$BUILD/upki-scan"
 CA="--ca-file=samples/ca/root.pem"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-n=0
+tap_tmpdir
 
 
 # expect_rc NAME WANT CMD...: runs CMD, stdout to $T/out, stderr to $T/err.
