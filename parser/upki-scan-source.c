@@ -32,7 +32,8 @@ typedef struct source {
 	out_buf *out;
 	scan_counts *c;
 	GString *lines;
-	GSeekable *file;    /* the file itself, for progress in compressed input */
+	GSeekable *file;    /* compressed input: the file itself, for progress */
+	guint64 base;       /* where a part of a split mbox starts */
 	guint64 reported;   /* bytes of this input already added to done_bytes */
 } source;
 
@@ -83,7 +84,10 @@ static void scan_message(source *src, const char *buf, gsize len, const upki_rep
 	upki_notice *n = quick_analyze(q, src->b->s, buf, len, &err);
 
 	src->c->messages++;
-	atomic_fetch_add(&src->b->done_messages, 1);
+	/* Shared counters only for a progress line: with -j they are
+	 * cache lines that every thread would write per message. */
+	if (src->b->show_progress)
+		atomic_fetch_add(&src->b->done_messages, 1);
 	if (n)
 		emit_notice(src, n, w);
 	else
@@ -113,7 +117,11 @@ static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 		} else
 			scan_message(src, m.data, m.len, &w, TRUE);
 		upki_mbox_message_clear(&m);
-		report_progress(src, src->file ? (guint64)g_seekable_tell(src->file) : upki_mbox_reader_tell(r));
+		/* Telling a file's position is a system call: only for a
+		 * progress line (the input's end sets the total anyway). */
+		if (src->b->show_progress)
+			report_progress(src, src->file ? (guint64)g_seekable_tell(src->file)
+						       : upki_mbox_reader_tell(r) - src->base);
 	}
 	if (err) {
 		upki_report_where w = { .source = src->in->path, .index = index, .offset = upki_mbox_reader_tell(r) };
@@ -195,6 +203,7 @@ static GInputStream *open_stream(source *src, GFileInputStream *file)
 
 	if (src->in->type == INPUT_MAILDIR || !is_gzip(src->in->path, G_BUFFERED_INPUT_STREAM(in)))
 		return in;
+	src->file = G_SEEKABLE(file);
 	GZlibDecompressor *z = g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP);
 	GInputStream *conv = g_converter_input_stream_new(in, G_CONVERTER(z));
 	GInputStream *buffered = g_buffered_input_stream_new_sized(conv, READ_CHUNK);
@@ -245,7 +254,6 @@ static void scan_file(source *src)
 	file = g_file_read(f, NULL, &err);
 	if (!file)
 		goto fail;
-	src->file = G_SEEKABLE(file);
 	in = open_stream(src, file);
 	if (src->in->type != INPUT_MAILDIR && sniff_mbox(G_BUFFERED_INPUT_STREAM(in), &err))
 		scan_mbox(src, in);
@@ -281,7 +289,7 @@ static GInputStream *open_at(const char *path, guint64 start, GError **error)
 
 void source_scan_range(batch *b, const scan_input *in, const scan_range *range, out_buf *out, scan_counts *c)
 {
-	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL) };
+	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL), .base = range->start };
 	upki_report_where w = { .source = in->path, .index = range->first_index, .offset = range->start };
 	GError *err = NULL;
 	GInputStream *stream = range->error ? NULL : open_at(in->path, range->start, &err);
