@@ -15,12 +15,20 @@ BUILD ?= build
 SANFLAGS =
 endif
 
-PKGS    = gmime-3.0 glib-2.0 openssl json-glib-1.0 libcurl libxml-2.0
+PKGS    = gmime-3.0 glib-2.0 openssl json-glib-1.0
+# Loaded on first use (include/upki/lazylib.h): headers only at build time,
+# and the SONAME the headers belong to.
+LAZY_PKGS = libcurl libxml-2.0
+soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1) 2>/dev/null)/$(2).so" 2>/dev/null | awk '/SONAME/ {print $$2}')
+CURL_SONAME := $(call soname,libcurl,libcurl)
+XML2_SONAME := $(call soname,libxml-2.0,libxml2)
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wstrict-prototypes -Wmissing-prototypes -Iinclude -Iparser $(SANFLAGS) \
-           $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+           $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null) \
+           $(if $(CURL_SONAME),-DUPKI_CURL_SONAME='"$(CURL_SONAME)"') \
+           $(if $(XML2_SONAME),-DUPKI_XML2_SONAME='"$(XML2_SONAME)"')
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS += $(SANFLAGS)
 
@@ -66,7 +74,7 @@ $(BUILD)/upki-scan: $(SCAN_OBJS) $(BUILD)/libupki.a
 
 $(BUILD)/upki-milter: $(MILTER_OBJS) $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmilter
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libxml-2.0) -lmilter
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)

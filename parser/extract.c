@@ -13,10 +13,9 @@
  */
 #include <string.h>
 
-#include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
 
 #include "upki/extract.h"
+#include "upki/lazylib.h"
 #include "upki/text.h"
 
 #define MAX_HTML_DEPTH 512
@@ -438,7 +437,7 @@ static void html_element(html_walk *w, xmlNode *n, int depth)
 		html_newline(w, FALSE);
 	w->in_pre += pre;
 	if (g_ascii_strcasecmp(name, "a") == 0 || g_ascii_strcasecmp(name, "area") == 0)
-		href = xmlGetProp(n, (const xmlChar *)"href");
+		href = upki_lazylib_get()->xmlGetProp(n, (const xmlChar *)"href");
 	if (href && w->links->len < MAX_TEXT_LINKS && g_utf8_validate((char *)href, -1, NULL)
 	    && href_is_link((char *)href))
 		html_anchor(w, n, (char *)href, depth);
@@ -447,7 +446,8 @@ static void html_element(html_walk *w, xmlNode *n, int depth)
 	w->in_pre -= pre;
 	if (block)
 		html_newline(w, FALSE);
-	xmlFree(href);
+	if (href)
+		(*upki_lazylib_get()->xmlFree)(href);
 }
 
 static void html_walk_children(html_walk *w, xmlNode *n, int depth)
@@ -465,6 +465,7 @@ static void html_walk_children(html_walk *w, xmlNode *n, int depth)
 /* Parses html and walks its tree into w; an unparseable part leaves w empty. */
 static void html_walk_document(html_walk *w, const char *html, gsize len)
 {
+	const upki_lazylib *lib = upki_lazylib_get();
 	char *valid = NULL;
 	htmlDocPtr doc = NULL;
 
@@ -472,12 +473,12 @@ static void html_walk_document(html_walk *w, const char *html, gsize len)
 		return;
 	/* Valid UTF-8 first: libxml2 then has no encoding error to print. */
 	valid = g_utf8_make_valid(html, (gssize)len);
-	doc = htmlReadMemory(valid, (int)strlen(valid), NULL, "UTF-8",
-	                     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING
-	                     | HTML_PARSE_NONET);
+	doc = lib->htmlReadMemory(valid, (int)strlen(valid), NULL, "UTF-8",
+				  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
 	if (doc)
 		html_walk_children(w, (xmlNode *)doc, 0);
-	xmlFreeDoc(doc);
+	if (doc)
+		lib->xmlFreeDoc(doc);
 	g_free(valid);
 }
 

@@ -11,6 +11,7 @@
 
 #include "upki/classify.h"
 #include "upki/extract.h"
+#include "upki/lazylib.h"
 #include "upki/mime.h"
 #include "upki/notice.h"
 #include "upki/url.h"
@@ -373,6 +374,8 @@ upki_notice *upki_notice_analyze(const char *buf, gsize len, const upki_options 
 			    len, o->max_size);
 		goto out;
 	}
+	if (!upki_lazylib_load(error))
+		goto out;
 	m = upki_mime_parse(buf, len, error);
 	if (!m)
 		goto out;

@@ -17,12 +17,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-
+#include "upki/lazylib.h"
 #include "upki-scan-batch.h"
 
 #define SPILL_AT (1024 * 1024)
 #define WINDOW_PER_JOB 4
+#define PIN_AT (1024 * 1024)
+#define PRELOAD_AT (32 * 1024 * 1024)
 
 /* ---- output buffers ---- */
 
@@ -116,6 +117,45 @@ static void unpin_charsets(GPtrArray *pins)
 	g_ptr_array_unref(pins);
 }
 
+/* Loading the modules (5 ms) and the full pipeline's libraries (15 ms,
+ * lazylib.h) would be half the start-up: a thread of its own does it on
+ * the other core while scanning starts.  A message that needs a module
+ * or the libraries first waits or loads it itself, as without this.
+ * Only worth it for more than a few messages: below PIN_AT nothing is
+ * pinned, below PRELOAD_AT the libraries are loaded on first use only
+ * (exit() would wait for a dlopen() in flight). */
+typedef struct warm_up {
+	GThread *thread;
+	gboolean libraries;
+	GPtrArray *pins;
+} warm_up;
+
+static gpointer warm_up_run(gpointer data)
+{
+	warm_up *w = data;
+
+	w->pins = pin_charsets();
+	if (w->libraries)
+		upki_lazylib_load(NULL);
+	return NULL;
+}
+
+static void warm_up_start(warm_up *w, guint64 bytes)
+{
+	memset(w, 0, sizeof *w);
+	w->libraries = bytes >= PRELOAD_AT;
+	if (bytes >= PIN_AT)
+		w->thread = g_thread_new("upki-warm-up", warm_up_run, w);
+}
+
+static void warm_up_finish(warm_up *w)
+{
+	if (!w->thread)
+		return;
+	g_thread_join(w->thread);
+	unpin_charsets(w->pins);
+}
+
 /* ---- serial ---- */
 
 static void run_serial(batch *b)
@@ -189,8 +229,6 @@ static void run_parallel(batch *b, GArray *parts, guint jobs)
 	guint n = parts->len, window = jobs * WINDOW_PER_JOB, pushed = 0;
 	GThreadPool *pool = NULL;
 
-	/* libxml2 2.9 sets itself up on first use, which is not thread-safe. */
-	xmlInitParser();
 	g_mutex_init(&pr.lock);
 	g_cond_init(&pr.cond);
 	pr.slots = g_new0(slot, n);
@@ -213,7 +251,7 @@ static void run_parallel(batch *b, GArray *parts, guint jobs)
 int scan_batch_run(scanner *s)
 {
 	batch b = { .s = s };
-	GPtrArray *pins = pin_charsets();
+	warm_up w;
 	guint jobs = s->a->jobs > 0 ? (guint)s->a->jobs : 1;
 	GArray *parts = NULL;
 
@@ -222,6 +260,7 @@ int scan_batch_run(scanner *s)
 	b.inputs = walk_paths(s->a->paths);
 	for (guint i = 0; i < b.inputs->len; i++)
 		b.total_bytes += ((scan_input *)g_ptr_array_index(b.inputs, i))->size;
+	warm_up_start(&w, b.total_bytes);
 	if (s->a->format == FORMAT_CSV && !s->a->check)
 		printf("%s\n", upki_report_csv_header());
 	b.show_progress = !s->a->quiet && !s->a->check && isatty(STDERR_FILENO);
@@ -238,7 +277,7 @@ int scan_batch_run(scanner *s)
 		progress_summary(&b);
 	g_ptr_array_unref(b.inputs);
 	quick_free(b.quick);
-	unpin_charsets(pins);
+	warm_up_finish(&w);
 	g_mutex_clear(&b.lock);
 	return s->worst;
 }

@@ -48,8 +48,11 @@ static void report_progress(source *src, guint64 pos)
 }
 
 /* A message that has no verdict: an {source,index,offset,error} line
- * (JSON only) and a line on stderr naming where it is. */
-static void emit_error(source *src, const upki_report_where *w, gboolean in_mbox, const char *msg)
+ * (JSON only) and a line on stderr naming where it is.  The exit status
+ * says input error, or internal error when the library failed (err, if
+ * given, tells). */
+static void emit_error_as(source *src, const upki_report_where *w, gboolean in_mbox, const char *msg,
+			  const GError *err)
 {
 	scanner *s = src->b->s;
 
@@ -58,13 +61,18 @@ static void emit_error(source *src, const upki_report_where *w, gboolean in_mbox
 			     ": %s\n", w->source, w->index, w->offset, msg);
 	else
 		batch_stderr(src->b, "upki-scan: %s: %s\n", w->source, msg);
-	scan_note_code(s, EXIT_INPUT);
+	scan_note_code(s, g_error_matches(err, UPKI_ERROR, UPKI_ERROR_INTERNAL) ? EXIT_INTERNAL : EXIT_INPUT);
 	src->c->errors++;
 	if (s->a->check || s->a->format != FORMAT_JSON)
 		return;
 	char *line = upki_report_json_error(w, msg);
 	g_string_append_printf(src->lines, "%s\n", line);
 	g_free(line);
+}
+
+static void emit_error(source *src, const upki_report_where *w, gboolean in_mbox, const char *msg)
+{
+	emit_error_as(src, w, in_mbox, msg, NULL);
 }
 
 static void emit_notice(source *src, const upki_notice *n, const upki_report_where *w)
@@ -91,7 +99,7 @@ static void scan_message(source *src, const char *buf, gsize len, const upki_rep
 	if (n)
 		emit_notice(src, n, w);
 	else
-		emit_error(src, w, in_mbox, err ? err->message : "no verdict");
+		emit_error_as(src, w, in_mbox, err ? err->message : "no verdict", err);
 	upki_notice_free(n);
 	g_clear_error(&err);
 	out_buf_add(src->out, src->lines);

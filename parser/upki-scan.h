@@ -20,7 +20,7 @@ enum {
 	EXIT_SUSPICIOUS = 2,
 	EXIT_INPUT = 3,    /* an input could not be analysed */
 	EXIT_USAGE = 4,    /* bad option, config or trust store */
-	EXIT_INTERNAL = 5, /* out of memory, write error, spool failure */
+	EXIT_INTERNAL = 5, /* out of memory, write error, spool failure, library not loadable */
 };
 
 #define UPKI_VERSION "0.1.0"

@@ -15,8 +15,8 @@
  */
 #include <string.h>
 
-#include <curl/curl.h>
 
+#include "upki/lazylib.h"
 #include "upki/url.h"
 
 #define R(x) UPKI_REASON_BIT(UPKI_R_URL_##x)
@@ -219,9 +219,11 @@ static char *curl_part(CURLU *h, CURLUPart part)
 	char *v = NULL;
 	char *copy = NULL;
 
-	if (curl_url_get(h, part, &v, 0) == CURLUE_OK && v)
+	const upki_lazylib *lib = upki_lazylib_get();
+
+	if (lib->curl_url_get(h, part, &v, 0) == CURLUE_OK && v)
 		copy = g_strdup(v);
-	curl_free(v);
+	lib->curl_free(v);
 	return copy;
 }
 
@@ -257,6 +259,7 @@ guint64 upki_url_check(const char *url, const upki_profile *p, upki_kind kind)
 	guint64 bits = 0;
 	gboolean non_ascii = FALSE;
 	char *ascii = NULL;
+	const upki_lazylib *lib = NULL;
 	CURLU *h = NULL;
 	url_split s;
 
@@ -272,15 +275,17 @@ guint64 upki_url_check(const char *url, const upki_profile *p, upki_kind kind)
 		bits |= R(SYNTAX);
 		goto out;
 	}
-	h = curl_url();
-	if (!h || curl_url_set(h, CURLUPART_URL, ascii,
-	                       CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS) != CURLUE_OK) {
+	lib = upki_lazylib_get();
+	h = lib->curl_url();
+	if (!h || lib->curl_url_set(h, CURLUPART_URL, ascii,
+	                            CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS) != CURLUE_OK) {
 		bits |= R(SYNTAX);
 		goto out;
 	}
 	bits |= check_parsed(h, &s, p, kind);
 out:
-	curl_url_cleanup(h);
+	if (h)
+		lib->curl_url_cleanup(h);
 	g_free(ascii);
 	return bits;
 }
@@ -401,16 +406,19 @@ gboolean upki_url_is_candidate(const char *url, const upki_profile *p)
 
 char *upki_url_get_host(const char *url)
 {
+	const upki_lazylib *lib = NULL;
 	CURLU *h = NULL;
 	char *host = NULL;
 	url_split s;
 
 	if (!url || !*url)
 		return NULL;
-	h = curl_url();
-	if (h && curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK)
+	lib = upki_lazylib_get();
+	h = lib->curl_url();
+	if (h && lib->curl_url_set(h, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK)
 		host = curl_part(h, CURLUPART_HOST);
-	curl_url_cleanup(h);
+	if (h)
+		lib->curl_url_cleanup(h);
 	if (!host) {
 		split_url(url, &s);
 		if (s.scheme && s.host_len > 0)
