@@ -46,33 +46,68 @@ static cs_family family_of(const char *charset)
 	return CS_OTHER;
 }
 
-/* Strict conversion: NULL unless every byte converts. */
-static char *convert_strict(const char *buf, gsize len, const char *from)
-{
-	gsize written = 0;
-	char *out = g_convert(buf, (gssize)len, "UTF-8", from, NULL, &written, NULL);
+/* iconv_open() looks the charset up, references its gconv module and
+ * allocates a state: thousands of instructions, paid per encoded header
+ * and text part, and a dlopen()/dlclose() of the module whenever no other
+ * descriptor holds it.  So each thread keeps its descriptors (to UTF-8,
+ * by charset name as written) and resets them before use.  The cache is
+ * bounded, since names come from the mail: past CD_CACHE_MAX a
+ * descriptor is opened and closed for the one conversion. */
+#define CD_CACHE_MAX 16
 
-	/* A NUL in the output would cut the C string short: treat as failure. */
-	if (out && memchr(out, '\0', written)) {
-		g_free(out);
-		return NULL;
-	}
-	return out;
+static void cd_close(gpointer cd)
+{
+	if (cd != (gpointer)(GIConv)-1)
+		g_iconv_close((GIConv)cd);
 }
 
-/* Conversion that never fails: bytes iconv rejects become U+FFFD.
- * NULL only when iconv does not know the charset at all. */
-static char *convert_lossy(const char *buf, gsize len, const char *from)
+static void cd_cache_free(gpointer table)
 {
-	GIConv cd = g_iconv_open("UTF-8", from);
-	GString *out = NULL;
-	char chunk[4096];
+	g_hash_table_destroy(table);
+}
 
-	if (cd == (GIConv)-1)
-		return NULL;
-	out = g_string_sized_new(len + len / 2 + 16);
+static GPrivate cd_cache_key = G_PRIVATE_INIT(cd_cache_free);
+
+/* A reset descriptor from UTF-8 to from, or (GIConv)-1 when iconv does
+ * not know from.  *owned: the caller closes it (cache full). */
+static GIConv cd_get(const char *from, gboolean *owned)
+{
+	GHashTable *cache = g_private_get(&cd_cache_key);
+	gpointer cd = NULL;
+
+	*owned = FALSE;
+	if (!cache) {
+		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cd_close);
+		g_private_set(&cd_cache_key, cache);
+	}
+	if (g_hash_table_lookup_extended(cache, from, NULL, &cd)) {
+		if ((GIConv)cd != (GIConv)-1)
+			g_iconv((GIConv)cd, NULL, NULL, NULL, NULL);
+		return (GIConv)cd;
+	}
+	cd = (gpointer)g_iconv_open("UTF-8", from);
+	if (g_hash_table_size(cache) < CD_CACHE_MAX)
+		g_hash_table_insert(cache, g_strdup(from), cd);
+	else
+		*owned = (GIConv)cd != (GIConv)-1;
+	return (GIConv)cd;
+}
+
+static void cd_put(GIConv cd, gboolean owned)
+{
+	if (owned)
+		g_iconv_close(cd);
+}
+
+/* Converts all of buf with cd into out.  With strict, FALSE at the first
+ * byte iconv rejects (or a sequence cut off at the end); otherwise such
+ * bytes become U+FFFD and the conversion goes on. */
+static gboolean run_iconv(GIConv cd, const char *buf, gsize len, gboolean strict, GString *out)
+{
+	char chunk[4096];
 	char *in = (char *)buf;
 	gsize inleft = len;
+
 	while (inleft > 0) {
 		char *o = chunk;
 		gsize oleft = sizeof chunk;
@@ -83,6 +118,8 @@ static char *convert_lossy(const char *buf, gsize len, const char *from)
 		if (r != (gsize)-1 || err == E2BIG)
 			continue;
 		/* EILSEQ, or EINVAL for a sequence cut off at the end. */
+		if (strict)
+			return FALSE;
 		g_string_append(out, REPLACEMENT);
 		in++;
 		inleft--;
@@ -92,8 +129,42 @@ static char *convert_lossy(const char *buf, gsize len, const char *from)
 	gsize oleft = sizeof chunk;
 	g_iconv(cd, NULL, NULL, &o, &oleft);
 	g_string_append_len(out, chunk, (gssize)(o - chunk));
-	g_iconv_close(cd);
+	return TRUE;
+}
+
+static char *convert_with(const char *buf, gsize len, const char *from, gboolean strict)
+{
+	gboolean owned = FALSE;
+	GIConv cd = cd_get(from, &owned);
+	GString *out = NULL;
+	gboolean ok = FALSE;
+
+	if (cd == (GIConv)-1)
+		return NULL;
+	out = g_string_sized_new(len + len / 2 + 16);
+	ok = run_iconv(cd, buf, len, strict, out);
+	cd_put(cd, owned);
+	/* A NUL in the output would cut the C string short: treat as failure. */
+	if (ok && strict && memchr(out->str, '\0', out->len))
+		ok = FALSE;
+	if (!ok) {
+		g_string_free(out, TRUE);
+		return NULL;
+	}
 	return g_string_free(out, FALSE);
+}
+
+/* Strict conversion: NULL unless every byte converts. */
+static char *convert_strict(const char *buf, gsize len, const char *from)
+{
+	return convert_with(buf, len, from, TRUE);
+}
+
+/* Conversion that never fails: bytes iconv rejects become U+FFFD.
+ * NULL only when iconv does not know the charset at all. */
+static char *convert_lossy(const char *buf, gsize len, const char *from)
+{
+	return convert_with(buf, len, from, FALSE);
 }
 
 /* JIS X 0208 row/cell to Shift_JIS; rows 0x79-0x7C (IBM extensions in
@@ -269,8 +340,13 @@ static char *convert_any(const char *buf, gsize len, const char *charset)
  * becomes U+FFFD; any invalid UTF-8 left does too.  Consumes s. */
 static char *normalise(char *s, gsize len)
 {
-	GString *out = g_string_sized_new(len + 1);
+	GString *out = NULL;
 	char *valid = NULL;
+
+	/* Most text has neither, and is valid already. */
+	if (!memchr(s, '\r', len) && !memchr(s, '\0', len) && g_utf8_validate_len(s, len, NULL))
+		return s;
+	out = g_string_sized_new(len + 1);
 
 	for (gsize i = 0; i < len; i++) {
 		if (s[i] == '\r') {

@@ -14,24 +14,28 @@
 #include "upki/url.h"
 #include "classify-private.h"
 
-#define IDEOGRAPHIC_SPACE 0x3000
-
-/* White space runs (ASCII and U+3000) become one ASCII space; trimmed. */
+/* White space runs (ASCII and U+3000, E3 80 80 in UTF-8) become one
+ * ASCII space; trimmed.  Byte by byte: s is valid UTF-8, and no other
+ * character's encoding contains these bytes at a character start. */
 static char *collapse_space(const char *s)
 {
 	GString *out = g_string_sized_new(strlen(s));
 	gboolean space = FALSE;
 
-	for (const char *p = s; *p; p = g_utf8_next_char(p)) {
-		gunichar c = g_utf8_get_char(p);
-		if (c == IDEOGRAPHIC_SPACE || (c < 0x80 && g_ascii_isspace((char)c))) {
+	for (const char *p = s; *p;) {
+		gsize n = (guchar)p[0] == 0xe3 && (guchar)p[1] == 0x80 && (guchar)p[2] == 0x80 ? 3
+			  : g_ascii_isspace(*p) ? 1 : 0;
+		if (n) {
 			space = TRUE;
+			p += n;
 			continue;
 		}
 		if (space && out->len)
 			g_string_append_c(out, ' ');
 		space = FALSE;
-		g_string_append_unichar(out, c);
+		n = (gsize)(g_utf8_next_char(p) - p);
+		g_string_append_len(out, p, (gssize)n);
+		p += n;
 	}
 	return g_string_free(out, FALSE);
 }
@@ -234,26 +238,33 @@ static upki_kind title_at(const char *s, const upki_profile *p, gsize *len)
 }
 
 /* The service's own form: a tag, optional spaces, a title.  Returns the
- * kind and where the tag starts. */
+ * kind and where the tag starts.  Each tag is looked for with strstr
+ * (most subjects hold none), the first position that starts a title
+ * after a tag wins. */
 static upki_kind exact_match(const char *s, const upki_profile *p, gsize *tag_at)
 {
-	for (const char *q = s; *q; q++) {
-		for (guint i = 0; i < p->tags->len; i++) {
-			const char *tag = g_ptr_array_index(p->tags, i);
-			gsize n = strlen(tag), tlen = 0;
-			if (!n || strncmp(q, tag, n) != 0)
-				continue;
+	upki_kind best = UPKI_KIND_NONE;
+
+	for (guint i = 0; i < p->tags->len; i++) {
+		const char *tag = g_ptr_array_index(p->tags, i);
+		gsize n = strlen(tag), tlen = 0;
+		if (!n)
+			continue;
+		for (const char *q = strstr(s, tag); q; q = strstr(q + 1, tag)) {
+			if (best != UPKI_KIND_NONE && (gsize)(q - s) >= *tag_at)
+				break;
 			const char *after = q + n;
 			while (*after == ' ')
 				after++;
 			upki_kind k = title_at(after, p, &tlen);
 			if (k != UPKI_KIND_NONE) {
+				best = k;
 				*tag_at = (gsize)(q - s);
-				return k;
+				break;
 			}
 		}
 	}
-	return UPKI_KIND_NONE;
+	return best;
 }
 
 /* Any title, folded, anywhere in the folded subject; longest wins.
