@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "upki/linescan.h"
 #include "upki/mbox.h"
 #include "mbox-private.h"
 
@@ -128,88 +129,11 @@ guint64 upki_mbox_reader_tell(const upki_mbox_reader *r)
 
 /* ---- finding line starts ---- */
 
-static inline gboolean worth_a_look(const char *b, gsize j, gsize end)
-{
-	return b[j] == '\n' && (j + 1 == end || b[j + 1] == 'F' || b[j + 1] == '>');
-}
-
-/* Bit j of the result: b[i+j] is a '\n' followed by 'F' or '>' (bytes
- * i..i+32 are read).  Whole vectors and a bit scan, not a byte loop:
- * most lines start with neither, so the search runs at vector speed. */
-#ifdef __x86_64__
-#include <immintrin.h>
-
-static inline guint32 block_mask_sse2(const char *b, gsize i)
-{
-	const __m128i nl = _mm_set1_epi8('\n'), f = _mm_set1_epi8('F'), gt = _mm_set1_epi8('>');
-	__m128i c0 = _mm_loadu_si128((const __m128i *)(const void *)(b + i));
-	__m128i n0 = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 1));
-	__m128i c1 = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 16));
-	__m128i n1 = _mm_loadu_si128((const __m128i *)(const void *)(b + i + 17));
-	__m128i h0 = _mm_and_si128(_mm_cmpeq_epi8(c0, nl), _mm_or_si128(_mm_cmpeq_epi8(n0, f), _mm_cmpeq_epi8(n0, gt)));
-	__m128i h1 = _mm_and_si128(_mm_cmpeq_epi8(c1, nl), _mm_or_si128(_mm_cmpeq_epi8(n1, f), _mm_cmpeq_epi8(n1, gt)));
-
-	return (guint32)_mm_movemask_epi8(h0) | (guint32)_mm_movemask_epi8(h1) << 16;
-}
-
-/* AVX2 where the CPU has it (checked once at run time): 64 bytes a
- * round, half the instructions of SSE2. */
-__attribute__((target("avx2"))) static gsize scan_blocks_avx2(const char *b, gsize i, gsize end)
-{
-	const __m256i nl = _mm256_set1_epi8('\n'), f = _mm256_set1_epi8('F'), gt = _mm256_set1_epi8('>');
-
-	for (; i + 65 <= end; i += 64) {
-		__m256i c0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + i));
-		__m256i n0 = _mm256_loadu_si256((const __m256i *)(const void *)(b + i + 1));
-		__m256i c1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + i + 32));
-		__m256i n1 = _mm256_loadu_si256((const __m256i *)(const void *)(b + i + 33));
-		__m256i h0 = _mm256_and_si256(_mm256_cmpeq_epi8(c0, nl),
-					      _mm256_or_si256(_mm256_cmpeq_epi8(n0, f), _mm256_cmpeq_epi8(n0, gt)));
-		__m256i h1 = _mm256_and_si256(_mm256_cmpeq_epi8(c1, nl),
-					      _mm256_or_si256(_mm256_cmpeq_epi8(n1, f), _mm256_cmpeq_epi8(n1, gt)));
-		guint64 m = (guint32)_mm256_movemask_epi8(h0) | (guint64)(guint32)_mm256_movemask_epi8(h1) << 32;
-		if (m)
-			return i + (gsize)__builtin_ctzll(m);
-	}
-	return i;
-}
-
-/* The first hit at or after i found by whole blocks, or the first
- * position the blocks did not cover (the caller ends bytewise). */
-static gsize scan_blocks(const char *b, gsize i, gsize end)
-{
-	static int avx2 = -1;
-
-	if (avx2 < 0)
-		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	if (avx2)
-		i = scan_blocks_avx2(b, i, end);
-	for (; i + 33 <= end; i += 32) {
-		guint32 m = block_mask_sse2(b, i);
-		if (m)
-			return i + (gsize)__builtin_ctz(m);
-	}
-	return i;
-}
-#else
-static gsize scan_blocks(const char *b, gsize i, gsize end)
-{
-	(void)b;
-	(void)end;
-	return i;
-}
-#endif
-
 /* The first '\n' in b[from..end) that ends the buffer or is followed by
  * 'F' or '>' (a line that may be a boundary or quoted), or end. */
 static gsize next_line_of_interest(const char *b, gsize from, gsize end)
 {
-	gsize i = scan_blocks(b, from, end);
-
-	for (; i < end; i++)
-		if (worth_a_look(b, i, end))
-			return i;
-	return end;
+	return upki_linescan_find(b, from, end, 'F', '>');
 }
 
 /* ---- reading ---- */

@@ -124,6 +124,17 @@ void split_parts_free(GArray *parts);
  * mbox to be counted, never for later ones). */
 void split_part_scan(batch *b, const scan_part *p, out_buf *out, scan_counts *c);
 
+/* ---- the bytes worth a marker search (upki-scan-parts.c) ---- */
+
+typedef gboolean (*parts_look)(const char *p, gsize len, gconstpointer data);
+
+/* Calls look on each range of the message buf (its header block the
+ * first hlen bytes) that the full pipeline could read as text: all of
+ * it but the bodies of application/, image/, audio/, video/ parts of a
+ * plainly written top-level multipart.  TRUE at the first range look
+ * says TRUE for. */
+gboolean parts_any_text(const char *buf, gsize len, gsize hlen, parts_look look, gconstpointer data);
+
 /* ---- the cheap look (upki-scan-quick.c) ---- */
 
 /* Markers built from the profile.  NULL when the environment variable

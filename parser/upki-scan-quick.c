@@ -3,7 +3,8 @@
  * An archive is mostly ordinary mail, and most of its bytes are bodies
  * and attachments.  A message takes the whole pipeline (MIME tree, text
  * decoding, URL extraction, S/MIME) only when it might matter:
- *  - its raw bytes hold a marker of the service, compared without ASCII
+ *  - its raw bytes (but for attachment bodies the pipeline never reads:
+ *    upki-scan-parts.c) hold a marker of the service, compared without ASCII
  *    case: "secomtrust", "secom-trust", "secom.trust", "upki-odcert",
  *    "spentrance", "acquisition url", the profile's host and path, and
  *    the retrieval labels (証明書取得...) as UTF-8, Shift_JIS, EUC-JP
@@ -435,15 +436,22 @@ static gboolean headers_say_no(const quick *q, const char *h, gsize len)
 	return no;
 }
 
+static gboolean look_for_marker(const char *p, gsize len, gconstpointer q)
+{
+	return has_marker(q, (const guint8 *)p, len);
+}
+
 upki_notice *quick_analyze(const quick *q, const scanner *s, const char *buf, gsize len, GError **error)
 {
 	upki_mime *m = NULL;
 	upki_notice *n = NULL;
 	gsize skip = 0, hlen = 0;
 
-	if (!q || (s->opts.max_size && len > s->opts.max_size) || has_marker(q, (const guint8 *)buf, len))
+	if (!q || (s->opts.max_size && len > s->opts.max_size))
 		return upki_notice_analyze(buf, len, &s->opts, error);
 	hlen = header_block(buf, len, &skip);
+	if (parts_any_text(buf, len, skip + hlen, look_for_marker, q))
+		return upki_notice_analyze(buf, len, &s->opts, error);
 	if (!plainly_a_message(buf + skip, hlen) || !headers_say_no(q, buf + skip, hlen))
 		return upki_notice_analyze(buf, len, &s->opts, error);
 	if (s->a->notices_only || s->a->check)
