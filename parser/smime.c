@@ -59,16 +59,44 @@ static gboolean load_store(X509_STORE *store, const char *ca_file, const char *c
 	return TRUE;
 }
 
+/* TRUE when dir holds a hashed link ("3513523f.0"): what a lookup by
+ * subject hash finds. */
+static gboolean has_hash_links(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name = NULL;
+	gboolean found = FALSE;
+
+	while (d && !found && (name = g_dir_read_name(d)))
+		found = strlen(name) == 10 && name[8] == '.' && g_ascii_isdigit(name[9]) &&
+			strspn(name, "0123456789abcdef") == 8;
+	if (d)
+		g_dir_close(d);
+	return found;
+}
+
+/* The system store.  Debian keeps every anchor twice: in one bundle file
+ * and as hashed links in the directory.  Reading the bundle parses some
+ * 140 certificates (20 ms here, per message when procmail runs the
+ * filter); the directory is read by subject hash, only the anchors a
+ * chain needs, when it needs them.  So the directory when it has links;
+ * OpenSSL's own default paths (the bundle) otherwise, or when
+ * SSL_CERT_FILE / SSL_CERT_DIR say where to look. */
 static gboolean load_default_store(X509_STORE *store, GError **error)
 {
-	if (X509_STORE_set_default_paths(store) != 1 ||
-	    (store_count(store) == 0 &&
-	     !g_file_test(X509_get_default_cert_dir(), G_FILE_TEST_IS_DIR))) {
+	const char *dir = X509_get_default_cert_dir();
+	gboolean env = g_getenv(X509_get_default_cert_file_env()) || g_getenv(X509_get_default_cert_dir_env());
+	gboolean ok = FALSE;
+
+	if (!env && has_hash_links(dir))
+		ok = X509_STORE_load_path(store, dir) == 1;
+	else
+		ok = X509_STORE_set_default_paths(store) == 1 &&
+		     (store_count(store) > 0 || g_file_test(dir, G_FILE_TEST_IS_DIR));
+	if (!ok)
 		g_set_error(error, UPKI_ERROR, UPKI_ERROR_TRUST,
-			    "cannot load the system trust store (%s)", X509_get_default_cert_file());
-		return FALSE;
-	}
-	return TRUE;
+			    "cannot load the system trust store (%s or %s)", X509_get_default_cert_file(), dir);
+	return ok;
 }
 
 upki_smime_verifier *upki_smime_verifier_new(const char *ca_file, const char *ca_dir,

@@ -2,7 +2,8 @@
 # The six real notices of ../shared/upki-samples through the upki-scan
 # command, with the stock system trust store: genuine at their signing
 # time, suspicious when checked now (their signers have expired), and the
-# same after a relay turned CRLF into LF.  Skipped when the folder is absent.
+# same after a relay turned CRLF into LF; with the store read as hashed
+# directory and as bundle file.  Skipped when the folder is absent.
 set -u
 . tests/lib/tap.sh
 DIR=${UPKI_SHARED_SAMPLES:-../shared/upki-samples}
@@ -28,5 +29,13 @@ for f in "$DIR"/*.eml; do
 	tr -d '\r' <"$f" >"$T/lf.eml"
 	"$SCAN" --check "$T/lf.eml"; rc=$?
 	[ "$rc" = 0 ] && ok "$name genuine with LF line ends" || not_ok "$name LF: --check gave $rc"
+	# The system store both ways smime.c reads it: the hashed directory,
+	# and the bundle file named by SSL_CERT_FILE.
+	env -u SSL_CERT_FILE -u SSL_CERT_DIR "$SCAN" --check "$f"; rc=$?
+	[ "$rc" = 0 ] && ok "$name genuine with the hashed directory" || not_ok "$name dir: --check gave $rc"
+	if [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+		SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt "$SCAN" --check "$f"; rc=$?
+		[ "$rc" = 0 ] && ok "$name genuine with SSL_CERT_FILE" || not_ok "$name file: --check gave $rc"
+	fi
 done
 echo "1..$n"
