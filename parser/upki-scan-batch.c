@@ -20,72 +20,9 @@
 #include "upki/lazylib.h"
 #include "upki-scan-batch.h"
 
-#define SPILL_AT (1024 * 1024)
 #define WINDOW_PER_JOB 4
 #define PIN_AT (1024 * 1024)
 #define PRELOAD_AT (32 * 1024 * 1024)
-
-/* ---- output buffers ---- */
-
-void out_buf_init(out_buf *o, gboolean direct)
-{
-	memset(o, 0, sizeof *o);
-	o->direct = direct;
-	if (!direct)
-		o->mem = g_string_new(NULL);
-}
-
-static void spill(out_buf *o)
-{
-	o->spill = tmpfile();
-	/* No temporary file: keep the lines in memory rather than lose them. */
-	if (!o->spill)
-		return;
-	fwrite(o->mem->str, 1, o->mem->len, o->spill);
-	g_string_truncate(o->mem, 0);
-}
-
-void out_buf_add(out_buf *o, GString *lines)
-{
-	if (lines->len == 0)
-		return;
-	if (o->direct)
-		fwrite(lines->str, 1, lines->len, stdout);
-	else if (o->spill)
-		fwrite(lines->str, 1, lines->len, o->spill);
-	else {
-		g_string_append_len(o->mem, lines->str, (gssize)lines->len);
-		if (o->mem->len > SPILL_AT)
-			spill(o);
-	}
-	g_string_truncate(lines, 0);
-}
-
-static void copy_spill(FILE *f)
-{
-	char buf[65536];
-	size_t n;
-
-	if (fflush(f) != 0 || fseek(f, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "upki-scan: temporary file lost: %s\n", g_strerror(errno));
-		return;
-	}
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-		fwrite(buf, 1, n, stdout);
-}
-
-void out_buf_write(out_buf *o)
-{
-	if (o->mem) {
-		fwrite(o->mem->str, 1, o->mem->len, stdout);
-		g_string_free(o->mem, TRUE);
-	}
-	if (o->spill) {
-		copy_spill(o->spill);
-		fclose(o->spill);
-	}
-	memset(o, 0, sizeof *o);
-}
 
 /* ---- iconv modules ---- */
 
@@ -160,9 +97,9 @@ static void warm_up_finish(warm_up *w)
 
 static void run_serial(batch *b)
 {
-	out_buf out;
+	part_out out;
 
-	out_buf_init(&out, TRUE);
+	part_out_init(&out, TRUE, FALSE);
 	for (guint i = 0; i < b->inputs->len; i++) {
 		scan_counts c = { 0 };
 		source_scan(b, g_ptr_array_index(b->inputs, i), &out, &c);
@@ -173,7 +110,7 @@ static void run_serial(batch *b)
 /* ---- parallel ---- */
 
 typedef struct slot {
-	out_buf out;
+	part_out out;
 	scan_counts counts;
 	gboolean done;
 } slot;
@@ -201,7 +138,7 @@ static void pool_job(gpointer data, gpointer user)
 
 static void push_input(GThreadPool *pool, pool_run *pr, guint i)
 {
-	out_buf_init(&pr->slots[i].out, FALSE);
+	part_out_init(&pr->slots[i].out, FALSE, split_part_is_local(&g_array_index(pr->parts, scan_part, i)));
 	g_thread_pool_push(pool, GUINT_TO_POINTER(i + 1), NULL);
 }
 
@@ -220,14 +157,14 @@ static void wait_for(pool_run *pr, guint i)
 	g_mutex_unlock(&pr->lock);
 }
 
-/* The parts are pushed in order and the pool takes them in order, so a
- * part waiting for the counts of earlier parts of its mbox (see
- * upki-scan-split.c) only ever waits for parts already running. */
+/* Parts are written in order; the messages of the parts of one mbox
+ * before a part are its first index. */
 static void run_parallel(batch *b, GArray *parts, guint jobs)
 {
 	pool_run pr = { .b = b, .parts = parts };
 	guint n = parts->len, window = jobs * WINDOW_PER_JOB, pushed = 0;
 	GThreadPool *pool = NULL;
+	guint64 base = 0;
 
 	g_mutex_init(&pr.lock);
 	g_cond_init(&pr.cond);
@@ -236,8 +173,13 @@ static void run_parallel(batch *b, GArray *parts, guint jobs)
 	for (; pushed < n && pushed < window; pushed++)
 		push_input(pool, &pr, pushed);
 	for (guint i = 0; i < n; i++) {
+		const scan_part *p = &g_array_index(parts, scan_part, i);
+		const scan_input *in = g_ptr_array_index(b->inputs, p->input);
 		wait_for(&pr, i);
-		out_buf_write(&pr.slots[i].out);
+		if (!split_part_is_local(p))
+			base = 0;
+		part_out_write(&pr.slots[i].out, b, in->path, base);
+		base += pr.slots[i].counts.messages;
 		counts_merge(b, &pr.slots[i].counts);
 		if (pushed < n)
 			push_input(pool, &pr, pushed++);

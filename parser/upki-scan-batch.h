@@ -36,19 +36,46 @@ typedef struct scan_input {
  * fails: a PATH that cannot be read becomes an INPUT_ERROR entry. */
 GPtrArray *walk_paths(char **paths);
 
-/* ---- output buffers (upki-scan-batch.c) ---- */
+/* ---- output of an input or part (upki-scan-out.c) ---- */
 
-/* The lines of one input: in memory up to a limit, then in an unlinked
- * temporary file, so that -j never holds whole reports in memory. */
+#define NO_INDEX G_MAXUINT64
+
+/* Lines kept until their turn: in memory, then in an unlinked temporary
+ * file.  direct: straight to stdout (-j 1).  local: the lines of a part
+ * whose first index is not known yet, kept as records that say where
+ * their index is (NO_INDEX: nowhere); the writer adds the base. */
 typedef struct out_buf {
 	GString *mem;
 	FILE *spill;
-	gboolean direct;  /* -j 1: lines go straight to stdout */
+	gboolean direct;
+	gboolean local;
 } out_buf;
 
-void out_buf_init(out_buf *o, gboolean direct);
-void out_buf_add(out_buf *o, GString *lines);  /* takes the lines and empties *lines */
-void out_buf_write(out_buf *o);                /* to stdout, then frees */
+void out_buf_init(out_buf *o, gboolean direct, gboolean local);
+/* Takes the lines (one record when local, its index at index_at) and
+ * empties *lines. */
+void out_buf_add(out_buf *o, GString *lines, gsize index_at);
+/* Writes everything to f, local indexes moved up by base, then frees. */
+void out_buf_write(out_buf *o, FILE *f, guint64 base);
+
+typedef struct batch batch;
+
+/* All an input or part hands to the writer: its stdout lines, and when
+ * local its stderr lines and the spool jobs of its notices (their
+ * source label holds the index). */
+typedef struct part_out {
+	out_buf lines;
+	out_buf errors;  /* local only */
+	GPtrArray *jobs; /* local only: deferred spool jobs */
+	gboolean local;
+} part_out;
+
+void part_out_init(part_out *po, gboolean direct, gboolean local);
+/* Keeps n (taken) to be spooled when the part is written. */
+void part_out_defer_job(part_out *po, upki_notice *n, const upki_report_where *w);
+/* Writes lines, stderr lines and spool jobs with base added to their
+ * indexes, then frees them. */
+void part_out_write(part_out *po, batch *b, const char *source, guint64 base);
 
 typedef struct quick quick;
 
@@ -60,7 +87,7 @@ typedef struct scan_counts {
 	guint64 verdicts[3][UPKI_KIND_COUNT]; /* [upki_verdict][upki_kind] */
 } scan_counts;
 
-typedef struct batch {
+struct batch {
 	scanner *s;
 	quick *quick;
 	GPtrArray *inputs;      /* scan_input* */
@@ -74,7 +101,7 @@ typedef struct batch {
 	gint64 last_draw;
 	gboolean line_shown;
 	scan_counts totals;
-} batch;
+};
 
 void progress_start(batch *b);
 /* Redraws the progress line if it is due (a few times a second). */
@@ -87,23 +114,25 @@ void progress_summary(batch *b);
 void counts_merge(batch *b, const scan_counts *c);
 /* Writes one line on stderr without tearing the progress line. */
 void batch_stderr(batch *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* The same for the stderr lines of a part (out_buf_write with base). */
+void batch_stderr_records(batch *b, out_buf *o, guint64 base);
 
 /* ---- one input (upki-scan-source.c) ---- */
 
 /* Scans every message of in, appending result lines to out and counts
  * to c; done_bytes and done_messages move as it goes. */
-void source_scan(batch *b, const scan_input *in, out_buf *out, scan_counts *c);
+void source_scan(batch *b, const scan_input *in, part_out *out, scan_counts *c);
 
 /* One part of an mbox split with -j: its messages are numbered from
  * first_index.  error: the part cannot be scanned (its number is not
  * known), reported as one error line instead. */
 typedef struct scan_range {
 	guint64 start, end; /* bytes of the file; end G_MAXUINT64: to its end */
-	guint64 first_index;
-	const char *error;
 } scan_range;
 
-void source_scan_range(batch *b, const scan_input *in, const scan_range *range, out_buf *out, scan_counts *c);
+/* Scans one part of an mbox split with -j.  Its messages are numbered
+ * from 0: out is local unless the part starts the file. */
+void source_scan_range(batch *b, const scan_input *in, const scan_range *range, part_out *out, scan_counts *c);
 
 /* ---- large mboxes in parts (upki-scan-split.c) ---- */
 
@@ -120,9 +149,10 @@ typedef struct scan_part {
  * mbox as up to jobs parts.  Free with split_parts_free(). */
 GArray *split_parts(batch *b, guint jobs);
 void split_parts_free(GArray *parts);
-/* Scans one part (thread-safe; a part may wait for earlier parts of its
- * mbox to be counted, never for later ones). */
-void split_part_scan(batch *b, const scan_part *p, out_buf *out, scan_counts *c);
+/* Scans one part (thread-safe; parts never wait for each other). */
+void split_part_scan(batch *b, const scan_part *p, part_out *out, scan_counts *c);
+/* TRUE when part p's indexes are local (a split part after the first). */
+gboolean split_part_is_local(const scan_part *p);
 
 /* ---- the bytes worth a marker search (upki-scan-parts.c) ---- */
 

@@ -98,6 +98,14 @@ void batch_stderr(batch *b, const char *fmt, ...)
 	g_mutex_unlock(&b->lock);
 }
 
+void batch_stderr_records(batch *b, out_buf *o, guint64 base)
+{
+	g_mutex_lock(&b->lock);
+	erase_line(b);
+	out_buf_write(o, stderr, base);
+	g_mutex_unlock(&b->lock);
+}
+
 void counts_merge(batch *b, const scan_counts *c)
 {
 	g_mutex_lock(&b->lock);

@@ -29,9 +29,13 @@
 typedef struct source {
 	batch *b;
 	const scan_input *in;
-	out_buf *out;
+	part_out *out;
 	scan_counts *c;
 	GString *lines;
+	gsize index_at;     /* local: where the index is in lines (NO_INDEX: none) */
+	gsize at_notice;    /* local: where a notice line has its index */
+	gsize at_error;     /* ... an error line */
+	gsize at_stderr;    /* ... a line on stderr */
 	GSeekable *file;    /* compressed input: the file itself, for progress */
 	guint64 base;       /* where a part of a split mbox starts */
 	guint64 reported;   /* bytes of this input already added to done_bytes */
@@ -47,6 +51,14 @@ static void report_progress(source *src, guint64 pos)
 		progress_tick(src->b);
 }
 
+static char *stderr_line(const upki_report_where *w, gboolean in_mbox, const char *msg)
+{
+	if (in_mbox)
+		return g_strdup_printf("upki-scan: %s: message %" G_GUINT64_FORMAT " at offset %" G_GUINT64_FORMAT
+				       ": %s\n", w->source, w->index, w->offset, msg);
+	return g_strdup_printf("upki-scan: %s: %s\n", w->source, msg);
+}
+
 /* A message that has no verdict: an {source,index,offset,error} line
  * (JSON only) and a line on stderr naming where it is.  The exit status
  * says input error, or internal error when the library failed (err, if
@@ -55,18 +67,23 @@ static void emit_error_as(source *src, const upki_report_where *w, gboolean in_m
 			  const GError *err)
 {
 	scanner *s = src->b->s;
+	char *line = stderr_line(w, in_mbox, msg);
 
-	if (in_mbox)
-		batch_stderr(src->b, "upki-scan: %s: message %" G_GUINT64_FORMAT " at offset %" G_GUINT64_FORMAT
-			     ": %s\n", w->source, w->index, w->offset, msg);
-	else
-		batch_stderr(src->b, "upki-scan: %s: %s\n", w->source, msg);
+	if (src->out->local) {
+		GString *rec = g_string_new(line);
+		out_buf_add(&src->out->errors, rec, in_mbox ? src->at_stderr : NO_INDEX);
+		g_string_free(rec, TRUE);
+	} else {
+		batch_stderr(src->b, "%s", line);
+	}
+	g_free(line);
 	scan_note_code(s, g_error_matches(err, UPKI_ERROR, UPKI_ERROR_INTERNAL) ? EXIT_INTERNAL : EXIT_INPUT);
 	src->c->errors++;
 	if (s->a->check || s->a->format != FORMAT_JSON)
 		return;
-	char *line = upki_report_json_error(w, msg);
+	line = upki_report_json_error(w, msg);
 	g_string_append_printf(src->lines, "%s\n", line);
+	src->index_at = src->at_error;
 	g_free(line);
 }
 
@@ -75,11 +92,26 @@ static void emit_error(source *src, const upki_report_where *w, gboolean in_mbox
 	emit_error_as(src, w, in_mbox, msg, NULL);
 }
 
-static void emit_notice(source *src, const upki_notice *n, const upki_report_where *w)
+/* TRUE when n was kept (a spool job that waits for the part's index). */
+static gboolean emit_notice(source *src, upki_notice *n, const upki_report_where *w)
 {
+	gboolean kept = src->out->local && scan_spool_wanted(src->b->s, n);
+
 	src->c->verdicts[n->verdict][n->kind]++;
-	scan_spool_notice(src->b->s, n, w);
+	if (!kept)
+		scan_spool_notice(src->b->s, n, w);
 	scan_format_notice(src->b->s, n, w, src->lines);
+	src->index_at = src->at_notice;
+	if (kept)
+		part_out_defer_job(src->out, n, w);
+	return kept;
+}
+
+/* The lines of the message just scanned, to the part's output. */
+static void flush_lines(source *src)
+{
+	out_buf_add(&src->out->lines, src->lines, src->index_at);
+	src->index_at = NO_INDEX;
 }
 
 static void scan_message(source *src, const char *buf, gsize len, const upki_report_where *w,
@@ -96,13 +128,13 @@ static void scan_message(source *src, const char *buf, gsize len, const upki_rep
 	 * cache lines that every thread would write per message. */
 	if (src->b->show_progress)
 		atomic_fetch_add(&src->b->done_messages, 1);
-	if (n)
-		emit_notice(src, n, w);
-	else
+	if (n && emit_notice(src, n, w))
+		n = NULL;
+	else if (!n)
 		emit_error_as(src, w, in_mbox, err ? err->message : "no verdict", err);
 	upki_notice_free(n);
 	g_clear_error(&err);
-	out_buf_add(src->out, src->lines);
+	flush_lines(src);
 }
 
 /* Scans the messages of r, numbering them from index (not 0 for a part
@@ -120,7 +152,7 @@ static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 						    G_GSIZE_FORMAT, m.size, s->opts.max_size);
 			src->c->messages++;
 			emit_error(src, &w, TRUE, why);
-			out_buf_add(src->out, src->lines);
+			flush_lines(src);
 			g_free(why);
 		} else
 			scan_message(src, m.data, m.len, &w, TRUE);
@@ -134,7 +166,7 @@ static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 	if (err) {
 		upki_report_where w = { .source = src->in->path, .index = index, .offset = upki_mbox_reader_tell(r) };
 		emit_error(src, &w, TRUE, err->message);
-		out_buf_add(src->out, src->lines);
+		flush_lines(src);
 	}
 	g_clear_error(&err);
 	upki_mbox_reader_free(r);
@@ -183,7 +215,7 @@ static void scan_single(source *src, GInputStream *in, int fd)
 		scan_message(src, (const char *)buf->data, buf->len, &w, FALSE);
 	else {
 		emit_error(src, &w, FALSE, err->message);
-		out_buf_add(src->out, src->lines);
+		flush_lines(src);
 	}
 	if (buf)
 		g_byte_array_unref(buf);
@@ -271,7 +303,7 @@ static void scan_file(source *src)
 		goto out;
 fail:
 	emit_error(src, &w, FALSE, why ? why : err->message);
-	out_buf_add(src->out, src->lines);
+	flush_lines(src);
 out:
 	g_clear_error(&err);
 	g_free(why);
@@ -295,20 +327,73 @@ static GInputStream *open_at(const char *path, guint64 start, GError **error)
 	return file ? G_INPUT_STREAM(file) : NULL;
 }
 
-void source_scan_range(batch *b, const scan_input *in, const scan_range *range, out_buf *out, scan_counts *c)
+/* Where the index of w is in what format makes of w: the first byte
+ * that differs between index 0 and index 1 (NO_INDEX: it has none).
+ * The bytes before the index depend on the source only, which is the
+ * same for every line of a part. */
+static gsize probe_index(char *(*format)(const upki_report_where *w, gconstpointer data),
+			 const char *path, gconstpointer data)
 {
-	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL), .base = range->start };
-	upki_report_where w = { .source = in->path, .index = range->first_index, .offset = range->start };
+	upki_report_where w0 = { .source = path, .index = 0 }, w1 = { .source = path, .index = 1 };
+	char *a = format(&w0, data), *b = format(&w1, data);
+	gsize i = 0;
+
+	while (a[i] && a[i] == b[i])
+		i++;
+	i = a[i] == '0' && b[i] == '1' ? i : NO_INDEX;
+	g_free(a);
+	g_free(b);
+	return i;
+}
+
+static char *format_notice_line(const upki_report_where *w, gconstpointer data)
+{
+	const scanner *s = data;
+	upki_notice n = { 0 };
+
+	switch (s->a->format) {
+	case FORMAT_CSV:
+		return upki_report_csv(&n, w);
+	case FORMAT_JSON:
+		return upki_report_json(&n, w);
+	case FORMAT_TEXT:
+		break;
+	}
+	return upki_report_text(&n, w);
+}
+
+static char *format_error_line(const upki_report_where *w, gconstpointer data)
+{
+	(void)data;
+	return upki_report_json_error(w, "x");
+}
+
+static char *format_stderr_line(const upki_report_where *w, gconstpointer data)
+{
+	(void)data;
+	return stderr_line(w, TRUE, "x");
+}
+
+void source_scan_range(batch *b, const scan_input *in, const scan_range *range, part_out *out, scan_counts *c)
+{
+	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL), .base = range->start,
+		       .index_at = NO_INDEX };
+	upki_report_where w = { .source = in->path, .index = 0, .offset = range->start };
 	GError *err = NULL;
-	GInputStream *stream = range->error ? NULL : open_at(in->path, range->start, &err);
+	GInputStream *stream = open_at(in->path, range->start, &err);
 	guint64 end = MIN(range->end, in->size);
 
+	if (out->local) {
+		src.at_notice = probe_index(format_notice_line, in->path, b->s);
+		src.at_error = probe_index(format_error_line, in->path, NULL);
+		src.at_stderr = probe_index(format_stderr_line, in->path, NULL);
+	}
 	if (stream)
 		scan_mbox_reader(&src, upki_mbox_reader_new_range(stream, b->s->opts.max_size, range->start,
-								  range->end), range->first_index);
+								  range->end), 0);
 	else {
-		emit_error(&src, &w, TRUE, range->error ? range->error : err->message);
-		out_buf_add(out, src.lines);
+		emit_error(&src, &w, TRUE, err->message);
+		flush_lines(&src);
 	}
 	/* Progress counts the part's share of the size on disk. */
 	report_progress(&src, end > range->start ? end - range->start : 0);
@@ -318,9 +403,9 @@ void source_scan_range(batch *b, const scan_input *in, const scan_range *range, 
 	g_string_free(src.lines, TRUE);
 }
 
-void source_scan(batch *b, const scan_input *in, out_buf *out, scan_counts *c)
+void source_scan(batch *b, const scan_input *in, part_out *out, scan_counts *c)
 {
-	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL) };
+	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL), .index_at = NO_INDEX };
 	upki_report_where w = { .source = in->path };
 
 	switch (in->type) {
@@ -329,7 +414,7 @@ void source_scan(batch *b, const scan_input *in, out_buf *out, scan_counts *c)
 		break;
 	case INPUT_ERROR:
 		emit_error(&src, &w, FALSE, in->error);
-		out_buf_add(out, src.lines);
+		flush_lines(&src);
 		break;
 	case INPUT_FILE:
 	case INPUT_MAILDIR:

@@ -5,13 +5,11 @@
  * each part is read by its own mbox reader over its own descriptor.
  * Offsets are the file's whatever the part; the index of a message
  * ("message number in the file") needs the number of messages in all
- * earlier parts, so the worker of part k first counts the boundaries of
- * part k-1 (a search for "\nFrom " only, several times faster than
- * scanning) and waits for the counts of the parts before that, which
- * the other workers make at the same time.  Part 0 waits for nothing,
- * so it is made larger by what counting costs the others.  The output
- * is then exactly what one reader gives: upki-scan-batch.c writes the
- * parts' buffers in order.
+ * earlier parts, which nobody knows before they are scanned, so a part
+ * after the first numbers its messages from 0 and its output is kept
+ * as records whose index the writer moves up (upki-scan-out.c).  The
+ * output is then exactly what one reader gives: upki-scan-batch.c
+ * writes the parts in order.
  *
  * A compressed mbox cannot be entered in the middle, and a small one is
  * not worth the threads: both stay whole.
@@ -25,21 +23,12 @@
 #include "upki-scan-batch.h"
 
 #define SPLIT_MIN (8u * 1024 * 1024)
-/* Time to count a byte's boundaries over time to scan it (measured on
- * the bench mbox with --notices-only; with JSON for every message it is
- * smaller, and a part 0 slightly too large costs little). */
-#define COUNT_SHARE 0.25
 #define SNIFF_BYTES 1024
 
 struct split {
 	const scan_input *in;
 	guint parts;
 	guint64 *starts;    /* parts + 1 entries, the last G_MAXUINT64 */
-	guint64 *counts;    /* messages of each part, once counted */
-	gboolean *counted;
-	char **errors;      /* why a part could not be counted, or NULL */
-	GMutex lock;
-	GCond cond;
 };
 
 /* ---- planning ---- */
@@ -60,15 +49,10 @@ static gboolean is_plain_mbox(const scan_input *in, int fd)
 	return upki_mbox_looks_like(head, (gsize)n);
 }
 
-/* Where part k (k >= 1) of n would start before alignment: part 0 gets
- * a share a, the others b = a * (1 - COUNT_SHARE) each, so that part
- * 0's scan takes as long as part 1's count and scan. */
+/* Where part k of n would start before alignment: equal shares. */
 static guint64 nominal_start(guint64 size, guint k, guint n)
 {
-	double a = 1.0 / (1.0 + (n - 1) * (1.0 - COUNT_SHARE));
-	double b = a * (1.0 - COUNT_SHARE);
-
-	return (guint64)((double)size * (a + (k - 1) * b));
+	return (guint64)((double)size * k / n);
 }
 
 /* The starts of the parts of in: boundaries after the nominal starts,
@@ -105,11 +89,6 @@ static split *plan(const scan_input *in, guint jobs)
 	g_array_append_val(starts, (guint64){ G_MAXUINT64 });
 	sp->starts = (guint64 *)(void *)g_array_free(starts, FALSE);
 	starts = NULL;
-	sp->counts = g_new0(guint64, sp->parts);
-	sp->counted = g_new0(gboolean, sp->parts);
-	sp->errors = g_new0(char *, sp->parts);
-	g_mutex_init(&sp->lock);
-	g_cond_init(&sp->cond);
 out:
 	if (starts)
 		g_array_unref(starts);
@@ -121,13 +100,6 @@ out:
 static void split_free(split *sp)
 {
 	g_free(sp->starts);
-	g_free(sp->counts);
-	g_free(sp->counted);
-	for (guint k = 0; k < sp->parts; k++)
-		g_free(sp->errors[k]);
-	g_free(sp->errors);
-	g_mutex_clear(&sp->lock);
-	g_cond_clear(&sp->cond);
 	g_free(sp);
 }
 
@@ -155,51 +127,14 @@ void split_parts_free(GArray *parts)
 	g_array_unref(parts);
 }
 
-/* ---- numbering ---- */
+/* ---- scanning ---- */
 
-/* Counts the messages of part k and tells the waiting workers. */
-static void count_part(split *sp, guint k)
+gboolean split_part_is_local(const scan_part *p)
 {
-	GError *err = NULL;
-	guint64 n = 0;
-	char *why = NULL;
-	int fd = open(sp->in->path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		why = g_strdup_printf("cannot count messages: %s", g_strerror(errno));
-	else if (!upki_mbox_count_boundaries(fd, sp->starts[k], sp->starts[k + 1], &n, &err))
-		why = g_strdup_printf("cannot count messages: %s", err->message);
-	g_mutex_lock(&sp->lock);
-	sp->errors[k] = why;
-	sp->counts[k] = n;
-	sp->counted[k] = TRUE;
-	g_cond_broadcast(&sp->cond);
-	g_mutex_unlock(&sp->lock);
-	g_clear_error(&err);
-	if (fd >= 0)
-		close(fd);
+	return p->sp && p->k > 0;
 }
 
-/* The index of the first message of part k: the messages of the parts
- * before it, once all are counted.  NULL, or why one could not be (in
- * sp, which outlives the part). */
-static const char *first_index(split *sp, guint k, guint64 *index)
-{
-	const char *error = NULL;
-
-	*index = 0;
-	g_mutex_lock(&sp->lock);
-	for (guint j = 0; j < k; j++) {
-		while (!sp->counted[j])
-			g_cond_wait(&sp->cond, &sp->lock);
-		*index += sp->counts[j];
-		error = error ? error : sp->errors[j];
-	}
-	g_mutex_unlock(&sp->lock);
-	return error;
-}
-
-void split_part_scan(batch *b, const scan_part *p, out_buf *out, scan_counts *c)
+void split_part_scan(batch *b, const scan_part *p, part_out *out, scan_counts *c)
 {
 	const scan_input *in = g_ptr_array_index(b->inputs, p->input);
 	split *sp = p->sp;
@@ -209,10 +144,7 @@ void split_part_scan(batch *b, const scan_part *p, out_buf *out, scan_counts *c)
 		source_scan(b, in, out, c);
 		return;
 	}
-	if (p->k > 0)
-		count_part(sp, p->k - 1);
 	range.start = sp->starts[p->k];
 	range.end = sp->starts[p->k + 1];
-	range.error = first_index(sp, p->k, &range.first_index);
 	source_scan_range(b, in, &range, out, c);
 }

@@ -14,6 +14,13 @@ static const char *spool_dir(const scanner *s)
 	return s->a->spool ? s->a->spool : s->cfg->spool;
 }
 
+gboolean scan_spool_wanted(const scanner *s, const upki_notice *n)
+{
+	const char *dir = spool_dir(s);
+
+	return dir && *dir && upki_spool_eligible(n);
+}
+
 gboolean scan_spool_notice(scanner *s, const upki_notice *n, const upki_report_where *w)
 {
 	const char *dir = spool_dir(s);
@@ -21,7 +28,7 @@ gboolean scan_spool_notice(scanner *s, const upki_notice *n, const upki_report_w
 	gboolean existed = FALSE, ok = TRUE;
 	GError *err = NULL;
 
-	if (!dir || !*dir || !upki_spool_eligible(n))
+	if (!scan_spool_wanted(s, n))
 		return TRUE;
 	source = s->a->filter ? g_strdup("filter:stdin")
 			      : g_strdup_printf("scan:%s#%" G_GUINT64_FORMAT, w->source, w->index);

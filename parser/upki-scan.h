@@ -69,6 +69,8 @@ int scan_batch_run(scanner *s);
  * notice or without a spool.  FALSE after a failed write, with a line on
  * stderr and EXIT_INTERNAL noted.  Call it once per analysed message. */
 gboolean scan_spool_notice(scanner *s, const upki_notice *n, const upki_report_where *w);
+/* TRUE when scan_spool_notice() would write a job for n. */
+gboolean scan_spool_wanted(const scanner *s, const upki_notice *n);
 
 /* upki-scan-filter.c: --filter; returns the exit code (0 unless --check). */
 int scan_filter_run(scanner *s);

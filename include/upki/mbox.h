@@ -38,15 +38,10 @@ void upki_mbox_reader_free(upki_mbox_reader *r);
 upki_mbox_reader *upki_mbox_reader_new_range(GInputStream *in, gsize max_message, guint64 start, guint64 end);
 
 /* A boundary is where the reader starts a message: "From " at offset 0
- * or after '\n'.  These read a regular file with pread() (fd's offset
- * does not move), size being its size.
- *
- * *at: the first boundary at or after from, or size if there is none. */
+ * or after '\n'.  *at: the first boundary at or after from in the
+ * regular file fd of size bytes, or size if there is none (read with
+ * pread(): fd's offset does not move). */
 gboolean upki_mbox_find_boundary(int fd, guint64 from, guint64 size, guint64 *at, GError **error);
-/* *count: the boundaries in [start, end), where start and end are
- * boundaries or 0 and the size: the messages a reader of the range
- * hands out (a file that begins with a "From " line has no preamble). */
-gboolean upki_mbox_count_boundaries(int fd, guint64 start, guint64 end, guint64 *count, GError **error);
 
 /* Next message.  Returns TRUE and fills *msg, FALSE at the end of the
  * stream or on a read error (then *error is set).  *msg owns nothing;

@@ -182,6 +182,23 @@ if [ -x "$BUILD/tools/upki-mkmbox" ]; then
 		check "$f.mbox -j 3: indexes 0..$((msgs - 1)) in order" '[ "$(json_field index | awk "\$1 != NR - 1 { bad = 1 } END { print NR, bad + 0 }")" = "$msgs 0" ]'
 	done
 	check "tricky mbox: genuine notices found in every part" '[ "$(grep -c "\"verdict\":\"genuine\"" "$T/out")" = 13 ]'
+	# Parts after the first number their lines from 0 and are renumbered
+	# when written: stderr lines and spool jobs (whose source names the
+	# index) too.  The tricky messages are over this MaxMessageSize.
+	printf 'MaxMessageSize 20000\n' >"$T/small.conf"
+	for j in 1 3; do
+		"$SCAN" -j $j --config="$T/small.conf" $CA "$T/tricky-big.mbox" >"$T/o$j" 2>"$T/e$j"
+		grep -v '^upki-scan: [0-9]* \(messages\|bytes\)' "$T/e$j" >"$T/ee$j"
+		for f in split tricky-big; do
+			"$SCAN" -q -j $j --notices-only --spool="$T/spool$j" $CA "$T/$f.mbox" >/dev/null 2>&1
+		done
+		cat "$T/spool$j"/new/*.json | sed 's/.*"id":"\([0-9a-f]*\)".*"source":"\([^"]*\)".*/\1 \2/' | sort >"$T/jobs$j"
+	done
+	check "oversized messages: -j 3 prints the error lines of -j 1" '[ -s "$T/o1" ] && cmp -s "$T/o1" "$T/o3"'
+	check "oversized messages: -j 3 says on stderr what -j 1 says, in order" \
+		'[ "$(grep -c "over the limit" "$T/ee1")" = 260 ] && cmp -s "$T/ee1" "$T/ee3"'
+	check "spool jobs of a split mbox name the same message as with -j 1" \
+		'[ "$(wc -l <"$T/jobs1")" -ge 2 ] && grep -q "#[0-9]" "$T/jobs1" && cmp -s "$T/jobs1" "$T/jobs3"'
 	"$SCAN" -q -j 1 $CA "$T/split.mbox" "$T/a.mbox" "$T/tricky-big.mbox" "$T/a.mbox.gz" >"$T/s1" 2>/dev/null
 	"$SCAN" -q -j 3 $CA "$T/split.mbox" "$T/a.mbox" "$T/tricky-big.mbox" "$T/a.mbox.gz" >"$T/s3" 2>/dev/null
 	check "large and small inputs together: -j 3 prints what -j 1 prints" '[ -s "$T/s1" ] && cmp -s "$T/s1" "$T/s3"'
