@@ -18,7 +18,6 @@
  */
 #include <string.h>
 
-#include "upki/linescan.h"
 #include "upki-scan-batch.h"
 
 #define MAX_BOUNDARY 70 /* RFC 2046 */
@@ -123,20 +122,22 @@ static gboolean unread_type(const char *ct)
 }
 
 /* The next delimiter line ("--" boundary at a line start) at or after
- * from; its offset (of the "--"), or len.  Lines starting "--" are found
- * a vector at a time: base64 has no '-', so in an attachment they are
- * the delimiters only. */
+ * from; its offset (of the "--"), or len.  memchr for '-' runs at memory
+ * speed, and base64 has no '-': in an attachment the first '-' is
+ * usually the delimiter itself. */
 static gsize next_delimiter(const char *buf, gsize len, gsize from, const char *dash, gsize dlen)
 {
-	if (from == 0 && len >= dlen && memcmp(buf, dash, dlen) == 0)
-		return 0;
-	for (gsize i = from ? from - 1 : 0; i < len;) {
-		gsize nl = upki_linescan_find(buf, i, len, '-', '-');
-		if (nl + 1 + dlen > len)
+	for (gsize i = from; i + dlen <= len;) {
+		const char *hit = memchr(buf + i, '-', len - i - dlen + 1);
+		if (!hit)
 			return len;
-		if (memcmp(buf + nl + 1, dash, dlen) == 0)
-			return nl + 1;
-		i = nl + 1;
+		gsize at = (gsize)(hit - buf);
+		if ((at == 0 || buf[at - 1] == '\n') && memcmp(buf + at, dash, dlen) == 0)
+			return at;
+		/* Skip the rest of a run of dashes ("-----" rules in text). */
+		i = at + 1;
+		while (i < len && buf[i] == '-')
+			i++;
 	}
 	return len;
 }
