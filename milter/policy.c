@@ -12,8 +12,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "upki/charset.h"
+#include "upki/classify.h"
 #include "upki/error.h"
 #include "upki/mime.h"
+#include "upki/rawheader.h"
 #include "upki/spool.h"
 #include "upki/url.h"
 #include "upki-milter.h"
@@ -28,28 +31,95 @@ const char *um_action_name(um_action a)
 	}
 }
 
-um_eoh_step um_policy_eoh(const um_conf *c, const char *hdr, gsize len)
+/* ---- end of header ------------------------------------------------------
+ *
+ * Most mail is plainly no notice, and GMime is the dear part of saying so:
+ * building its message object costs ~35 us hot and ~170 us in the daemon
+ * (measured in the Postfix bench: cold caches between libmilter's thread
+ * hand-offs), a sixth of the milter's CPU per message.  So the header
+ * block is first read as bytes (rawheader.h) with a test that can only
+ * err towards "maybe": anything it cannot rule out takes the GMime path
+ * as before, which keeps the last word.  "Plainly no notice" needs all of:
+ * a block that starts with a field and has no NUL (else GMime's error
+ * must reach the parse-error policy), at most one Subject and one From
+ * (GMime picks one of several its own way), a Subject that names no
+ * kind at all (GMime's path also lets replies through: a superset), and
+ * a From that cannot spell the sender's address. */
+
+static gboolean subject_may_matter(const char *raw, gsize len, const upki_profile *p)
+{
+	char *value = g_strndup(raw, len);
+	char *subject = upki_header_decode(value);
+	gboolean maybe = upki_classify_subject(subject, p).kind != UPKI_KIND_NONE;
+
+	g_free(subject);
+	g_free(value);
+	return maybe;
+}
+
+/* FALSE only when the raw header block shows that the message is no
+ * notice; see above. */
+static gboolean may_matter_raw(const um_conf *c, const char *hdr, gsize len)
+{
+	upki_raw_header *h = NULL;
+	const upki_raw_field *subject = NULL, *from = NULL;
+	gboolean maybe = TRUE;
+
+	if (!upki_raw_header_plausible(hdr, len))
+		return TRUE;
+	h = upki_raw_header_scan(hdr, len);
+	for (guint i = 0; i < h->fields->len; i++) {
+		const upki_raw_field *f = &g_array_index(h->fields, upki_raw_field, i);
+
+		if (upki_raw_field_is(hdr, f, "Subject")) {
+			if (subject)
+				goto out;
+			subject = f;
+		} else if (upki_raw_field_is(hdr, f, "From")) {
+			if (from)
+				goto out;
+			from = f;
+		}
+	}
+	if (subject && subject_may_matter(hdr + subject->value, subject->end - subject->value,
+					  c->opts.profile))
+		goto out;
+	if (from && upki_classify_from_may_be_sender(hdr + from->value, from->end - from->value, c->opts.profile))
+		goto out;
+	maybe = FALSE;
+out:
+	upki_raw_header_free(h);
+	return maybe;
+}
+
+/* May the header block belong to a notice?  GMime's reading decides
+ * whenever the raw one cannot rule it out.  A block GMime cannot read is
+ * "maybe": the parse-error policy decides at the end. */
+static gboolean may_matter(const um_conf *c, const char *hdr, gsize len)
 {
 	upki_mime *m = NULL;
-	GPtrArray *edits = NULL;
 	gboolean may = TRUE;
+
+	if (!may_matter_raw(c, hdr, len))
+		return FALSE;
+	m = upki_mime_parse_headers(hdr, len, NULL);
+	if (m)
+		may = upki_notice_headers_may_matter(m->subject, m->from_addr, c->opts.profile);
+	upki_mime_free(m);
+	return may;
+}
+
+um_eoh_step um_policy_eoh(const um_conf *c, const char *hdr, gsize len)
+{
+	GPtrArray *edits = NULL;
 	um_eoh_step step = UM_EOH_BODY;
 
-	/* a header block libupki cannot read goes on to the end, where the
-	 * parse-error policy decides */
-	m = upki_mime_parse_headers(hdr, len, NULL);
-	if (!m)
-		goto out;
-	may = upki_notice_headers_may_matter(m->subject, m->from_addr, c->opts.profile);
-	if (may)
-		goto out;
+	if (may_matter(c, hdr, len))
+		return step;
 	/* not a notice, but a verdict header from outside must still go */
 	edits = upki_annotate_edits(hdr, len, NULL, &c->annotate);
 	step = edits->len ? UM_EOH_STRIP : UM_EOH_ACCEPT;
-out:
-	if (edits)
-		g_ptr_array_unref(edits);
-	upki_mime_free(m);
+	g_ptr_array_unref(edits);
 	return step;
 }
 

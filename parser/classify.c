@@ -326,6 +326,54 @@ gboolean upki_classify_is_sender(const char *addr, const upki_profile *p)
 	return addr && p && p->sender && g_ascii_strcasecmp(addr, p->sender) == 0;
 }
 
+/* Comments, quotes, backslashes and white space dropped, lower case:
+ * "ca-support"@..., ca-support(x)@... and a folded ca-support @ ... all
+ * read as the bare address; a display name stays as text around it. */
+static char *flatten_address(const char *raw, gsize len)
+{
+	GString *flat = g_string_sized_new(len);
+	gboolean quoted = FALSE;
+	guint depth = 0;
+
+	for (gsize i = 0; i < len; i++) {
+		char ch = raw[i];
+
+		if (ch == '\\' && i + 1 < len) {
+			i++;
+			if (!depth)
+				g_string_append_c(flat, g_ascii_tolower(raw[i]));
+		} else if (ch == '"' && !depth) {
+			quoted = !quoted;
+		} else if (ch == '(' && !quoted) {
+			depth++;
+		} else if (ch == ')' && !quoted && depth) {
+			depth--;
+		} else if (!depth && !g_ascii_isspace(ch)) {
+			g_string_append_c(flat, g_ascii_tolower(ch));
+		}
+	}
+	return g_string_free(flat, FALSE);
+}
+
+gboolean upki_classify_from_may_be_sender(const char *raw, gsize len, const upki_profile *p)
+{
+	const char *sender = p ? p->sender : NULL;
+	const char *at = sender ? strchr(sender, '@') : NULL;
+	char *flat = NULL, *local = NULL, *domain = NULL;
+	gboolean maybe = FALSE;
+
+	if (!raw || !sender || !*sender)
+		return FALSE;
+	flat = flatten_address(raw, len);
+	local = g_ascii_strdown(sender, at ? at - sender : -1);
+	domain = at && at[1] ? g_ascii_strdown(at + 1, -1) : NULL;
+	maybe = strstr(flat, "?=@") != NULL || (*local && strstr(flat, local)) || (domain && strstr(flat, domain));
+	g_free(domain);
+	g_free(local);
+	g_free(flat);
+	return maybe;
+}
+
 static gboolean has_label(const char *text, const upki_profile *p)
 {
 	char *f = fold(text);

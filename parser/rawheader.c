@@ -177,3 +177,12 @@ char *upki_raw_fold(const char *name, const char *value, const char *eol, gboole
 	g_free(clean);
 	return g_string_free(out, FALSE);
 }
+
+gboolean upki_raw_header_plausible(const char *hdr, gsize len)
+{
+	gsize i = 0;
+
+	while (i < len && hdr[i] > ' ' && hdr[i] < 127 && hdr[i] != ':')
+		i++;
+	return i > 0 && i < len && hdr[i] == ':' && !memchr(hdr, '\0', len);
+}

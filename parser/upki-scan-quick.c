@@ -42,6 +42,7 @@
 #include "upki/charset.h"
 #include "upki/classify.h"
 #include "upki/mime.h"
+#include "upki/rawheader.h"
 #include "upki-scan-batch.h"
 
 /* Spelled as the service writes them: the base64 forms are made from
@@ -333,17 +334,6 @@ static gsize header_block(const char *buf, gsize len, gsize *skip)
 	return len - *skip;
 }
 
-/* What mime.c would call a message: a header field first, no NUL in the
- * header block.  Anything else goes the full way, for its error. */
-static gboolean plainly_a_message(const char *h, gsize len)
-{
-	gsize i = 0;
-
-	while (i < len && h[i] > ' ' && h[i] < 127 && h[i] != ':')
-		i++;
-	return i > 0 && i < len && h[i] == ':' && !memchr(h, '\0', len);
-}
-
 /* The raw value of the first field called name (unfolded by the
  * decoder later), or NULL. */
 static char *raw_field(const char *h, gsize len, const char *name)
@@ -366,52 +356,6 @@ static char *raw_field(const char *h, gsize len, const char *name)
 	return NULL;
 }
 
-/* The From value flattened the way an address hides in it: comments
- * dropped, quotes, backslashes and white space gone, lower case.  So
- * "ca-support"@ml..., ca-support(x)@ml... and ca-support @ ml... all
- * read as the bare address; a display name stays as text around it. */
-static char *flatten_from(const char *raw)
-{
-	GString *flat = g_string_new(NULL);
-	gboolean quoted = FALSE;
-	guint depth = 0;
-
-	for (const char *c = raw; *c; c++) {
-		if (*c == '\\' && c[1]) {
-			if (!depth)
-				g_string_append_c(flat, g_ascii_tolower(*++c));
-			else
-				c++;
-			continue;
-		}
-		if (*c == '"' && !depth)
-			quoted = !quoted;
-		else if (*c == '(' && !quoted)
-			depth++;
-		else if (*c == ')' && !quoted && depth)
-			depth--;
-		else if (!depth && !g_ascii_isspace(*c))
-			g_string_append_c(flat, g_ascii_tolower(*c));
-	}
-	return g_string_free(flat, FALSE);
-}
-
-/* FALSE only when the From value surely does not name the sender.  An
- * encoded-word right before '@' counts as maybe (a lenient parser might
- * decode it into the local part). */
-static gboolean from_may_be_sender(const char *raw, const char *sender)
-{
-	char *flat = NULL;
-	gboolean maybe = FALSE;
-
-	if (!raw || !sender)
-		return FALSE;
-	flat = flatten_from(raw);
-	maybe = strstr(flat, sender) != NULL || strstr(flat, "?=@") != NULL;
-	g_free(flat);
-	return maybe;
-}
-
 /* Stricter than upki_notice_headers_may_matter(): a reply or forward of
  * a notice also takes the full path, since that is where look-alike
  * links get passed around (samples/fwd-lookalike.eml). */
@@ -427,7 +371,7 @@ static gboolean headers_say_no(const quick *q, const char *h, gsize len)
 	char *raw_subject = raw_field(h, len, "Subject");
 	char *raw_from = raw_field(h, len, "From");
 	char *subject = upki_header_decode(raw_subject);
-	gboolean sender = from_may_be_sender(raw_from, q->p->sender);
+	gboolean sender = raw_from && upki_classify_from_may_be_sender(raw_from, strlen(raw_from), q->p);
 	gboolean no = !worth_a_look(q->p, subject, sender ? q->p->sender : NULL);
 
 	g_free(subject);
@@ -452,7 +396,7 @@ upki_notice *quick_analyze(const quick *q, const scanner *s, const char *buf, gs
 	hlen = header_block(buf, len, &skip);
 	if (parts_any_text(buf, len, skip + hlen, look_for_marker, q))
 		return upki_notice_analyze(buf, len, &s->opts, error);
-	if (!plainly_a_message(buf + skip, hlen) || !headers_say_no(q, buf + skip, hlen))
+	if (!upki_raw_header_plausible(buf + skip, hlen) || !headers_say_no(q, buf + skip, hlen))
 		return upki_notice_analyze(buf, len, &s->opts, error);
 	if (s->a->notices_only || s->a->check)
 		return g_new0(upki_notice, 1); /* kind none, not-notice: never printed */

@@ -26,6 +26,15 @@ upki_subject_match upki_classify_subject(const char *subject, const upki_profile
 /* TRUE when addr (an addr-spec) is the profile's sender (case-insensitive). */
 gboolean upki_classify_is_sender(const char *addr, const upki_profile *p);
 
+/* From a raw (undecoded, maybe folded) From value: FALSE only when no
+ * reading of it can give the profile's sender, i.e. with comments,
+ * quotes, backslashes and white space dropped and letters in lower case
+ * it holds neither the sender's local part nor its domain, and no
+ * encoded-word right before an '@' (a lenient parser might decode it
+ * into the local part).  For deciding cheaply, before any parsing, that
+ * a message is no notice. */
+gboolean upki_classify_from_may_be_sender(const char *raw, gsize len, const upki_profile *p);
+
 /* TRUE when decoded body text carries markers of a notice: a retrieval
  * label, or a URL that url.c calls a candidate. */
 gboolean upki_classify_body_has_markers(const char *text, const upki_profile *p);

@@ -31,6 +31,10 @@ typedef struct upki_raw_header {
 /* Scans the header block of msg (len bytes).  Never fails: a message
  * without fields has none.  Free with upki_raw_header_free(). */
 upki_raw_header *upki_raw_header_scan(const char *msg, gsize len);
+/* TRUE when the header block hdr starts with a field ("Name:") and holds
+ * no NUL: what mime.c would take for a message.  Anything else must go
+ * the full way, for its error. */
+gboolean upki_raw_header_plausible(const char *hdr, gsize len);
 void upki_raw_header_free(upki_raw_header *h);
 
 /* TRUE when field f of msg is called name (ASCII, case-insensitive). */

@@ -369,6 +369,32 @@ static void test_scan(void)
 	upki_raw_header_free(h);
 }
 
+/* rawheader.c: what may be taken for a message's header block. */
+static void test_raw_header_plausible(void)
+{
+	static const struct {
+		const char *hdr;
+		gsize len; /* 0: strlen */
+		gboolean ok;
+	} cases[] = {
+		{ "Subject: x\n", 0, TRUE },
+		{ "X-A:\n", 0, TRUE },
+		{ ": no name\n", 0, FALSE },
+		{ " Subject: folded first\n", 0, FALSE },
+		{ "Subject x\n", 0, FALSE },
+		{ "Sub ject: x\n", 0, FALSE },
+		{ "Subject: x\0y\n", 13, FALSE },
+		{ "\xe4\xbb\xb6\xe5\x90\x8d: x\n", 0, FALSE },
+		{ "", 0, FALSE },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		gsize len = cases[i].len ? cases[i].len : strlen(cases[i].hdr);
+		if (upki_raw_header_plausible(cases[i].hdr, len) != cases[i].ok)
+			g_error("case %" G_GSIZE_FORMAT ": expected %d", i, cases[i].ok);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -379,6 +405,7 @@ int main(int argc, char **argv)
 		g_free(name);
 	}
 	g_test_add_func("/annotate/subject-roundtrip", test_subject_roundtrip);
+	g_test_add_func("/annotate/raw-header-plausible", test_raw_header_plausible);
 	g_test_add_func("/annotate/edit-order", test_edit_order);
 	g_test_add_func("/annotate/injection", test_injection);
 	g_test_add_func("/annotate/sig-results", test_sig_results);

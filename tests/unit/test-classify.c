@@ -206,6 +206,39 @@ static void test_fold_fast(void)
 			check_fold(pair, 2);
 }
 
+/* A raw From value rules the sender out only when no reading of it can
+ * give the sender's address. */
+static void test_from_may_be_sender(void)
+{
+	static const struct {
+		const char *raw;
+		gboolean maybe;
+	} cases[] = {
+		{ " ca-support@ml.secom-sts.co.jp", TRUE },
+		{ " CA Support <CA-Support@ML.secom-sts.co.jp>", TRUE },
+		{ " \"ca-support\"@ml.secom-sts.co.jp", TRUE },
+		{ " ca-support(x)@ml.secom-sts.co.jp", TRUE },
+		{ " ca-\r\n support @ ml.secom-sts.co.jp", TRUE },
+		{ " ca\\-support@example.org", TRUE },      /* local part alone: maybe */
+		{ " someone@ml.secom-sts.co.jp", TRUE },      /* domain alone: maybe */
+		{ " =?UTF-8?B?Y2Etc3VwcG9ydA==?=@evil.example", TRUE },
+		{ " Taro <taro@example.ac.jp>", FALSE },
+		{ " \"ca support\" <help@example.org>", FALSE },
+		{ " (ca-support@ml.secom-sts.co.jp) taro@example.ac.jp", FALSE }, /* a comment only */
+		{ "", FALSE },
+	};
+	upki_profile *p = upki_profile_new_default();
+
+	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+		gboolean got = upki_classify_from_may_be_sender(cases[i].raw, strlen(cases[i].raw), p);
+		if (got != cases[i].maybe)
+			g_error("From:%s: %s, expected %s", cases[i].raw, got ? "maybe" : "no",
+				cases[i].maybe ? "maybe" : "no");
+	}
+	g_assert_false(upki_classify_from_may_be_sender(NULL, 0, p));
+	upki_profile_free(p);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -213,6 +246,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/classify/longest-title", test_longest_title);
 	g_test_add_func("/classify/extra-tag", test_extra_tag);
 	g_test_add_func("/classify/sender", test_sender);
+	g_test_add_func("/classify/from-may-be-sender", test_from_may_be_sender);
 	g_test_add_func("/classify/body-markers", test_body_markers);
 	g_test_add_func("/classify/fold-fast", test_fold_fast);
 	return g_test_run();
