@@ -74,7 +74,7 @@ $(BUILD)/upki-scan: $(SCAN_OBJS) $(BUILD)/libupki.a
 
 $(BUILD)/upki-milter: $(MILTER_OBJS) $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs libxml-2.0) -lmilter
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmilter
 
 # Unit tests of upki-scan's own modules link that module too (before the
 # library, which it uses).

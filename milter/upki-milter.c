@@ -11,8 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libxml/parser.h>
-
+#include "upki/lazylib.h"
 #include "upki/mime.h"
 #include "upki-milter.h"
 
@@ -86,6 +85,7 @@ int main(int argc, char **argv)
 {
 	options o = { { 0 }, g_ptr_array_new_with_free_func(g_free), FALSE, NULL, FALSE };
 	um_conf *c = NULL;
+	GError *err = NULL;
 	int rc = 1;
 
 	if (!parse_args(argc, argv, &o)) {
@@ -100,9 +100,15 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	/* before any thread: GMime and libxml2 set themselves up lazily otherwise */
+	/* Before any thread: GMime and libxml2 set themselves up lazily
+	 * otherwise.  A daemon needs libcurl and libxml2 for every notice:
+	 * without them it does not start. */
 	upki_mime_init();
-	xmlInitParser();
+	if (!upki_lazylib_load(&err)) {
+		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
+		rc = 1;
+		goto out;
+	}
 	c = load(&o);
 	if (!c)
 		goto out;
@@ -120,6 +126,7 @@ int main(int argc, char **argv)
 		rc = um_daemon_run(&o.d, c);
 	}
 out:
+	g_clear_error(&err);
 	um_conf_unref(c);
 	g_ptr_array_unref(o.overrides);
 	return rc;

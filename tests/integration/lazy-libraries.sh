@@ -54,6 +54,18 @@ for lib in nocurl noxml; do
 	check "$lib: --filter says why on stderr" grep -q "$so lacks.*passed on unchanged" "$T/err"
 done
 
+# upki-milter needs both for every notice: without one it does not start.
+MILTER="$BUILD/upki-milter"
+if [ -x "$MILTER" ]; then
+	mneeded=$(objdump -p "$MILTER" | awk '/NEEDED/ {print $2}')
+	check "upki-milter does not link libcurl or libxml2" sh -c "! echo '$mneeded' | grep -q 'libcurl\|libxml2'"
+	LD_LIBRARY_PATH="$T/nocurl" "$MILTER" -n -c etc/upki-milter.conf.example >/dev/null 2>"$T/err"
+	check "upki-milter without $CURL: exit 1" test "$?" = 1
+	check "upki-milter without $CURL: says so" grep -q "$CURL lacks" "$T/err"
+	"$MILTER" -n -c etc/upki-milter.conf.example >/dev/null 2>"$T/err"
+	check "upki-milter with the real libraries: config OK" test "$?" = 0
+fi
+
 # And with the real libraries the same notice is genuine.
 "$SCAN" $CA --check samples/cert-issue.eml >/dev/null 2>"$T/err"
 check "real libraries: cert-issue is genuine (exit 0)" test "$?" = 0
