@@ -31,6 +31,27 @@ static gboolean parse_format(scan_args *a)
 	return FALSE;
 }
 
+/* "-j2" as make takes it: GOption reads it as -j and -2, then wants the
+ * next argument as the number.  Up to "--" only. */
+static GPtrArray *split_attached_jobs(int argc, char **argv)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	gboolean options = TRUE;
+
+	for (int i = 0; i < argc; i++) {
+		const char *v = argv[i];
+		if (g_str_equal(v, "--"))
+			options = FALSE;
+		if (options && i > 0 && v[0] == '-' && v[1] == 'j' && g_ascii_isdigit(v[2])) {
+			g_ptr_array_add(out, g_strdup("-j"));
+			g_ptr_array_add(out, g_strdup(v + 2));
+		} else {
+			g_ptr_array_add(out, g_strdup(v));
+		}
+	}
+	return out;
+}
+
 static gboolean parse_args(int argc, char **argv, scan_args *a)
 {
 	GOptionEntry entries[] = {
@@ -50,6 +71,7 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	GOptionContext *ctx = g_option_context_new("[PATH|-]...");
+	GPtrArray *args = NULL;
 	GError *err = NULL;
 	gboolean ok = FALSE;
 
@@ -57,6 +79,12 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 				     "file, an mbox, a Maildir or a directory of them; none or - reads one "
 				     "message from standard input.");
 	g_option_context_add_main_entries(ctx, entries, NULL);
+	args = split_attached_jobs(argc, argv);
+	argc = (int)args->len;
+	g_ptr_array_add(args, NULL);
+	/* GOption takes what it parses out of the array: keep the strings
+	 * to free in a copy of it. */
+	argv = g_memdup2(args->pdata, args->len * sizeof(char *));
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
 		fprintf(stderr, "upki-scan: %s (try --help)\n", err->message);
 		goto out;
@@ -71,6 +99,10 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 out:
 	g_clear_error(&err);
 	g_option_context_free(ctx);
+	if (args) {
+		g_free(argv);
+		g_ptr_array_unref(args);
+	}
 	return ok;
 }
 

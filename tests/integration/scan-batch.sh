@@ -144,6 +144,8 @@ check "text format over an mbox" 'grep -q "genuine cert-issue" "$T/out" && grep 
 "$SCAN" -q -j 4 --format=csv $CA "$T/tree" "$md" >"$T/j4c" 2>/dev/null
 "$SCAN" -q -j 1 --format=csv $CA "$T/tree" "$md" >"$T/j1c" 2>/dev/null
 check "-j 2 output is -j 1 output" '[ -s "$T/j1" ] && cmp -s "$T/j1" "$T/j2"'
+"$SCAN" -q -j2 $CA "$T/tree" "$T/a.mbox.gz" "$md" "$T/rd.mbox" >"$T/j2a" 2>/dev/null
+check "-j2 (attached, as make takes it) is -j 2" '[ -s "$T/j2a" ] && cmp -s "$T/j2" "$T/j2a"'
 check "-j 4 csv output is -j 1 csv output" '[ -s "$T/j1c" ] && cmp -s "$T/j1c" "$T/j4c"'
 
 # --- -j splits one large mbox into parts: same output as -j 1 ---
