@@ -17,6 +17,7 @@
 #include "upki/mime-signed.h"
 #include "upki/mime.h"
 #include "upki/smime.h"
+#include "mime-private.h"
 
 #define MAX_DEPTH 32                   /* nesting the walk follows */
 #define MAX_NODES 1000                 /* MIME entities looked at per message */
@@ -55,7 +56,7 @@ static void signed_free(gpointer data)
 	g_free(s);
 }
 
-static upki_mime *mime_new(void)
+upki_mime *upki_mime_new(void)
 {
 	upki_mime *m = g_new0(upki_mime, 1);
 
@@ -138,7 +139,7 @@ static gboolean check_message(const char *buf, gsize len, GError **error)
 
 /* ---- GMime plumbing --------------------------------------------------- */
 
-static GMimeParserOptions *parser_options(void)
+GMimeParserOptions *upki_mime_parser_options(void)
 {
 	static const char *fallback[] = { "UTF-8", "CP932", "EUC-JP", NULL };
 	GMimeParserOptions *o = g_mime_parser_options_new();
@@ -178,94 +179,6 @@ static GBytes *part_bytes(GMimePart *part)
 	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(s), FALSE);
 	g_object_unref(s);
 	return g_byte_array_free_to_bytes(a);
-}
-
-/* ---- headers ---------------------------------------------------------- */
-
-/* An addr-spec worth reporting: local@domain, no white space or controls. */
-static gboolean plausible_addr(const char *a)
-{
-	const char *at = a ? strrchr(a, '@') : NULL;
-
-	if (!at || at == a || !at[1])
-		return FALSE;
-	for (; *a; a++)
-		if ((guchar)*a <= ' ' || *a == 0x7f)
-			return FALSE;
-	return TRUE;
-}
-
-static guint count_mailboxes(InternetAddressList *l, guint depth)
-{
-	guint n = 0;
-	int len = l && depth < 4 ? internet_address_list_length(l) : 0;
-
-	for (int i = 0; i < len; i++) {
-		InternetAddress *a = internet_address_list_get_address(l, i);
-		if (INTERNET_ADDRESS_IS_MAILBOX(a))
-			n++;
-		else if (INTERNET_ADDRESS_IS_GROUP(a))
-			n += count_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
-					     depth + 1);
-	}
-	return n;
-}
-
-/* GMime 3.2 keeps only the first of adjacent ISO-2022-JP encoded-words
- * in a display name too: for the plain "phrase <addr>" form, decode the
- * phrase ourselves; anything fancier keeps GMime's reading. */
-static char *display_name(GMimeHeader *from, InternetAddress *first)
-{
-	const char *raw = from ? g_mime_header_get_raw_value(from) : NULL;
-	const char *gmime = internet_address_get_name(first);
-	char *name = NULL;
-
-	if (raw) {
-		gsize n = strcspn(raw, ",;:\"<");
-		if (raw[n] == '<') {
-			char *phrase = g_strndup(raw, n);
-			name = upki_header_decode(phrase);
-			g_free(phrase);
-		}
-	}
-	if (name && *name)
-		return name;
-	g_free(name);
-	return gmime && *gmime ? g_strdup(gmime) : NULL;
-}
-
-static void fill_from(upki_mime *m, InternetAddressList *l, GMimeHeader *from)
-{
-	InternetAddress *first = NULL;
-
-	m->from_count = count_mailboxes(l, 0);
-	if (!l || internet_address_list_length(l) < 1)
-		return;
-	first = internet_address_list_get_address(l, 0);
-	/* A group ("undisclosed:;") names no sender. */
-	if (!INTERNET_ADDRESS_IS_MAILBOX(first))
-		return;
-	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(first));
-	if (plausible_addr(addr))
-		m->from_addr = g_ascii_strdown(addr, -1);
-	m->from_name = display_name(from, first);
-}
-
-static void fill_headers(upki_mime *m, GMimeMessage *msg)
-{
-	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
-	GMimeHeader *subject = g_mime_header_list_get_header(hl, "Subject");
-	const char *id = g_mime_message_get_message_id(msg);
-	GDateTime *date = g_mime_message_get_date(msg);
-
-	/* Our own decoder: GMime 3.2 truncates the real notices' Subject. */
-	if (subject)
-		m->subject = upki_header_decode(g_mime_header_get_raw_value(subject));
-	fill_from(m, g_mime_message_get_from(msg), g_mime_header_list_get_header(hl, "From"));
-	if (id && *id)
-		m->message_id = g_strdup(id);
-	if (date)
-		m->date = g_date_time_ref(date);
 }
 
 /* ---- the walk --------------------------------------------------------- */
@@ -482,17 +395,20 @@ static upki_mime *parse(const char *buf, gsize len, gboolean body, GError **erro
 	len -= skip;
 	if (!body)
 		len = header_block_len(buf, len);
+	/* The header facts alone: from the bytes when they are plain. */
+	if (!body && (m = upki_mime_headers_from_raw(buf, len)))
+		return m;
 	/* GMime reads a defused copy; signed bytes come from the original. */
 	guarded = upki_mime_guard(buf, len);
-	opts = parser_options();
+	opts = upki_mime_parser_options();
 	parser = parser_for(guarded ? guarded : buf, len);
 	msg = g_mime_parser_construct_message(parser, opts);
 	if (!msg) {
 		g_set_error(error, UPKI_ERROR, UPKI_ERROR_NOT_MESSAGE, "not a mail message: unparseable");
 		goto out;
 	}
-	m = mime_new();
-	fill_headers(m, msg);
+	m = upki_mime_new();
+	upki_mime_fill_headers(m, msg);
 	if (body) {
 		walker w = { m, opts, 0, 0 };
 		scope sc = { buf, len };

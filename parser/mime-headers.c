@@ -1,0 +1,209 @@
+/* mime-headers.c - subject, From, Message-ID and Date of a message.
+ *
+ * From a GMime message (upki_mime_parse), or, when only the header block
+ * is asked for (upki_mime_parse_headers: every line of a batch scan, the
+ * milter's end of header), from the bytes: building a GMimeMessage makes
+ * a GObject per header and costs ~280 k instructions a message, nearly
+ * all of a batch scan that prints every message, and GLib 2.74's
+ * GObject locks keep threads from scaling on it.  The byte path reads
+ * each field with the parser GMimeMessage itself applies to it
+ * (internet_address_list_parse on the raw From value,
+ * g_mime_utils_header_decode_date and g_mime_utils_decode_message_id on
+ * the unfolded value), and gives up for GMime whenever the block is not
+ * written plainly: a line that is no field, obsolete "Name :" syntax,
+ * one of these fields twice (GMime joins From fields and keeps the
+ * last Date), an encoded-word in Date or Message-ID, or a From with
+ * more colons than mime-guard.c lets through.
+ */
+#include <string.h>
+
+#include "upki/charset.h"
+#include "upki/rawheader.h"
+#include "mime-private.h"
+
+/* mime-guard.c defuses address fields with more colons than this. */
+#define PLAIN_COLONS 16
+
+/* An addr-spec worth reporting: local@domain, no white space or controls. */
+static gboolean plausible_addr(const char *a)
+{
+	const char *at = a ? strrchr(a, '@') : NULL;
+
+	if (!at || at == a || !at[1])
+		return FALSE;
+	for (; *a; a++)
+		if ((guchar)*a <= ' ' || *a == 0x7f)
+			return FALSE;
+	return TRUE;
+}
+
+static guint count_mailboxes(InternetAddressList *l, guint depth)
+{
+	guint n = 0;
+	int len = l && depth < 4 ? internet_address_list_length(l) : 0;
+
+	for (int i = 0; i < len; i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			n++;
+		else if (INTERNET_ADDRESS_IS_GROUP(a))
+			n += count_mailboxes(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
+					     depth + 1);
+	}
+	return n;
+}
+
+/* GMime 3.2 keeps only the first of adjacent ISO-2022-JP encoded-words
+ * in a display name too: for the plain "phrase <addr>" form, decode the
+ * phrase ourselves; anything fancier keeps GMime's reading. */
+static char *display_name(const char *raw, InternetAddress *first)
+{
+	const char *gmime = internet_address_get_name(first);
+	char *name = NULL;
+
+	if (raw) {
+		gsize n = strcspn(raw, ",;:\"<");
+		if (raw[n] == '<') {
+			char *phrase = g_strndup(raw, n);
+			name = upki_header_decode(phrase);
+			g_free(phrase);
+		}
+	}
+	if (name && *name)
+		return name;
+	g_free(name);
+	return gmime && *gmime ? g_strdup(gmime) : NULL;
+}
+
+static void fill_from(upki_mime *m, InternetAddressList *l, const char *raw)
+{
+	InternetAddress *first = NULL;
+
+	m->from_count = count_mailboxes(l, 0);
+	if (!l || internet_address_list_length(l) < 1)
+		return;
+	first = internet_address_list_get_address(l, 0);
+	/* A group ("undisclosed:;") names no sender. */
+	if (!INTERNET_ADDRESS_IS_MAILBOX(first))
+		return;
+	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(first));
+	if (plausible_addr(addr))
+		m->from_addr = g_ascii_strdown(addr, -1);
+	m->from_name = display_name(raw, first);
+}
+
+void upki_mime_fill_headers(upki_mime *m, GMimeMessage *msg)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	GMimeHeader *subject = g_mime_header_list_get_header(hl, "Subject");
+	GMimeHeader *from = g_mime_header_list_get_header(hl, "From");
+	const char *id = g_mime_message_get_message_id(msg);
+	GDateTime *date = g_mime_message_get_date(msg);
+
+	/* Our own decoder: GMime 3.2 truncates the real notices' Subject. */
+	if (subject)
+		m->subject = upki_header_decode(g_mime_header_get_raw_value(subject));
+	fill_from(m, g_mime_message_get_from(msg), from ? g_mime_header_get_raw_value(from) : NULL);
+	if (id && *id)
+		m->message_id = g_strdup(id);
+	if (date)
+		m->date = g_date_time_ref(date);
+}
+
+
+/* ---- from the bytes --------------------------------------------------- */
+
+typedef struct wanted {
+	const upki_raw_field *subject, *from, *date, *id;
+} wanted;
+
+static gboolean pick(const char *hdr, const upki_raw_field *f, const char *name, const upki_raw_field **slot)
+{
+	if (!upki_raw_field_is(hdr, f, name))
+		return TRUE;
+	if (*slot)
+		return FALSE; /* twice: GMime's choice */
+	*slot = f;
+	return TRUE;
+}
+
+/* The four fields, each once at most; FALSE when the block is not plain. */
+static gboolean find_fields(const char *hdr, gsize len, const upki_raw_header *h, wanted *w)
+{
+	if (h->from_line || h->end != len)
+		return FALSE;
+	for (guint i = 0; i < h->fields->len; i++) {
+		const upki_raw_field *f = &g_array_index(h->fields, upki_raw_field, i);
+		if (f->value != f->start + f->name_len + 1)
+			return FALSE; /* "Name :" */
+		if (!pick(hdr, f, "Subject", &w->subject) || !pick(hdr, f, "From", &w->from) ||
+		    !pick(hdr, f, "Date", &w->date) || !pick(hdr, f, "Message-Id", &w->id))
+			return FALSE;
+	}
+	return TRUE;
+}
+
+static char *raw_value(const char *hdr, const upki_raw_field *f)
+{
+	return f ? g_strndup(hdr + f->value, f->end - f->value) : NULL;
+}
+
+static guint count_char(const char *s, char c)
+{
+	guint n = 0;
+
+	for (; s && *s; s++)
+		n += *s == c;
+	return n;
+}
+
+static void fill_from_raw(upki_mime *m, const char *raw)
+{
+	GMimeParserOptions *opts = NULL;
+	InternetAddressList *l = NULL;
+
+	if (!raw)
+		return;
+	opts = upki_mime_parser_options();
+	l = internet_address_list_parse(opts, raw);
+	fill_from(m, l, raw);
+	if (l)
+		g_object_unref(l);
+	g_mime_parser_options_free(opts);
+}
+
+upki_mime *upki_mime_headers_from_raw(const char *hdr, gsize len)
+{
+	upki_raw_header *h = upki_raw_header_scan(hdr, len);
+	wanted w = { NULL, NULL, NULL, NULL };
+	char *from = NULL, *date = NULL, *id = NULL, *subject = NULL;
+	upki_mime *m = NULL;
+
+	if (!find_fields(hdr, len, h, &w))
+		goto out;
+	from = raw_value(hdr, w.from);
+	date = w.date ? upki_raw_field_value(hdr, w.date) : NULL;
+	id = w.id ? upki_raw_field_value(hdr, w.id) : NULL;
+	if (count_char(from, ':') > PLAIN_COLONS || (date && strstr(date, "=?")) || (id && strstr(id, "=?")))
+		goto out;
+	m = upki_mime_new();
+	subject = raw_value(hdr, w.subject);
+	/* Our own decoder, as for a GMime message. */
+	m->subject = subject ? upki_header_decode(subject) : NULL;
+	fill_from_raw(m, from);
+	if (id) {
+		char *decoded = g_mime_utils_decode_message_id(id);
+		if (decoded && *decoded)
+			m->message_id = g_strdup(decoded);
+		g_free(decoded);
+	}
+	if (date)
+		m->date = g_mime_utils_header_decode_date(date);
+out:
+	g_free(subject);
+	g_free(id);
+	g_free(date);
+	g_free(from);
+	upki_raw_header_free(h);
+	return m;
+}
