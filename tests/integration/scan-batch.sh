@@ -237,11 +237,18 @@ check "cheap path with --notices-only = full path's notices" 'cmp -s "$T/quick" 
 
 # --- progress on a terminal (script(1) gives one; it is drawn after 250 ms) ---
 if command -v script >/dev/null 2>&1 && [ -x "$BUILD/tools/upki-mkmbox" ]; then
-	# The full pipeline on every message makes the scan last long enough.
+	# The full pipeline on every message makes the scan last long enough;
+	# on a fast machine the same file is named more times, until it does.
 	"$BUILD/tools/upki-mkmbox" --size 64 "$T/big.mbox" >/dev/null
-	UPKI_SCAN_FULL=1 script -qec "'$SCAN' $CA '$T/big.mbox' >/dev/null" /dev/null >"$T/tty" 2>&1
-	secs=$(sed -n 's/.* inputs, \([0-9.]*\) s,.*/\1/p' "$T/tty")
+	inputs="'$T/big.mbox'"
+	for round in 1 2 3 4; do
+		UPKI_SCAN_FULL=1 script -qec "'$SCAN' $CA $inputs >/dev/null" /dev/null >"$T/tty" 2>&1
+		secs=$(sed -n 's/.* inputs, \([0-9.]*\) s,.*/\1/p' "$T/tty")
+		awk "BEGIN { exit !(${secs:-0} < 0.6) }" || break
+		inputs="$inputs $inputs"
+	done
 	if awk "BEGIN { exit !(${secs:-0} < 0.4) }"; then
+		# 16 times 64 MiB through the whole pipeline in under 0.4 s: not here.
 		ok "progress line on a TTY # SKIP the scan took ${secs}s, under the first redraw"
 		ok "progress line cleared # SKIP the scan took ${secs}s"
 	else
