@@ -68,11 +68,17 @@ mkdir "$T/emptydir"
 expect_rc "empty directory" 0 "$SCAN" $CA "$T/emptydir"
 expect_err "empty directory: summary says 0 messages" "0 messages"
 expect_rc "check on junk" 3 "$SCAN" --check $CA "$T/junk"
-if [ "$(id -u)" = 0 ]; then
-	ok "unreadable file # SKIP root reads every file"
-else
-	cp "$genuine" "$T/locked" && chmod 000 "$T/locked"
+cp "$genuine" "$T/locked" && chmod 000 "$T/locked"
+if [ "$(id -u)" != 0 ]; then
 	expect_rc "unreadable file" 3 "$SCAN" $CA "$T/locked"
+elif command -v setpriv >/dev/null 2>&1 && setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	test -x "$SCAN" 2>/dev/null && setpriv --reuid=nobody --regid=nogroup --clear-groups test -r samples/ca/root.pem; then
+	# root reads every file: the test runs as nobody
+	chmod 755 "$T"
+	expect_rc "unreadable file (as nobody)" 3 setpriv --reuid=nobody --regid=nogroup --clear-groups "$SCAN" $CA "$T/locked"
+	expect_err "unreadable file: the reason is named" "Permission denied"
+else
+	ok "unreadable file # SKIP root reads every file and cannot become nobody here"
 fi
 printf 'MaxMessageSize 1k\n' >"$T/small.conf"
 expect_rc "over the size limit" 3 "$SCAN" --config="$T/small.conf" $CA "$genuine"
