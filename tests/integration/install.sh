@@ -18,4 +18,33 @@ done
 n=$((n + 1))
 if "$T/usr/bin/upki-scan" --version >/dev/null 2>&1; then echo "ok $n installed binary runs"; else
 	echo "not ok $n installed binary does not run"; fi
+# The unit as systemd reads it, with the programs and man pages it names
+# installed for real (in a temporary prefix), and how exposed it leaves
+# the system (systemd-analyze security: 0 best, 10 worst).
+if command -v systemd-analyze >/dev/null 2>&1; then
+	P="$T/prefix"
+	make --no-print-directory install PREFIX="$P/usr" SYSTEMDUNITDIR="$P/usr/lib/systemd/system" \
+		BUILD="${BUILD:-build}" >"$T/install2.log" 2>&1
+	unit="$P/usr/lib/systemd/system/upki-milter.service"
+	n=$((n + 1))
+	if MANPATH="$P/usr/share/man" systemd-analyze verify "$unit" >"$T/verify.log" 2>&1; then
+		echo "ok $n systemd-analyze verify accepts the unit"
+	else
+		echo "not ok $n systemd-analyze verify"; sed 's/^/# /' "$T/verify.log" "$T/install2.log"
+	fi
+	n=$((n + 1))
+	level=$(systemd-analyze security --offline=yes "$unit" 2>/dev/null |
+		sed -n 's/.*exposure level for upki-milter.service: \([0-9.]*\).*/\1/p')
+	if awk "BEGIN { exit !(\"${level:-10}\" + 0 <= 3) }"; then
+		echo "ok $n unit exposure level ${level} (at most 3)"
+	else
+		echo "not ok $n unit exposure level ${level:-unknown}, wanted at most 3"
+	fi
+	n=$((n + 1))
+	grep -q '^User=upki-milter' "$unit" && ! grep -q ' -u ' "$unit" &&
+		echo "ok $n the unit never runs the daemon as root" || echo "not ok $n the unit runs as root"
+else
+	n=$((n + 1))
+	echo "ok $n systemd unit # SKIP no systemd-analyze"
+fi
 echo "1..$n"
