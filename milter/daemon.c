@@ -17,13 +17,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -246,9 +249,70 @@ static void drain(void)
 		       um_callbacks_in_flight());
 }
 
-/* Reads signals until libmilter's loop has ended. */
-static void signal_loop(const um_daemon_args *a)
+/* smfi_stop() sets libmilter's stop flag and then waits for its
+ * listener, which notices the flag only when its poll times out (3-5 s
+ * here).  A connection of our own, made from another thread while
+ * smfi_stop() waits, wakes it at once; best effort: without it the stop
+ * just takes that long. */
+static void wake_listener(const char *spec)
 {
+	const char *path = unix_path(spec);
+	gboolean six = g_str_has_prefix(spec, "inet6:");
+	char *port = NULL, *host = NULL;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
+	int fd = -1;
+
+	if (path) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		if (strlen(path) >= sizeof sun.sun_path)
+			return;
+		strcpy(sun.sun_path, path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun, sizeof sun) != 0) {
+			/* nothing to do: libmilter stops on its own */
+		}
+		goto out;
+	}
+	if (!six && !g_str_has_prefix(spec, "inet:"))
+		return;
+	port = g_strdup(strchr(spec, ':') + 1);
+	host = strchr(port, '@');
+	if (host)
+		*host++ = '\0';
+	/* a wildcard listener is reached on loopback */
+	if (!host || !*host || g_str_equal(host, "0.0.0.0") || g_str_equal(host, "::") || g_str_equal(host, "*"))
+		host = six ? "::1" : "127.0.0.1";
+	hints.ai_family = six ? AF_INET6 : AF_INET;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
+		goto out;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		/* as above */
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ai)
+		freeaddrinfo(ai);
+	g_free(port);
+}
+
+static gint listener_gone;
+
+static gpointer waker(gpointer spec)
+{
+	for (int i = 1; i <= 5 && !g_atomic_int_get(&listener_gone); i++) {
+		g_usleep((gulong)i * 20 * 1000);
+		wake_listener(spec);
+	}
+	return NULL;
+}
+
+/* Reads signals until libmilter's loop has ended; returns the waker
+ * started on SIGTERM, if any (the caller joins it). */
+static GThread *signal_loop(const um_daemon_args *a, const char *spec)
+{
+	GThread *w = NULL;
 	gboolean stopping = FALSE;
 	char c = 0;
 
@@ -257,7 +321,7 @@ static void signal_loop(const um_daemon_args *a)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0 || c == 'E')
-			return;
+			return w;
 		if (c == 'H' && !stopping) {
 			reload(a, a->foreground);
 		} else if (c == 'T' && !stopping) {
@@ -265,6 +329,7 @@ static void signal_loop(const um_daemon_args *a)
 			um_log(LOG_INFO, NULL, "stopping: %d message(s) in flight", um_callbacks_in_flight());
 			um_callbacks_drain();
 			drain();
+			w = g_thread_new("waker", waker, (gpointer)spec);
 			smfi_stop();
 		}
 	}
@@ -293,6 +358,7 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	const char *spec = c->cfg->socket;
 	const char *pid_file = c->cfg->pid_file;
 	run_as ra = { 0 };
+	GThread *waker_thread = NULL;
 	pthread_t tid;
 	sigset_t block, old;
 	int rc = 1;
@@ -313,8 +379,11 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	um_log(LOG_INFO, NULL, "%s %s listening on %s", UPKI_MILTER_NAME, UPKI_MILTER_VERSION, spec);
-	signal_loop(a);
+	waker_thread = signal_loop(a, spec);
 	pthread_join(tid, NULL);
+	g_atomic_int_set(&listener_gone, 1);
+	if (waker_thread)
+		g_thread_join(waker_thread);
 	um_log(LOG_INFO, NULL, "stopped");
 	if (pid_file)
 		unlink(pid_file);
