@@ -511,18 +511,19 @@ static const char *next_word_start(const char *p)
 /* Folding (CR/LF and the white space after it) becomes one space. */
 static char *unfold(const char *raw)
 {
-	GString *s = g_string_sized_new(strlen(raw));
+	char *s = g_malloc(strlen(raw) + 1), *o = s;
 
 	for (const char *p = raw; *p; p++) {
 		if (*p != '\r' && *p != '\n') {
-			g_string_append_c(s, *p);
+			*o++ = *p;
 			continue;
 		}
 		while (p[1] == '\r' || p[1] == '\n' || p[1] == ' ' || p[1] == '\t')
 			p++;
-		g_string_append_c(s, ' ');
+		*o++ = ' ';
 	}
-	return g_string_free(s, FALSE);
+	*o = '\0';
+	return s;
 }
 
 char *upki_header_decode(const char *raw)

@@ -19,7 +19,7 @@
  * character's encoding contains these bytes at a character start. */
 static char *collapse_space(const char *s)
 {
-	GString *out = g_string_sized_new(strlen(s));
+	char *out = g_malloc(strlen(s) + 1), *o = out;
 	gboolean space = FALSE;
 
 	for (const char *p = s; *p;) {
@@ -30,14 +30,16 @@ static char *collapse_space(const char *s)
 			p += n;
 			continue;
 		}
-		if (space && out->len)
-			g_string_append_c(out, ' ');
+		if (space && o > out)
+			*o++ = ' ';
 		space = FALSE;
 		n = (gsize)(g_utf8_next_char(p) - p);
-		g_string_append_len(out, p, (gssize)n);
+		memcpy(o, p, n);
+		o += n;
 		p += n;
 	}
-	return g_string_free(out, FALSE);
+	*o = '\0';
+	return out;
 }
 
 /* Characters that NFKC and case folding leave alone, that are no white
@@ -61,19 +63,32 @@ static gboolean fold_stable(gunichar c)
  * (out undefined) for any other text. */
 gboolean upki_classify_fold_fast(const char *s, GString *out)
 {
+	gsize start = out->len, n = strlen(s);
+	char *o = NULL;
+
+	/* Folding never lengthens such text: write in place, trim at the end. */
+	g_string_set_size(out, start + n);
+	o = out->str + start;
 	for (const char *p = s; *p;) {
-		if ((guchar)*p < 0x80) {
-			if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '\f')
-				g_string_append_c(out, g_ascii_tolower(*p));
+		guchar c = (guchar)*p;
+		if (c < 0x80) {
+			if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+				*o++ = c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : (char)c;
 			p++;
 			continue;
 		}
-		const char *next = g_utf8_next_char(p);
-		if (!fold_stable(g_utf8_get_char(p)))
+		/* Every fold_stable() character takes three bytes in UTF-8. */
+		if ((c & 0xf0) != 0xe0 || ((guchar)p[1] & 0xc0) != 0x80 || ((guchar)p[2] & 0xc0) != 0x80)
 			return FALSE;
-		g_string_append_len(out, p, next - p);
-		p = next;
+		gunichar u = ((gunichar)(c & 0x0f) << 12) | ((gunichar)((guchar)p[1] & 0x3f) << 6) |
+			     ((guchar)p[2] & 0x3f);
+		if (!fold_stable(u))
+			return FALSE;
+		memcpy(o, p, 3);
+		o += 3;
+		p += 3;
 	}
+	g_string_truncate(out, (gsize)(o - out->str));
 	return TRUE;
 }
 
@@ -329,9 +344,14 @@ gboolean upki_classify_is_sender(const char *addr, const upki_profile *p)
 /* Comments, quotes, backslashes and white space dropped, lower case:
  * "ca-support"@..., ca-support(x)@... and a folded ca-support @ ... all
  * read as the bare address; a display name stays as text around it. */
+static inline char lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
 static char *flatten_address(const char *raw, gsize len)
 {
-	GString *flat = g_string_sized_new(len);
+	char *flat = g_malloc(len + 1), *o = flat;
 	gboolean quoted = FALSE;
 	guint depth = 0;
 
@@ -341,7 +361,7 @@ static char *flatten_address(const char *raw, gsize len)
 		if (ch == '\\' && i + 1 < len) {
 			i++;
 			if (!depth)
-				g_string_append_c(flat, g_ascii_tolower(raw[i]));
+				*o++ = lower(raw[i]);
 		} else if (ch == '"' && !depth) {
 			quoted = !quoted;
 		} else if (ch == '(' && !quoted) {
@@ -349,27 +369,29 @@ static char *flatten_address(const char *raw, gsize len)
 		} else if (ch == ')' && !quoted && depth) {
 			depth--;
 		} else if (!depth && !g_ascii_isspace(ch)) {
-			g_string_append_c(flat, g_ascii_tolower(ch));
+			*o++ = lower(ch);
 		}
 	}
-	return g_string_free(flat, FALSE);
+	*o = '\0';
+	return flat;
 }
 
 gboolean upki_classify_from_may_be_sender(const char *raw, gsize len, const upki_profile *p)
 {
+	/* p->sender is lower case (profile.h), as flat is. */
 	const char *sender = p ? p->sender : NULL;
 	const char *at = sender ? strchr(sender, '@') : NULL;
-	char *flat = NULL, *local = NULL, *domain = NULL;
+	gsize local_len = at ? (gsize)(at - sender) : (sender ? strlen(sender) : 0);
+	char *flat = NULL;
+	gsize flen = 0;
 	gboolean maybe = FALSE;
 
 	if (!raw || !sender || !*sender)
 		return FALSE;
 	flat = flatten_address(raw, len);
-	local = g_ascii_strdown(sender, at ? at - sender : -1);
-	domain = at && at[1] ? g_ascii_strdown(at + 1, -1) : NULL;
-	maybe = strstr(flat, "?=@") != NULL || (*local && strstr(flat, local)) || (domain && strstr(flat, domain));
-	g_free(domain);
-	g_free(local);
+	flen = strlen(flat);
+	maybe = strstr(flat, "?=@") != NULL || (local_len && memmem(flat, flen, sender, local_len)) ||
+		(at && at[1] && strstr(flat, at + 1));
 	g_free(flat);
 	return maybe;
 }
