@@ -150,34 +150,36 @@ gboolean parts_any_text(const char *buf, gsize len, gsize hlen, parts_look look,
 	char *ct = field(buf, hlen, "Content-Type", &n_ct);
 	char *boundary = n_ct == 1 ? plain_boundary(ct) : NULL;
 	char *dash = boundary ? g_strconcat("--", boundary, NULL) : NULL;
-	gsize dlen = dash ? strlen(dash) : 0, from = 0, at = 0;
+	gsize dlen = dash ? strlen(dash) : 0, from = 0, at = 0, next = 0;
 	gboolean hit = FALSE;
 
 	if (!dash) {
 		hit = look(buf, len, data);
 		goto out;
 	}
-	/* Each round: [from, at) is searched, then the part after the
-	 * delimiter at 'at' is judged. */
-	for (at = next_delimiter(buf, len, hlen, dash, dlen); !hit && at < len;
-	     at = next_delimiter(buf, len, from, dash, dlen)) {
+	/* [from, ...) is text not searched yet.  Each round judges the part
+	 * after the delimiter at 'at', which ends at the next delimiter: its
+	 * header is looked for there only, so every byte is read a bounded
+	 * number of times whatever the message holds. */
+	for (at = next_delimiter(buf, len, hlen, dash, dlen); !hit && at < len; at = next) {
 		const char *nl = memchr(buf + at, '\n', len - at);
 		gsize part = nl ? (gsize)(nl - buf) + 1 : len;
-		gsize pend = header_end(buf + part, len - part);
-		gsize body = part + pend, next = 0;
+		gsize pend = 0;
 		guint n = 0;
-		char *pct = pend ? field(buf + part, pend, "Content-Type", &n) : NULL;
-		gboolean skip = pct && n == 1 && unread_type(pct);
+		char *pct = NULL;
+		gboolean skip = FALSE;
 
+		next = part < len ? next_delimiter(buf, len, part, dash, dlen) : len;
+		pend = header_end(buf + part, next - part);
+		pct = pend ? field(buf + part, pend, "Content-Type", &n) : NULL;
+		skip = pct && n == 1 && unread_type(pct);
 		g_free(pct);
-		hit = look(buf + from, (skip ? body : part) - from, data);
-		if (!skip) {
-			from = part;
+		/* A part that runs to the end has no closing line both readers
+		 * agree on: it is searched. */
+		if (!skip || next == len)
 			continue;
-		}
-		next = next_delimiter(buf, len, body, dash, dlen);
-		/* The part runs to the end: no closing line both readers agree on. */
-		from = next < len ? next : body;
+		hit = look(buf + from, part + pend - from, data);
+		from = next;
 	}
 	if (!hit && from < len)
 		hit = look(buf + from, len - from, data);

@@ -131,11 +131,29 @@ static gboolean stop_at_second(const char *p, gsize len, gconstpointer data)
 /* The first TRUE ends the search. */
 static void test_stops_at_hit(void)
 {
-	const char *m = "Content-Type: multipart/mixed; boundary=b\n\n" TEXT TEXT TEXT "--b--\n";
+	const char *m = "Content-Type: multipart/mixed; boundary=b\n\n" TEXT PDF TEXT PDF TEXT "--b--\n";
 	guint calls = 0;
 
 	g_assert_true(parts_any_text(m, strlen(m), header_len(m), stop_at_second, &calls));
 	g_assert_cmpuint(calls, ==, 2);
+}
+
+/* Hostile structure costs linear time: many delimiters, part headers
+ * that never end, dashes everywhere.  Quadratic work here would be
+ * hours; the search must also still see all of it. */
+static void test_linear(void)
+{
+	GString *m = g_string_new("Content-Type: multipart/mixed; boundary=b\n\n");
+	GString *seen = g_string_new(NULL);
+	gsize hlen = m->len;
+
+	for (int i = 0; i < 200000; i++)
+		g_string_append(m, "--b\nX-No-End: ---------- - -\n");
+	g_string_append(m, "SEEN-LAST\n");
+	g_assert_false(parts_any_text(m->str, m->len, hlen, collect, seen));
+	g_assert_nonnull(strstr(seen->str, "SEEN-LAST"));
+	g_string_free(seen, TRUE);
+	g_string_free(m, TRUE);
 }
 
 int main(int argc, char **argv)
@@ -147,5 +165,6 @@ int main(int argc, char **argv)
 		g_free(path);
 	}
 	g_test_add_func("/scan-parts/stops-at-hit", test_stops_at_hit);
+	g_test_add_func("/scan-parts/linear", test_linear);
 	return g_test_run();
 }
