@@ -31,6 +31,8 @@ static void analyse(const char *buf, gsize len)
 	}
 	g_clear_error(&err);
 	upki_notice_free(n);
+	/* The header block alone takes its own path (mime-headers.c). */
+	upki_mime_free(upki_mime_parse_headers(buf, len, NULL));
 }
 
 static void mutate_one(const char *name, GRand *rand)
