@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "upki/mime.h"
+#include "test-util.h"
 
 static const char *const subjects[] = {
 	NULL,
@@ -60,18 +61,6 @@ static const char *const ids[] = {
 	"Message-ID: <>\n",
 };
 
-static char *crlf(const char *s)
-{
-	GString *out = g_string_new(NULL);
-
-	for (; *s; s++) {
-		if (*s == '\n')
-			g_string_append_c(out, '\r');
-		g_string_append_c(out, *s);
-	}
-	return g_string_free(out, FALSE);
-}
-
 static char *iso(const GDateTime *d)
 {
 	return d ? g_date_time_format((GDateTime *)d, "%FT%T%z") : NULL;
@@ -118,7 +107,7 @@ static void test_combinations(void)
 								froms[f] ? froms[f] : "", dates[d] ? dates[d] : "",
 								ids[i] ? ids[i] : "", "To: x@example.org\n\nbody\n",
 								NULL);
-					char *c = crlf(msg);
+					char *c = test_crlf(msg);
 					agree("LF", msg);
 					agree("CRLF", c);
 					g_free(c);

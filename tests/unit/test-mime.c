@@ -10,6 +10,7 @@
 #include "upki/mime-guard.h"
 #include "upki/mime-signed.h"
 #include "upki/mime.h"
+#include "test-util.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -541,18 +542,6 @@ static void test_texts(void)
 	"after the signature\n" \
 	"--" b "--\n"
 
-static char *crlf(const char *s)
-{
-	GString *o = g_string_new(NULL);
-
-	for (; *s; s++) {
-		if (*s == '\n')
-			g_string_append_c(o, '\r');
-		g_string_append_c(o, *s);
-	}
-	return g_string_free(o, FALSE);
-}
-
 static void check_simple_signed(const upki_mime *m, guint first_text, int index)
 {
 	const upki_signed *s = signed_at(m, (guint)index);
@@ -569,7 +558,7 @@ static void test_signed_top(void)
 {
 	const char *lf = "From: a@example.jp\nMIME-Version: 1.0\n"
 			 SIGNED("sig-b", "application/pkcs7-signature", PART);
-	char *cr = crlf(lf);
+	char *cr = test_crlf(lf);
 	const char *both[] = { lf, cr };
 
 	for (gsize i = 0; i < G_N_ELEMENTS(both); i++) {
@@ -594,7 +583,7 @@ static void test_signed_wrapped(void)
 			 "--gw\n"
 			 SIGNED("sig-b", "application/x-pkcs7-signature", PART)
 			 "\n--gw--\n";
-	char *cr = crlf(lf);
+	char *cr = test_crlf(lf);
 	const char *both[] = { lf, cr };
 
 	for (gsize i = 0; i < G_N_ELEMENTS(both); i++) {
@@ -787,7 +776,7 @@ static void test_signed_openssl(void)
 				   " micalg=sha-256; boundary=\"sb\"\n\npreamble\n--sb\n%s\n--sb\n"
 				   "Content-Type: application/pkcs7-signature\n"
 				   "Content-Transfer-Encoding: base64\n\n%s--sb--\n\n--gw--\n", PART, sig);
-	char *cr = crlf(lf);
+	char *cr = test_crlf(lf);
 	const char *both[] = { lf, cr };
 
 	for (gsize i = 0; i < G_N_ELEMENTS(both); i++) {

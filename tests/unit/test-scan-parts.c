@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "upki-scan-batch.h"
+#include "test-util.h"
 
 typedef struct {
 	const char *name;
@@ -75,18 +76,6 @@ static gboolean collect(const char *p, gsize len, gconstpointer data)
 	return FALSE;
 }
 
-static char *crlf(const char *s)
-{
-	GString *out = g_string_new(NULL);
-
-	for (; *s; s++) {
-		if (*s == '\n')
-			g_string_append_c(out, '\r');
-		g_string_append_c(out, *s);
-	}
-	return g_string_free(out, FALSE);
-}
-
 static gsize header_len(const char *m)
 {
 	const char *e = strstr(m, "\n\n");
@@ -112,7 +101,7 @@ static void check(const parts_row *r, const char *msg)
 static void test_row(gconstpointer data)
 {
 	const parts_row *r = data;
-	char *c = crlf(r->msg);
+	char *c = test_crlf(r->msg);
 
 	check(r, r->msg);
 	check(r, c);
