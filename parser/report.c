@@ -87,23 +87,65 @@ static void add_urls(JsonBuilder *b, const GPtrArray *urls)
 	json_builder_end_array(b);
 }
 
-static char *builder_to_line(JsonBuilder *b)
+/* A builder and a generator per thread, reset after each line: a batch
+ * scan writes one line per message, and GLib 2.74 takes process-wide
+ * locks to create and finalise GObjects, which kept threads from
+ * scaling. */
+typedef struct json_tools {
+	JsonBuilder *builder;
+	JsonGenerator *generator;
+} json_tools;
+
+static void json_tools_free(gpointer data)
 {
-	JsonGenerator *gen = json_generator_new();
-	JsonNode *root = json_builder_get_root(b);
+	json_tools *t = data;
+
+	g_object_unref(t->builder);
+	g_object_unref(t->generator);
+	g_free(t);
+}
+
+static GPrivate json_tools_key = G_PRIVATE_INIT(json_tools_free);
+
+static json_tools *tools_get(void)
+{
+	json_tools *t = g_private_get(&json_tools_key);
+
+	if (!t) {
+		t = g_new0(json_tools, 1);
+		t->builder = json_builder_new();
+		t->generator = json_generator_new();
+		g_private_set(&json_tools_key, t);
+	}
+	return t;
+}
+
+static JsonBuilder *builder_start(void)
+{
+	JsonBuilder *b = tools_get()->builder;
+
+	json_builder_reset(b);
+	return b;
+}
+
+/* The line built with builder_start()'s builder. */
+static char *builder_to_line(void)
+{
+	json_tools *t = tools_get();
+	JsonNode *root = json_builder_get_root(t->builder);
 	char *text = NULL;
 
-	json_generator_set_root(gen, root);
-	text = json_generator_to_data(gen, NULL);
+	json_generator_set_root(t->generator, root);
+	text = json_generator_to_data(t->generator, NULL);
+	json_generator_set_root(t->generator, NULL);
 	json_node_unref(root);
-	g_object_unref(gen);
-	g_object_unref(b);
+	json_builder_reset(t->builder);
 	return text;
 }
 
 char *upki_report_json(const upki_notice *n, const upki_report_where *w)
 {
-	JsonBuilder *b = json_builder_new();
+	JsonBuilder *b = builder_start();
 
 	json_builder_begin_object(b);
 	add_where(b, w);
@@ -122,18 +164,18 @@ char *upki_report_json(const upki_notice *n, const upki_report_where *w)
 	upki_report_json_member(b, "old_serial", n->old_serial);
 	add_urls(b, n->urls);
 	json_builder_end_object(b);
-	return builder_to_line(b);
+	return builder_to_line();
 }
 
 char *upki_report_json_error(const upki_report_where *w, const char *error)
 {
-	JsonBuilder *b = json_builder_new();
+	JsonBuilder *b = builder_start();
 
 	json_builder_begin_object(b);
 	add_where(b, w);
 	upki_report_json_member(b, "error", error);
 	json_builder_end_object(b);
-	return builder_to_line(b);
+	return builder_to_line();
 }
 
 const char *upki_report_csv_header(void)
