@@ -120,7 +120,7 @@ static json_tools *tools_get(void)
 	return t;
 }
 
-static JsonBuilder *builder_start(void)
+JsonBuilder *upki_report_json_begin(void)
 {
 	JsonBuilder *b = tools_get()->builder;
 
@@ -128,8 +128,7 @@ static JsonBuilder *builder_start(void)
 	return b;
 }
 
-/* The line built with builder_start()'s builder. */
-static char *builder_to_line(void)
+char *upki_report_json_end(void)
 {
 	json_tools *t = tools_get();
 	JsonNode *root = json_builder_get_root(t->builder);
@@ -145,7 +144,7 @@ static char *builder_to_line(void)
 
 char *upki_report_json(const upki_notice *n, const upki_report_where *w)
 {
-	JsonBuilder *b = builder_start();
+	JsonBuilder *b = upki_report_json_begin();
 
 	json_builder_begin_object(b);
 	add_where(b, w);
@@ -164,18 +163,18 @@ char *upki_report_json(const upki_notice *n, const upki_report_where *w)
 	upki_report_json_member(b, "old_serial", n->old_serial);
 	add_urls(b, n->urls);
 	json_builder_end_object(b);
-	return builder_to_line();
+	return upki_report_json_end();
 }
 
 char *upki_report_json_error(const upki_report_where *w, const char *error)
 {
-	JsonBuilder *b = builder_start();
+	JsonBuilder *b = upki_report_json_begin();
 
 	json_builder_begin_object(b);
 	add_where(b, w);
 	upki_report_json_member(b, "error", error);
 	json_builder_end_object(b);
-	return builder_to_line();
+	return upki_report_json_end();
 }
 
 const char *upki_report_csv_header(void)

@@ -89,9 +89,7 @@ static void add_signer(JsonBuilder *b, const upki_smime_result *sig)
 
 char *upki_spool_job_json(const upki_notice *n, const char *source)
 {
-	JsonBuilder *b = json_builder_new();
-	JsonGenerator *g = json_generator_new();
-	JsonNode *root = NULL;
+	JsonBuilder *b = upki_report_json_begin();
 	char *id = upki_spool_job_id(n->url ? n->url : "");
 	char *now = upki_report_time_iso(g_get_real_time() / G_USEC_PER_SEC), *text = NULL;
 
@@ -109,12 +107,7 @@ char *upki_spool_job_json(const upki_notice *n, const char *source)
 	upki_report_json_member(b, "queued_at", now);
 	upki_report_json_member(b, "source", source);
 	json_builder_end_object(b);
-	root = json_builder_get_root(b);
-	json_generator_set_root(g, root);
-	text = json_generator_to_data(g, NULL);
-	json_node_unref(root);
-	g_object_unref(g);
-	g_object_unref(b);
+	text = upki_report_json_end();
 	g_free(now);
 	g_free(id);
 	return text;

@@ -27,6 +27,13 @@ char *upki_report_time_iso(gint64 t);
  * (absent facts stay visible as null, never as missing keys). */
 void upki_report_json_member(JsonBuilder *b, const char *key, const char *value);
 
+/* The JSON lines of other modules (spool jobs) are built the same way:
+ * upki_report_json_begin() hands out this thread's builder, reset;
+ * upki_report_json_end() returns the line it built (caller frees) and
+ * resets it.  Nothing else may build on this thread in between. */
+JsonBuilder *upki_report_json_begin(void);
+char *upki_report_json_end(void);
+
 /* One JSON object on one line (no trailing newline).  Caller frees. */
 char *upki_report_json(const upki_notice *n, const upki_report_where *w);
 
