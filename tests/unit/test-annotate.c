@@ -9,6 +9,7 @@
 #include "upki/annotate.h"
 #include "upki/mime.h"
 #include "upki/rawheader.h"
+#include "test-util.h"
 
 #define ID "mx.example.ac.jp"
 #define TAG "[要注意] "
@@ -399,11 +400,7 @@ int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	upki_mime_init();
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-		char *name = g_strdup_printf("/annotate/row/%s", rows[i].name);
-		g_test_add_data_func(name, &rows[i], test_row);
-		g_free(name);
-	}
+	TEST_ADD_ROWS("/annotate/row", rows, name, test_row);
 	g_test_add_func("/annotate/subject-roundtrip", test_subject_roundtrip);
 	g_test_add_func("/annotate/raw-header-plausible", test_raw_header_plausible);
 	g_test_add_func("/annotate/edit-order", test_edit_order);

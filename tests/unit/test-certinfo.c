@@ -5,6 +5,7 @@
 
 #include "upki/extract.h"
 #include "upki/profile.h"
+#include "test-util.h"
 
 #define IS "\u3000" /* the ideographic space that indents the notices */
 
@@ -79,11 +80,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_set_nonfatal_assertions();
 	profile = upki_profile_new_default();
-	for (gsize i = 0; i < G_N_ELEMENTS(cert_rows); i++) {
-		char *path = g_strdup_printf("/certinfo/%s", cert_rows[i].name);
-		g_test_add_data_func(path, &cert_rows[i], test_certinfo);
-		g_free(path);
-	}
+	TEST_ADD_ROWS("/certinfo", cert_rows, name, test_certinfo);
 	rc = g_test_run();
 	upki_profile_free(profile);
 	return rc;

@@ -6,6 +6,7 @@
 
 #include "upki/extract.h"
 #include "upki/profile.h"
+#include "test-util.h"
 
 #define IS "\u3000" /* the ideographic space that indents the notices */
 #define BASE "https://scia.secomtrust.net/upki-odcert/download/view/jsp/"
@@ -266,13 +267,6 @@ static void test_mismatch_null(void)
 	g_assert_false(upki_extract_link_mismatch(GOOD, NULL));
 }
 
-#define ADD_ROWS(prefix, rows, fn)                                             \
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {                       \
-		char *path = g_strdup_printf("%s/%s", prefix, rows[i].name);   \
-		g_test_add_data_func(path, &rows[i], fn);                      \
-		g_free(path);                                                  \
-	}
-
 int main(int argc, char **argv)
 {
 	int rc;
@@ -280,10 +274,10 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_set_nonfatal_assertions();
 	profile = upki_profile_new_default();
-	ADD_ROWS("/extract/text", text_rows, test_text);
-	ADD_ROWS("/extract/html", html_rows, test_html);
-	ADD_ROWS("/extract/html-text", html_text_rows, test_html_text);
-	ADD_ROWS("/extract/mismatch", mismatch_rows, test_mismatch);
+	TEST_ADD_ROWS("/extract/text", text_rows, name, test_text);
+	TEST_ADD_ROWS("/extract/html", html_rows, name, test_html);
+	TEST_ADD_ROWS("/extract/html-text", html_text_rows, name, test_html_text);
+	TEST_ADD_ROWS("/extract/mismatch", mismatch_rows, name, test_mismatch);
 	g_test_add_func("/extract/text/edge", test_text_edge);
 	g_test_add_func("/extract/html/null", test_html_null);
 	g_test_add_func("/extract/mismatch/null", test_mismatch_null);

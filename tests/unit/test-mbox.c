@@ -14,6 +14,7 @@
 
 #include "upki/mbox.h"
 #include "mbox-private.h"
+#include "test-util.h"
 
 #define TOO_LARGE NULL
 #define MAX_MSGS 5
@@ -259,11 +260,7 @@ static void test_ranges(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-		char *path = g_strdup_printf("/mbox/split/%s", rows[i].name);
-		g_test_add_data_func(path, &rows[i], test_row);
-		g_free(path);
-	}
+	TEST_ADD_ROWS("/mbox/split", rows, name, test_row);
 	g_test_add_func("/mbox/offsets", test_offsets_point_at_from_lines);
 	g_test_add_func("/mbox/looks-like", test_looks_like);
 	g_test_add_func("/mbox/many", test_many_messages);

@@ -148,11 +148,7 @@ static void test_linear(void)
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-		char *path = g_strdup_printf("/scan-parts/%s", rows[i].name);
-		g_test_add_data_func(path, &rows[i], test_row);
-		g_free(path);
-	}
+	TEST_ADD_ROWS("/scan-parts", rows, name, test_row);
 	g_test_add_func("/scan-parts/stops-at-hit", test_stops_at_hit);
 	g_test_add_func("/scan-parts/linear", test_linear);
 	return g_test_run();

@@ -14,6 +14,7 @@
 
 #include "upki/error.h"
 #include "upki/smime.h"
+#include "test-util.h"
 
 #define T_2021 G_GINT64_CONSTANT(1622507400) /* 2021-06-01 00:30:00Z, inside signer-expired */
 #define T_2026 G_GINT64_CONSTANT(1793582104) /* 2026-11-02 01:15:04Z, the samples' date */
@@ -555,27 +556,15 @@ static void test_threads(void)
 
 static void add_mail_tests(void)
 {
-	for (gsize i = 0; i < G_N_ELEMENTS(sample_rows); i++) {
-		char *name = g_strdup_printf("/smime/sample/%s", sample_rows[i].file);
-		g_test_add_data_func(name, &sample_rows[i], test_sample);
-		g_free(name);
-	}
-	for (gsize i = 0; i < G_N_ELEMENTS(real_rows); i++) {
-		char *name = g_strdup_printf("/smime/real/%s", real_rows[i].file);
-		g_test_add_data_func(name, &real_rows[i], test_real);
-		g_free(name);
-	}
+	TEST_ADD_ROWS("/smime/sample", sample_rows, file, test_sample);
+	TEST_ADD_ROWS("/smime/real", real_rows, file, test_real);
 	g_test_add_func("/smime/threads", test_threads);
 }
 
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-		char *name = g_strdup_printf("/smime/verify/%s", rows[i].name);
-		g_test_add_data_func(name, &rows[i], test_row);
-		g_free(name);
-	}
+	TEST_ADD_ROWS("/smime/verify", rows, name, test_row);
 	g_test_add_func("/smime/signer-facts", test_signer_facts);
 	g_test_add_func("/smime/get-content", test_get_content);
 	g_test_add_func("/smime/garbage", test_garbage);

@@ -6,6 +6,7 @@
 #include "upki/profile.h"
 #include "upki/reason.h"
 #include "upki/url.h"
+#include "test-util.h"
 
 #define B(x) UPKI_REASON_BIT(UPKI_R_URL_##x)
 #define CI UPKI_KIND_CERT_ISSUE
@@ -233,23 +234,16 @@ static void test_redact_hash(void)
 	g_free(sum);
 }
 
-#define ADD_ROWS(prefix, rows, fn)                                             \
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {                       \
-		char *path = g_strdup_printf("%s/%s", prefix, rows[i].name);   \
-		g_test_add_data_func(path, &rows[i], fn);                      \
-		g_free(path);                                                  \
-	}
-
 int main(int argc, char **argv)
 {
 	int rc;
 
 	g_test_init(&argc, &argv, NULL);
 	profile = upki_profile_new_default();
-	ADD_ROWS("/url/check", check_rows, test_check);
-	ADD_ROWS("/url/candidate", candidate_rows, test_candidate);
-	ADD_ROWS("/url/host", host_rows, test_host);
-	ADD_ROWS("/url/redact", redact_rows, test_redact);
+	TEST_ADD_ROWS("/url/check", check_rows, name, test_check);
+	TEST_ADD_ROWS("/url/candidate", candidate_rows, name, test_candidate);
+	TEST_ADD_ROWS("/url/host", host_rows, name, test_host);
+	TEST_ADD_ROWS("/url/redact", redact_rows, name, test_redact);
 	g_test_add_func("/url/check/null", test_check_null);
 	g_test_add_func("/url/redact/hash", test_redact_hash);
 	rc = g_test_run();

@@ -18,4 +18,13 @@ static inline char *test_crlf(const char *s)
 	return g_string_free(out, FALSE);
 }
 
+/* Adds test fn once per element of the array rows, named
+ * prefix/<the row's name field>, with the row as its data. */
+#define TEST_ADD_ROWS(prefix, rows, name, fn)                                  \
+	for (gsize row_ = 0; row_ < G_N_ELEMENTS(rows); row_++) {              \
+		char *path_ = g_strdup_printf("%s/%s", prefix, (rows)[row_].name); \
+		g_test_add_data_func(path_, &(rows)[row_], fn);                 \
+		g_free(path_);                                                  \
+	}
+
 #endif
