@@ -28,7 +28,12 @@ static const char *const tokens[UPKI_R_COUNT] = {
 	[UPKI_R_HTML_LINK_MISMATCH] = "html-link-mismatch",
 	[UPKI_R_CONFLICTING_URLS] = "conflicting-urls",
 	[UPKI_R_STALE] = "stale",
+	[UPKI_R_KIND_MISMATCH] = "kind-mismatch",
+	[UPKI_R_AMBIGUOUS_STRUCTURE] = "ambiguous-structure",
+	[UPKI_R_TOO_COMPLEX] = "too-complex",
+	[UPKI_R_HIDDEN_CONTROLS] = "hidden-controls",
 	[UPKI_R_SIGNER_EXPIRED_NOW] = "signer-expired-now",
+	[UPKI_R_UNSIGNED_LINKS] = "unsigned-links",
 };
 
 G_DEFINE_QUARK(upki-error-quark, upki_error)

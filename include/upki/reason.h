@@ -33,14 +33,20 @@ typedef enum {
 	UPKI_R_HTML_LINK_MISMATCH,  /* shown URL differs from the href */
 	UPKI_R_CONFLICTING_URLS,    /* two different retrieval URLs */
 	UPKI_R_STALE,               /* signed longer ago than the staleness limit */
+	UPKI_R_KIND_MISMATCH,       /* Subject names another kind than the signed text */
+	UPKI_R_AMBIGUOUS_STRUCTURE, /* two readings of the MIME structure could differ */
+	UPKI_R_TOO_COMPLEX,         /* a limit was reached: what lies beyond was not judged */
+	UPKI_R_HIDDEN_CONTROLS,     /* bidi, zero-width or format controls in a link or its text */
 	UPKI_R_SIGNER_EXPIRED_NOW,  /* informative: valid at signing, expired now */
+	UPKI_R_UNSIGNED_LINKS,      /* informative: links in unsigned parts beside a genuine notice */
 	UPKI_R_COUNT
 } upki_reason;
 
 #define UPKI_REASON_BIT(r) (G_GUINT64_CONSTANT(1) << (r))
 
 /* Reasons that explain but do not make a notice suspicious. */
-#define UPKI_REASONS_INFORMATIVE UPKI_REASON_BIT(UPKI_R_SIGNER_EXPIRED_NOW)
+#define UPKI_REASONS_INFORMATIVE \
+	(UPKI_REASON_BIT(UPKI_R_SIGNER_EXPIRED_NOW) | UPKI_REASON_BIT(UPKI_R_UNSIGNED_LINKS))
 
 /* Returns the token of one reason ("url-host"), static storage. */
 const char *upki_reason_token(upki_reason r);
