@@ -272,12 +272,17 @@ void um_policy_handoff(const um_conf *c, const um_result *r, const char *qid,
 /* The URL of a notice as logs may show it: host, path, a hash of p1. */
 static const char *log_url(const upki_notice *n, guint *count)
 {
-	*count = n->urls ? n->urls->len : 0;
-	if (n->url)
-		return n->url;
-	if (*count)
-		return ((const upki_url_finding *)g_ptr_array_index(n->urls, 0))->url;
-	return NULL;
+	const char *first = NULL;
+
+	*count = 0;
+	for (guint i = 0; n->urls && i < n->urls->len; i++) {
+		const upki_url_finding *f = g_ptr_array_index(n->urls, i);
+		if (!f->retrieval)
+			continue;
+		first = first ? first : f->url;
+		(*count)++;
+	}
+	return n->url ? n->url : first;
 }
 
 static void log_notice(const um_result *r, const char *qid, const char *job_id)

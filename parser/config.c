@@ -37,6 +37,8 @@ static const upki_config_key keys[] = {
 	  "KIND TITLE: one more subject title (after the [UPKI] tag) for a kind; may repeat." },
 	{ "KindFile", UPKI_CFG_PROFILE, NULL, NULL, 0,
 	  "KIND FILE: one more retrieval page a kind's URL may name; may repeat." },
+	{ "KindMarker", UPKI_CFG_PROFILE, NULL, NULL, 0,
+	  "KIND TEXT: one more text whose presence in the signed body confirms a kind; may repeat." },
 	{ "UrlLabel", UPKI_CFG_PROFILE, NULL, NULL, 0,
 	  "Text that introduces a retrieval URL in the body; may repeat." },
 	{ "TrustAnchorFile", UPKI_CFG_STRING, NULL, NULL, OFF(trust_anchor_file),
@@ -163,8 +165,12 @@ static gboolean set_profile(upki_profile *p, const char *key, const char *v)
 		return FALSE;
 	} else if (g_ascii_strcasecmp(key, "KindSubject") == 0) {
 		upki_profile_add(p->subjects[kind], rest);
+	} else if (g_ascii_strcasecmp(key, "KindMarker") == 0) {
+		upki_profile_add(p->markers[kind], rest);
 	} else {
+		/* A page of the kind's own is also proof of the kind. */
 		upki_profile_add(p->files[kind], rest);
+		upki_profile_add(p->markers[kind], rest);
 	}
 	return TRUE;
 }

@@ -14,9 +14,10 @@
 #include "upki/charset.h"
 #include "upki/error.h"
 #include "upki/mime-guard.h"
-#include "upki/mime-signed.h"
 #include "upki/mime.h"
+#include "upki/reason.h"
 #include "upki/smime.h"
+#include "mime-bounds.h"
 #include "mime-private.h"
 
 #define MAX_DEPTH 32                   /* nesting the walk follows */
@@ -190,24 +191,41 @@ typedef struct walker {
 	guint nodes;
 } walker;
 
-/* The buffer the offsets of the current tree refer to: the message, or
- * the content of opaque signed data. */
+/* The buffer the offsets of the current tree refer to (the message, or
+ * signed content parsed on its own), and where in it the entity being
+ * walked lies by the strict reading of mime-bounds.c. */
 typedef struct scope {
 	const char *raw;
 	gsize len;
 } scope;
 
-static void walk(walker *w, const scope *sc, GMimeObject *o, int signed_by, guint depth);
+static void walk(walker *w, const scope *sc, GMimeObject *o, upki_span span, int signed_by,
+		 guint depth);
 
+static void finding(walker *w, upki_reason r)
+{
+	w->m->findings |= UPKI_REASON_BIT(r);
+}
+
+/* Below a place where the readings differ nothing is checked any more
+ * (the message is ambiguous already), so that no part is scanned twice:
+ * each strict scan covers only its own part, and the work stays linear. */
+static const upki_span unknown_span = { G_MAXSIZE, G_MAXSIZE };
+
+static gboolean span_known(upki_span span)
+{
+	return span.start != G_MAXSIZE;
+}
+
+/* Every part of type text is shown by some reader (RFC 2046: unknown text
+ * subtypes read as text/plain); a named attachment is a file. */
 static gboolean is_text(GMimeObject *o)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
 	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(o);
 
-	if (!ct || !(g_mime_content_type_is_type(ct, "text", "plain") ||
-		     g_mime_content_type_is_type(ct, "text", "html")))
+	if (!ct || g_ascii_strcasecmp(g_mime_content_type_get_media_type(ct), "text") != 0)
 		return FALSE;
-	/* A named attachment is a file, not the message; inline text counts. */
 	return !(cd && g_mime_content_disposition_is_attachment(cd) &&
 		 g_mime_part_get_filename(GMIME_PART(o)));
 }
@@ -223,6 +241,7 @@ static void cut_utf8(char *s, gsize max)
 	*end = '\0';
 }
 
+/* Decoded text beyond MAX_TEXT is not judged: the message says so. */
 static void add_text(walker *w, GMimeObject *o, int signed_by)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
@@ -230,12 +249,16 @@ static void add_text(walker *w, GMimeObject *o, int signed_by)
 	upki_text *t = NULL;
 	gsize left = MAX_TEXT - w->text_bytes, n = 0;
 
-	if (left == 0)
+	if (left == 0) {
+		finding(w, UPKI_R_TOO_COMPLEX);
 		return;
+	}
 	raw = part_bytes(GMIME_PART(o));
 	const char *data = g_bytes_get_data(raw, &n);
 	t = g_new0(upki_text, 1);
 	t->text = upki_mime_to_utf8(data, MIN(n, left), g_mime_content_type_get_parameter(ct, "charset"));
+	if (n > left || strlen(t->text) > left)
+		finding(w, UPKI_R_TOO_COMPLEX);
 	cut_utf8(t->text, left);
 	t->is_html = g_mime_content_type_is_type(ct, "text", "html");
 	t->signed_by = signed_by;
@@ -268,45 +291,157 @@ static gint64 entity_offset(GMimeObject *o)
 	return best;
 }
 
-static GBytes *signed_content(const scope *sc, GMimeMultipart *mp)
+/* Headers that decide structure or what the reader is shown: readers
+ * disagree about which copy wins, so a second one is ambiguous. */
+static void check_duplicates(walker *w, GMimeObject *o, gboolean top)
 {
-	gint64 off = entity_offset(GMIME_OBJECT(mp));
-	const char *boundary = g_mime_multipart_get_boundary(mp);
+	static const char *const structural[] = { "Content-Type", "Content-Transfer-Encoding",
+						  "Content-Disposition", "MIME-Version" };
+	static const char *const shown[] = { "From", "Subject", "Date", "Sender", "Reply-To" };
+	GMimeHeaderList *hl = g_mime_object_get_header_list(o);
+	int n = hl ? g_mime_header_list_get_count(hl) : 0;
+	guint seen[G_N_ELEMENTS(structural) + G_N_ELEMENTS(shown)] = { 0 };
 
-	if (off < 0 || (guint64)off >= sc->len)
-		return NULL;
-	return upki_mime_signed_content(sc->raw, sc->len, (gsize)off, boundary);
+	for (int i = 0; i < n; i++) {
+		const char *name = g_mime_header_get_name(g_mime_header_list_get_header_at(hl, i));
+		for (gsize k = 0; name && k < G_N_ELEMENTS(seen); k++) {
+			const char *want = k < G_N_ELEMENTS(structural) ? structural[k]
+					   : shown[k - G_N_ELEMENTS(structural)];
+			if ((top || k < G_N_ELEMENTS(structural)) && g_ascii_strcasecmp(name, want) == 0 &&
+			    ++seen[k] > 1)
+				finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
+		}
+	}
 }
 
-static void walk_children(walker *w, const scope *sc, GMimeMultipart *mp, int from, int signed_by,
-			  guint depth)
+/* Where the strict reading puts the body of the entity in span. */
+static gsize body_of(walker *w, const scope *sc, upki_span span)
+{
+	gboolean odd = FALSE;
+	gsize body = 0;
+
+	if (!span_known(span))
+		return G_MAXSIZE;
+	body = upki_mime_bounds_header_end(sc->raw, span, &odd);
+	if (odd)
+		finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
+	return body;
+}
+
+/* The parts of multipart mp by the strict reading, checked against
+ * GMime's: the same number of parts, each child's header inside the
+ * span found for it.  Returns the spans (caller unrefs), NULL when the
+ * two readings differ (then the message is ambiguous). */
+static GArray *child_spans(walker *w, const scope *sc, GMimeMultipart *mp, upki_span span)
+{
+	upki_mime_bounds b = { 0 };
+	gsize body = 0;
+	int n = g_mime_multipart_get_count(mp);
+	GArray *spans = NULL;
+
+	if (!span_known(span))
+		return NULL;
+	body = body_of(w, sc, span);
+	upki_mime_bounds_scan(sc->raw, body, span.end, g_mime_multipart_get_boundary(mp), &b);
+	if (b.ambiguous || (int)b.parts->len != n)
+		goto out;
+	for (int i = 0; i < n; i++) {
+		upki_span *c = &g_array_index(b.parts, upki_span, i);
+		gint64 off = entity_offset(g_mime_multipart_get_part(mp, i));
+		gboolean odd = FALSE;
+		if (off >= 0 && ((guint64)off < c->start ||
+				 (guint64)off >= upki_mime_bounds_header_end(sc->raw, *c, &odd)))
+			goto out;
+	}
+	spans = g_steal_pointer(&b.parts);
+out:
+	if (!spans)
+		finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
+	upki_mime_bounds_clear(&b);
+	return spans;
+}
+
+static upki_span span_at(GArray *spans, int i)
+{
+	return spans && i < (int)spans->len ? g_array_index(spans, upki_span, i) : unknown_span;
+}
+
+static void walk_children(walker *w, const scope *sc, GMimeMultipart *mp, GArray *spans,
+			  int from, int signed_by, guint depth)
 {
 	int n = g_mime_multipart_get_count(mp);
 
 	for (int i = from; i < n; i++)
-		walk(w, sc, g_mime_multipart_get_part(mp, i), signed_by, depth + 1);
+		walk(w, sc, g_mime_multipart_get_part(mp, i), span_at(spans, i), signed_by, depth + 1);
 }
 
-static void walk_signed(walker *w, const scope *sc, GMimeMultipart *mp, int signed_by, guint depth)
+static void walk_multipart(walker *w, const scope *sc, GMimeMultipart *mp, upki_span span,
+			   int signed_by, guint depth)
 {
-	GMimeObject *sig = g_mime_multipart_get_count(mp) >= 2 ? g_mime_multipart_get_part(mp, 1) : NULL;
+	GArray *spans = child_spans(w, sc, mp, span);
+
+	walk_children(w, sc, mp, spans, 0, signed_by, depth);
+	if (spans)
+		g_array_unref(spans);
+}
+
+/* Parses content (exactly the bytes a signature covers) as an entity of
+ * its own and walks it as signed by signature index. */
+static void walk_content(walker *w, GBytes *content, int index, guint depth)
+{
+	gsize n = 0;
+	const char *data = g_bytes_get_data(content, &n);
+	scope inner = { data, n };
+	upki_span all = { 0, n };
+	char *guarded = upki_mime_guard(data, n);
+	GMimeParser *parser = parser_for(guarded ? guarded : data, n);
+	GMimeObject *entity = g_mime_parser_construct_part(parser, w->opts);
+
+	if (guarded)
+		finding(w, UPKI_R_TOO_COMPLEX);
+	if (entity)
+		walk(w, &inner, entity, all, index, depth + 1);
+	if (entity)
+		g_object_unref(entity);
+	g_object_unref(parser);
+	g_free(guarded);
+}
+
+/* Verify, then parse: the text under a signature is parsed from the very
+ * bytes handed to OpenSSL (cut by the strict reading), never taken from
+ * GMime's tree.  When the readings differ the message is ambiguous, and
+ * GMime's view of the parts is walked too, as unsigned, so that what a
+ * reader might show is still judged. */
+static void walk_signed(walker *w, const scope *sc, GMimeMultipart *mp, upki_span span,
+			int signed_by, guint depth)
+{
+	int n = g_mime_multipart_get_count(mp);
+	GMimeObject *sig = n >= 2 ? g_mime_multipart_get_part(mp, 1) : NULL;
+	GArray *spans = child_spans(w, sc, mp, span);
 	upki_signed *s = NULL;
 
 	if (!sig || !GMIME_IS_PART(sig)) {
-		walk_children(w, sc, mp, 0, signed_by, depth);
-		return;
+		walk_children(w, sc, mp, spans, 0, signed_by, depth);
+		goto out;
 	}
+	if (n != 2)
+		finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
 	s = g_new0(upki_signed, 1);
 	s->signature = part_bytes(GMIME_PART(sig));
-	/* When the raw bytes cannot be found (broken delimiters), an empty
-	 * content makes the signature fail rather than pass on a guess. */
-	s->content = signed_content(sc, mp);
-	if (!s->content)
-		s->content = g_bytes_new(NULL, 0);
+	/* Without a strict reading, an empty content makes the signature
+	 * fail rather than pass on a guess. */
+	s->content = spans ? upki_mime_bounds_to_crlf(sc->raw, g_array_index(spans, upki_span, 0))
+			   : g_bytes_new(NULL, 0);
 	g_ptr_array_add(w->m->signeds, s);
-	walk(w, sc, g_mime_multipart_get_part(mp, 0), (int)w->m->signeds->len - 1, depth + 1);
+	if (spans)
+		walk_content(w, s->content, (int)w->m->signeds->len - 1, depth);
+	else
+		walk(w, sc, g_mime_multipart_get_part(mp, 0), unknown_span, -1, depth + 1);
 	/* Parts after the signature are not covered by it. */
-	walk_children(w, sc, mp, 2, signed_by, depth);
+	walk_children(w, sc, mp, spans, 2, signed_by, depth);
+out:
+	if (spans)
+		g_array_unref(spans);
 }
 
 static gboolean is_opaque_signed(GMimeObject *o)
@@ -324,51 +459,50 @@ static gboolean is_opaque_signed(GMimeObject *o)
 	return name && strlen(name) >= 4 && g_ascii_strcasecmp(name + strlen(name) - 4, ".p7m") == 0;
 }
 
+/* Opaque signed data carries its content inside the signature: that
+ * content is what is verified, and what is parsed. */
 static void walk_opaque(walker *w, GMimeObject *o, guint depth)
 {
 	upki_signed *s = g_new0(upki_signed, 1);
 	GBytes *content = NULL;
-	GMimeParser *parser = NULL;
-	GMimeObject *entity = NULL;
-	char *guarded = NULL;
 
 	s->opaque = TRUE;
 	s->signature = part_bytes(GMIME_PART(o));
 	g_ptr_array_add(w->m->signeds, s);
-	int index = (int)w->m->signeds->len - 1;
 	content = upki_smime_get_content(s->signature);
-	if (!content)
-		goto out;
-	gsize n = 0;
-	const char *data = g_bytes_get_data(content, &n);
-	scope inner = { data, n };
-	guarded = upki_mime_guard(data, n);
-	parser = parser_for(guarded ? guarded : data, n);
-	entity = g_mime_parser_construct_part(parser, w->opts);
-	if (entity)
-		walk(w, &inner, entity, index, depth + 1);
-out:
-	if (entity)
-		g_object_unref(entity);
-	if (parser)
-		g_object_unref(parser);
+	if (content)
+		walk_content(w, content, (int)w->m->signeds->len - 1, depth);
 	if (content)
 		g_bytes_unref(content);
-	g_free(guarded);
 }
 
-static void walk(walker *w, const scope *sc, GMimeObject *o, int signed_by, guint depth)
+/* A limit reached is a finding: what lies beyond it is not judged. */
+static gboolean within_limits(walker *w, guint depth)
 {
-	if (!o || depth > MAX_DEPTH || ++w->nodes > MAX_NODES)
+	if (depth <= MAX_DEPTH && ++w->nodes <= MAX_NODES)
+		return TRUE;
+	finding(w, UPKI_R_TOO_COMPLEX);
+	return FALSE;
+}
+
+static void walk(walker *w, const scope *sc, GMimeObject *o, upki_span span, int signed_by,
+		 guint depth)
+{
+	if (!o || !within_limits(w, depth))
 		return;
+	check_duplicates(w, o, FALSE);
 	if (GMIME_IS_MESSAGE_PART(o)) {
 		GMimeMessage *msg = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
-		if (msg)
-			walk(w, sc, g_mime_message_get_mime_part(msg), signed_by, depth + 1);
+		upki_span inner = span_known(span) ? (upki_span){ body_of(w, sc, span), span.end }
+						   : unknown_span;
+		if (msg) {
+			check_duplicates(w, GMIME_OBJECT(msg), TRUE);
+			walk(w, sc, g_mime_message_get_mime_part(msg), inner, signed_by, depth + 1);
+		}
 	} else if (GMIME_IS_MULTIPART_SIGNED(o) && is_smime_protocol(o)) {
-		walk_signed(w, sc, GMIME_MULTIPART(o), signed_by, depth);
+		walk_signed(w, sc, GMIME_MULTIPART(o), span, signed_by, depth);
 	} else if (GMIME_IS_MULTIPART(o)) {
-		walk_children(w, sc, GMIME_MULTIPART(o), 0, signed_by, depth);
+		walk_multipart(w, sc, GMIME_MULTIPART(o), span, signed_by, depth);
 	} else if (GMIME_IS_PART(o)) {
 		if (is_opaque_signed(o))
 			walk_opaque(w, o, depth);
@@ -412,7 +546,11 @@ static upki_mime *parse(const char *buf, gsize len, gboolean body, GError **erro
 	if (body) {
 		walker w = { m, opts, 0, 0 };
 		scope sc = { buf, len };
-		walk(&w, &sc, g_mime_message_get_mime_part(msg), -1, 0);
+		upki_span all = { 0, len };
+		if (guarded)
+			finding(&w, UPKI_R_TOO_COMPLEX);
+		check_duplicates(&w, GMIME_OBJECT(msg), TRUE);
+		walk(&w, &sc, g_mime_message_get_mime_part(msg), all, -1, 0);
 	}
 out:
 	if (msg)

@@ -77,31 +77,47 @@ typedef struct scan {
 	const upki_options *o;
 	GPtrArray *sigs;      /* upki_smime_result*, parallel to m->signeds */
 	gboolean any_pass;    /* some signature verified and chains */
+	gboolean any_signed;  /* some text is signed by the sender (text_is_signed) */
 	guint64 reasons;
 	GPtrArray *urls;      /* upki_url_finding* */
+	GHashTable *seen;     /* "r"/"o" + URL -> its finding in urls (not owned) */
 } scan;
 
-static gboolean text_is_signed(const scan *s, const upki_text *t)
+static gboolean has_email(const upki_smime_result *r, const char *addr)
 {
-	if (t->signed_by < 0 || (guint)t->signed_by >= s->sigs->len)
-		return FALSE;
-	const upki_smime_result *r = g_ptr_array_index(s->sigs, t->signed_by);
-	return r->status == UPKI_SIG_PASS;
+	for (guint i = 0; addr && r->signer_emails && i < r->signer_emails->len; i++)
+		if (g_ascii_strcasecmp(g_ptr_array_index(r->signer_emails, i), addr) == 0)
+			return TRUE;
+	return FALSE;
 }
 
-static void add_finding(scan *s, const char *url, gboolean is_signed, gboolean from_html)
+/* A text is the sender's only when the signature over it passes and
+ * every signer of that signature is the one From names. */
+static gboolean text_is_signed(const scan *s, const upki_text *t)
 {
-	for (guint i = 0; i < s->urls->len; i++) {
-		upki_url_finding *f = g_ptr_array_index(s->urls, i);
-		if (strcmp(f->url, url) == 0) {
-			f->is_signed |= is_signed;
-			return;
-		}
+	if (t->signed_by < 0 || (guint)t->signed_by >= s->sigs->len || s->m->from_count != 1)
+		return FALSE;
+	const upki_smime_result *r = g_ptr_array_index(s->sigs, t->signed_by);
+	return r->status == UPKI_SIG_PASS && has_email(r, s->m->from_addr);
+}
+
+static void add_finding(scan *s, const char *url, gboolean is_signed, gboolean from_html,
+			gboolean retrieval)
+{
+	char *key = g_strconcat(retrieval ? "r" : "o", url, NULL);
+	upki_url_finding *f = g_hash_table_lookup(s->seen, key);
+
+	if (f) {
+		f->is_signed |= is_signed;
+		g_free(key);
+		return;
 	}
-	upki_url_finding *f = g_new0(upki_url_finding, 1);
+	f = g_new0(upki_url_finding, 1);
+	g_hash_table_insert(s->seen, key, f);
 	f->url = g_strdup(url);
 	f->is_signed = is_signed;
 	f->from_html = from_html;
+	f->retrieval = retrieval;
 	g_ptr_array_add(s->urls, f);
 }
 
@@ -113,15 +129,22 @@ static void collect_link(scan *s, const upki_link *l, gboolean is_signed)
 	gboolean href_cand = l->labelled || upki_url_is_candidate(l->url, p);
 	gboolean shown_cand = l->shown && upki_url_is_candidate(l->shown, p);
 
-	if (!href_cand && !shown_cand)
+	if (!href_cand && !shown_cand) {
+		/* Any other link: listed when it is not signed, so that the
+		 * reader of the report sees what was added around the notice. */
+		if (!is_signed && s->any_signed)
+			add_finding(s, l->url, FALSE, l->from_html, FALSE);
 		return;
+	}
 	if (l->from_html && l->shown && upki_extract_link_mismatch(l->url, l->shown))
 		s->reasons |= UPKI_REASON_BIT(UPKI_R_HTML_LINK_MISMATCH);
-	add_finding(s, l->url, is_signed, l->from_html);
+	add_finding(s, l->url, is_signed, l->from_html, TRUE);
 }
 
 static void collect_urls(scan *s)
 {
+	for (guint i = 0; i < s->m->texts->len; i++)
+		s->any_signed |= text_is_signed(s, g_ptr_array_index(s->m->texts, i));
 	for (guint i = 0; i < s->m->texts->len; i++) {
 		const upki_text *t = g_ptr_array_index(s->m->texts, i);
 		GPtrArray *links = t->is_html
@@ -167,14 +190,6 @@ static guint pick_signature(const scan *s)
 	return best;
 }
 
-static gboolean has_email(const upki_smime_result *r, const char *addr)
-{
-	for (guint i = 0; addr && r->signer_emails && i < r->signer_emails->len; i++)
-		if (g_ascii_strcasecmp(g_ptr_array_index(r->signer_emails, i), addr) == 0)
-			return TRUE;
-	return FALSE;
-}
-
 static guint64 signature_reasons(const upki_smime_result *r, const char *from)
 {
 	if (!r)
@@ -210,31 +225,47 @@ static guint64 check_url(const char *url, const upki_profile *p, upki_kind kind)
 	return reasons == G_MAXUINT64 ? upki_url_check(url, p, kind) : reasons;
 }
 
+static guint retrieval_count(const GPtrArray *urls)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < urls->len; i++)
+		n += ((const upki_url_finding *)g_ptr_array_index(urls, i))->retrieval;
+	return n;
+}
+
+/* Policy for every retrieval candidate; the other links of unsigned
+ * parts only tell that there are some (unsigned-links, informative). */
 static guint64 url_reasons(scan *s, upki_kind kind)
 {
 	guint64 reasons = 0;
+	guint count = retrieval_count(s->urls);
 
 	for (guint i = 0; i < s->urls->len; i++) {
 		upki_url_finding *f = g_ptr_array_index(s->urls, i);
+		if (!f->retrieval) {
+			reasons |= UPKI_REASON_BIT(UPKI_R_UNSIGNED_LINKS);
+			continue;
+		}
 		f->reasons = check_url(f->url, s->o->profile, kind);
-		if (s->any_pass && !f->is_signed)
+		if (s->any_signed && !f->is_signed)
 			f->reasons |= UPKI_REASON_BIT(UPKI_R_URL_OUTSIDE_SIGNED);
 		reasons |= f->reasons;
 	}
-	if (s->urls->len > 1)
+	if (count > 1)
 		reasons |= UPKI_REASON_BIT(UPKI_R_CONFLICTING_URLS);
-	if (s->urls->len == 0 && upki_profile_kind_has_url(s->o->profile, kind))
+	if (count == 0 && upki_profile_kind_has_url(s->o->profile, kind))
 		reasons |= UPKI_REASON_BIT(UPKI_R_MISSING_URL);
 	return reasons;
 }
 
-/* 本日から１ヶ月以内: the notice's own date plus one calendar month
- * (GLib clamps 31 January to the end of February). */
+/* 本日から１ヶ月以内: counted from when the notice was signed (the Date
+ * header is nobody's word), plus one calendar month (GLib clamps 31
+ * January to the end of February).  Date only when nothing is signed. */
 static char *deadline_of(GDateTime *date, gint64 signing_time)
 {
-	GDateTime *base = date ? g_date_time_ref(date)
-			       : signing_time >= 0 ? g_date_time_new_from_unix_utc(signing_time)
-						   : NULL;
+	GDateTime *base = signing_time >= 0 ? g_date_time_new_from_unix_utc(signing_time)
+			  : date ? g_date_time_ref(date) : NULL;
 	GDateTime *end = NULL;
 	char *text = NULL;
 
@@ -290,27 +321,66 @@ static gboolean is_stale(const upki_options *o, const upki_smime_result *sig, GD
 	return o->stale_days && when >= 0 && now - when > (gint64)o->stale_days * 86400;
 }
 
-/* Decides kind, reasons and verdict once signatures and URLs are known. */
-static void judge(scan *s, upki_notice *n, upki_subject_match sm, gboolean from_sender)
+/* Every signature in the message counts, not only the one reported:
+ * a failing one, or a signer who is not the sender, anywhere. */
+static guint64 all_signature_reasons(const scan *s)
 {
-	const upki_smime_result *sig = n->sig;
+	guint64 reasons = 0;
+
+	if (s->sigs->len == 0)
+		return UPKI_REASON_BIT(UPKI_R_UNSIGNED);
+	for (guint i = 0; i < s->sigs->len; i++)
+		reasons |= signature_reasons(g_ptr_array_index(s->sigs, i), s->m->from_addr);
+	return reasons;
+}
+
+/* What only the signed text can say: which kind of notice this is (the
+ * Subject is anybody's), and that there is one notice, under one
+ * signature (two signed notices spliced into one message are two
+ * readings of "the" notice). */
+static guint64 signed_text_reasons(const scan *s, upki_kind kind, guint64 sig_reasons)
+{
+	gboolean confirmed = FALSE;
+	guint64 reasons = 0;
+	int by = -1;
+
+	for (guint i = 0; i < s->m->texts->len; i++) {
+		const upki_text *t = g_ptr_array_index(s->m->texts, i);
+		if (!text_is_signed(s, t))
+			continue;
+		if (by >= 0 && t->signed_by != by)
+			reasons |= UPKI_REASON_BIT(UPKI_R_AMBIGUOUS_STRUCTURE);
+		by = t->signed_by;
+		confirmed |= upki_profile_text_confirms(s->o->profile, kind, t->text);
+	}
+	/* Unless a failed signature already says why nothing confirms it. */
+	if (kind != UPKI_KIND_NONE && !confirmed && !(sig_reasons & ~UPKI_REASONS_INFORMATIVE))
+		reasons |= UPKI_REASON_BIT(UPKI_R_KIND_MISMATCH);
+	return reasons;
+}
+
+/* Decides kind, reasons and verdict once signatures and URLs are known. */
+static void judge(scan *s, upki_notice *n, const upki_smime_result *sig, upki_subject_match sm,
+		  gboolean from_sender)
+{
 	upki_kind kind = sm.reply ? UPKI_KIND_NONE : sm.kind;
-	guint64 sig_reasons = signature_reasons(sig, s->m->from_addr);
+	guint64 sig_reasons = all_signature_reasons(s);
 	guint64 urls = url_reasons(s, kind);
+	guint retrieval = retrieval_count(s->urls);
 
 	if (sm.reply) {
 		/* A reply or forward is never a notice; only a look-alike link in it is news. */
 		if (!(urls & LOOKALIKE_URL_REASONS))
 			return;
 		s->reasons |= urls & LOOKALIKE_URL_REASONS;
-	} else if (kind == UPKI_KIND_NONE && !from_sender && s->urls->len == 0) {
+	} else if (kind == UPKI_KIND_NONE && !from_sender && retrieval == 0) {
 		return;
-	} else if (kind == UPKI_KIND_NONE && s->urls->len == 0 && sig_reasons == 0) {
+	} else if (kind == UPKI_KIND_NONE && retrieval == 0 && sig_reasons == 0) {
 		/* The sender's own signed mail of a kind we do not know, with no
 		 * retrieval link in it: nothing to protect anybody from. */
 		return;
 	} else {
-		s->reasons |= urls | sig_reasons;
+		s->reasons |= urls | sig_reasons | signed_text_reasons(s, kind, sig_reasons) | s->m->findings;
 		if (kind == UPKI_KIND_NONE)
 			s->reasons |= UPKI_REASON_BIT(UPKI_R_UNKNOWN_KIND);
 		if (sm.lookalike)
@@ -324,8 +394,10 @@ static void judge(scan *s, upki_notice *n, upki_subject_match sm, gboolean from_
 	n->reasons = s->reasons;
 	n->verdict = (n->reasons & ~UPKI_REASONS_INFORMATIVE) ? UPKI_VERDICT_SUSPICIOUS
 							       : UPKI_VERDICT_GENUINE;
-	if (s->urls->len == 1)
-		n->url = g_strdup(((upki_url_finding *)g_ptr_array_index(s->urls, 0))->url);
+	if (retrieval == 1)
+		for (guint i = 0; i < s->urls->len && !n->url; i++)
+			if (((upki_url_finding *)g_ptr_array_index(s->urls, i))->retrieval)
+				n->url = g_strdup(((upki_url_finding *)g_ptr_array_index(s->urls, i))->url);
 	if (upki_profile_kind_has_url(s->o->profile, kind))
 		n->deadline = deadline_of(s->m->date, sig ? sig->signing_time : -1);
 	else if (kind != UPKI_KIND_NONE)
@@ -350,15 +422,18 @@ upki_notice *upki_notice_from_mime(const upki_mime *m, const upki_options *o)
 
 	s.sigs = g_ptr_array_new_with_free_func((GDestroyNotify)upki_smime_result_free);
 	s.urls = g_ptr_array_new_with_free_func(finding_free);
+	s.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	copy_headers(m, n);
 	verify_signatures(&s);
 	collect_urls(&s);
 
 	guint pick = pick_signature(&s);
+	judge(&s, n, pick != G_MAXUINT ? g_ptr_array_index(s.sigs, pick) : NULL, sm, from_sender);
+	/* Taken out only now: judging looks signatures up by index. */
 	if (pick != G_MAXUINT)
 		n->sig = g_ptr_array_steal_index(s.sigs, pick);
-	judge(&s, n, sm, from_sender);
 	n->urls = g_steal_pointer(&s.urls);
+	g_hash_table_unref(s.seen);
 	g_ptr_array_unref(s.sigs);
 	return n;
 }

@@ -18,7 +18,7 @@ static const char *const kind_names[UPKI_KIND_COUNT] = {
 };
 
 /* One row per built-in string: which list, which kind (for per-kind lists). */
-enum list { L_TAG, L_REPLY, L_SUBJECT, L_FILE, L_URL_LABEL, L_DN, L_SERIAL, L_OLD_SERIAL };
+enum list { L_TAG, L_REPLY, L_SUBJECT, L_FILE, L_MARKER, L_URL_LABEL, L_DN, L_SERIAL, L_OLD_SERIAL };
 
 static const struct {
 	enum list list;
@@ -39,6 +39,21 @@ static const struct {
 	{ L_FILE, UPKI_KIND_CERT_ISSUE, "SPEntranceCliAll.jsp" },
 	{ L_FILE, UPKI_KIND_PIN_ISSUE, "SPEntranceCliPin.jsp" },
 	{ L_FILE, UPKI_KIND_PIN_ISSUE, "SPEntranceCliAllPin.jsp" },
+	/* What the signed text of each kind holds and no other kind's does:
+	 * the page its URL names, or the head of its own section. */
+	{ L_MARKER, UPKI_KIND_CERT_ISSUE, "SPEntranceCliAll.jsp" },
+	{ L_MARKER, UPKI_KIND_CERT_ISSUE, "証明書取得URL" },
+	{ L_MARKER, UPKI_KIND_CERT_ISSUE, "certificate acquisition URL" },
+	{ L_MARKER, UPKI_KIND_PIN_ISSUE, "アクセスPIN取得URL" },
+	{ L_MARKER, UPKI_KIND_PIN_ISSUE, "access PIN acquisition URL" },
+	{ L_MARKER, UPKI_KIND_PIN_ISSUE, "SPEntranceCliPin.jsp" },
+	{ L_MARKER, UPKI_KIND_PIN_ISSUE, "SPEntranceCliAllPin.jsp" },
+	{ L_MARKER, UPKI_KIND_CERT_RETRIEVED, "【対象証明書シリアル番号】" },
+	{ L_MARKER, UPKI_KIND_CERT_RENEWED, "【新証明書シリアル番号】" },
+	{ L_MARKER, UPKI_KIND_CERT_RENEWED, "【旧証明書のシリアル番号】" },
+	{ L_MARKER, UPKI_KIND_CERT_REVOKED, "【失効証明書DN】" },
+	{ L_MARKER, UPKI_KIND_CERT_REVOKED, "【失効証明書シリアル番号】" },
+	{ L_MARKER, UPKI_KIND_CERT_REVOKED, "【revoked certificate DN】" },
 	{ L_URL_LABEL, 0, "証明書取得URL" },
 	{ L_URL_LABEL, 0, "アクセスPIN取得URL" },
 	{ L_URL_LABEL, 0, "certificate acquisition URL" },
@@ -84,6 +99,7 @@ static GPtrArray *list_of(upki_profile *p, enum list l, upki_kind k)
 	case L_REPLY: return p->reply_prefixes;
 	case L_SUBJECT: return p->subjects[k];
 	case L_FILE: return p->files[k];
+	case L_MARKER: return p->markers[k];
 	case L_URL_LABEL: return p->url_labels;
 	case L_DN: return p->dn_labels;
 	case L_SERIAL: return p->serial_labels;
@@ -107,6 +123,7 @@ upki_profile *upki_profile_new_default(void)
 	for (int k = 0; k < UPKI_KIND_COUNT; k++) {
 		p->subjects[k] = g_ptr_array_new_with_free_func(g_free);
 		p->files[k] = g_ptr_array_new_with_free_func(g_free);
+		p->markers[k] = g_ptr_array_new_with_free_func(g_free);
 	}
 	p->url_labels = g_ptr_array_new_with_free_func(g_free);
 	p->dn_labels = g_ptr_array_new_with_free_func(g_free);
@@ -129,12 +146,23 @@ void upki_profile_free(upki_profile *p)
 	for (int k = 0; k < UPKI_KIND_COUNT; k++) {
 		g_ptr_array_unref(p->subjects[k]);
 		g_ptr_array_unref(p->files[k]);
+		g_ptr_array_unref(p->markers[k]);
 	}
 	g_ptr_array_unref(p->url_labels);
 	g_ptr_array_unref(p->dn_labels);
 	g_ptr_array_unref(p->serial_labels);
 	g_ptr_array_unref(p->old_serial_labels);
 	g_free(p);
+}
+
+gboolean upki_profile_text_confirms(const upki_profile *p, upki_kind k, const char *text)
+{
+	if ((unsigned)k >= UPKI_KIND_COUNT || k == UPKI_KIND_NONE || !text)
+		return FALSE;
+	for (guint i = 0; i < p->markers[k]->len; i++)
+		if (strstr(text, g_ptr_array_index(p->markers[k], i)))
+			return TRUE;
+	return FALSE;
 }
 
 gboolean upki_profile_kind_has_url(const upki_profile *p, upki_kind k)

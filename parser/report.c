@@ -82,6 +82,8 @@ static void add_urls(JsonBuilder *b, const GPtrArray *urls)
 		json_builder_add_boolean_value(b, f->is_signed);
 		json_builder_set_member_name(b, "html");
 		json_builder_add_boolean_value(b, f->from_html);
+		json_builder_set_member_name(b, "retrieval");
+		json_builder_add_boolean_value(b, f->retrieval);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
@@ -234,11 +236,11 @@ char *upki_report_csv(const upki_notice *n, const upki_report_where *w)
 
 /* Host and path only: the token is a one-time secret and text output is
  * what people paste into tickets. */
-static void append_url(GString *s, const char *url)
+static void append_url(GString *s, const upki_url_finding *f)
 {
-	char *redacted = upki_url_redact(url);
+	char *redacted = upki_url_redact(f->url);
 
-	g_string_append_printf(s, "  url:      %s\n", redacted);
+	g_string_append_printf(s, f->retrieval ? "  url:      %s\n" : "  unsigned: %s\n", redacted);
 	g_free(redacted);
 }
 
@@ -253,7 +255,7 @@ char *upki_report_text(const upki_notice *n, const upki_report_where *w)
 	if (*reasons)
 		g_string_append_printf(s, "  reasons:  %s\n", reasons);
 	for (guint i = 0; n->urls && i < n->urls->len; i++)
-		append_url(s, ((upki_url_finding *)g_ptr_array_index(n->urls, i))->url);
+		append_url(s, g_ptr_array_index(n->urls, i));
 	if (n->deadline)
 		g_string_append_printf(s, "  deadline: %s\n", n->deadline);
 	if (n->dn)

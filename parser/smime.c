@@ -369,37 +369,82 @@ static upki_sig_status fail(upki_smime_result *r, upki_sig_status status, const 
 	return status;
 }
 
-/* The checks in order; returns the status and fills the rest of r. */
+/* Several signers: the addresses a From may match are those that every
+ * one of them carries, so that a text is never the sender's on the word
+ * of a signer who is somebody else. */
+static void keep_common_emails(GPtrArray *emails, X509 *x)
+{
+	GPtrArray *other = g_ptr_array_new_with_free_func(g_free);
+
+	collect_emails(x, other);
+	for (guint i = emails->len; i-- > 0;) {
+		gboolean found = FALSE;
+		for (guint j = 0; !found && j < other->len; j++)
+			found = strcmp(g_ptr_array_index(emails, i), g_ptr_array_index(other, j)) == 0;
+		if (!found)
+			g_ptr_array_remove_index(emails, i);
+	}
+	g_ptr_array_unref(other);
+}
+
+/* The chain of one signer, at its own signing time or at now.
+ * signingTime is the signer's own claim: one in the future proves
+ * nothing, so the chain is then checked at now. */
+static upki_sig_status judge_signer(const upki_smime_verifier *v, CMS_SignerInfo *si, X509 *signer,
+				    STACK_OF(X509) *certs, upki_verify_time when, gint64 now,
+				    upki_smime_result *r)
+{
+	gint64 t = signing_time_of(si);
+	gint64 at = when == UPKI_VERIFY_AT_SIGNING && t >= 0 ? MIN(t, now) : now;
+	char *detail = NULL;
+	upki_sig_status status = judge_chain(v, signer, certs, at, &detail);
+
+	if (status == UPKI_SIG_PASS && at != now)
+		r->expired_now |= is_time_error(check_chain(v, signer, certs, now, FALSE));
+	if (detail && !r->detail)
+		r->detail = detail;
+	else
+		g_free(detail);
+	return status;
+}
+
+/* The checks in order; returns the status and fills the rest of r.
+ * CMS_verify checks every signer's signature; each signer must then
+ * chain on its own, the first one that fails decides the status. */
 static upki_sig_status verify_cms(const upki_smime_verifier *v, const upki_signed *s,
 				  CMS_ContentInfo *cms, upki_verify_time when, gint64 now,
 				  upki_smime_result *r, STACK_OF(X509) **certs)
 {
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
-	CMS_SignerInfo *si = sis && sk_CMS_SignerInfo_num(sis) > 0
-		? sk_CMS_SignerInfo_value(sis, 0) : NULL;
-	X509 *signer;
-	upki_sig_status status;
-	gint64 at;
+	int count = sis ? sk_CMS_SignerInfo_num(sis) : 0;
 
-	if (!si)
+	if (count <= 0)
 		return fail(r, UPKI_SIG_ERROR, "no signer in the signature");
-	r->signing_time = signing_time_of(si);
 	*certs = CMS_get1_certs(cms);
-	signer = find_signer(si, *certs);
-	if (!signer)
-		return fail(r, UPKI_SIG_ERROR, "signer certificate not included");
-	describe_signer(signer, r);
+	for (int i = 0; i < count; i++) {
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
+		X509 *signer = find_signer(si, *certs);
+		if (!signer)
+			return fail(r, UPKI_SIG_ERROR, "signer certificate not included");
+		if (i == 0) {
+			r->signing_time = signing_time_of(si);
+			describe_signer(signer, r);
+		} else {
+			keep_common_emails(r->signer_emails, signer);
+		}
+	}
+	r->signer_count = (guint)count;
 	if (CMS_is_detached(cms) ? s->opaque || !s->content : !s->opaque)
 		return fail(r, UPKI_SIG_ERROR, "signed content missing or in the wrong place");
 	if (!signature_matches(cms, s, &r->detail))
 		return UPKI_SIG_BAD;
-	/* signingTime is the signer's own claim: one in the future proves
-	 * nothing, so the chain is then checked at now. */
-	at = when == UPKI_VERIFY_AT_SIGNING && r->signing_time >= 0 ? MIN(r->signing_time, now) : now;
-	status = judge_chain(v, signer, *certs, at, &r->detail);
-	if (status == UPKI_SIG_PASS && at != now)
-		r->expired_now = is_time_error(check_chain(v, signer, *certs, now, FALSE));
-	return status;
+	for (int i = 0; i < count; i++) {
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
+		upki_sig_status status = judge_signer(v, si, find_signer(si, *certs), *certs, when, now, r);
+		if (status != UPKI_SIG_PASS)
+			return status;
+	}
+	return UPKI_SIG_PASS;
 }
 
 upki_smime_result *upki_smime_verify(const upki_smime_verifier *v, const upki_signed *s,

@@ -58,7 +58,7 @@ issue_msg "$(ew_b Shift_JIS '[UPKI] クライアント証明書発行受付通�
 Phishing reports: https://security.example.ac.jp/report
 EOF
 	printf '\n--gw-7f3a9c01--\n'
-} | emit cert-issue-gateway.eml cert-issue genuine -
+} | emit cert-issue-gateway.eml cert-issue genuine unsigned-links
 
 # -- cert-issue, UTF-8 base64 ------------------------------------------------
 text_cert_issue "$(url_issue "$T_ISSUE_UTF8")" | text_entity UTF-8 base64 |

@@ -100,7 +100,7 @@ text_cert_issue X | sed '/取得URL：/d; /acquisition URL: /d' | text_entity IS
 {
 	headers "$D_PHISH" "$FROM_HDR" "$TO_HDR" "$SUBJ_ISSUE" "20261103084719.nourl@notice.upki-notice.test"
 	multipart_signed "----=_Part_9_nourl" "$WORK/odd-missing-url.ent" "$WORK/odd-missing-url.p7s"
-} | emit odd-missing-url.eml cert-issue suspicious missing-url
+} | emit odd-missing-url.eml cert-issue suspicious missing-url,kind-mismatch
 
 # Replies and forwards are never notices; only a look-alike link in one is news.
 COLLEAGUE="$(ew_b UTF-8 '田中 一郎') <tanaka.ichiro@example.ac.jp>"

@@ -36,6 +36,8 @@ typedef struct upki_mime {
 	GDateTime *date;    /* Date header in its own offset; NULL if absent/unparseable */
 	GPtrArray *texts;   /* upki_text*, in message order */
 	GPtrArray *signeds; /* upki_signed* */
+	guint64 findings;   /* UPKI_REASON_BIT set: ambiguous-structure (two readings of the
+	                       structure could differ), too-complex (a limit cut the walk) */
 } upki_mime;
 
 /* Sets up GMime (once per process; thread-safe). */

@@ -26,8 +26,10 @@ const char *upki_verdict_to_string(upki_verdict v);
 typedef struct upki_url_finding {
 	char *url;          /* as found */
 	guint64 reasons;    /* policy failures of this URL (0: passes) */
-	gboolean is_signed; /* inside content covered by a valid signature */
+	gboolean is_signed; /* inside content covered by a valid signature of the sender */
 	gboolean from_html;
+	gboolean retrieval; /* a retrieval URL or a look-alike of one, judged by the URL policy;
+	                       FALSE: another link of an unsigned part, listed only */
 } upki_url_finding;
 
 typedef struct upki_notice {
@@ -35,16 +37,18 @@ typedef struct upki_notice {
 	upki_verdict verdict;
 	guint64 reasons;        /* UPKI_REASON_BIT set; may hold informative ones */
 	char *url;              /* the retrieval URL when there is exactly one, else NULL */
-	GPtrArray *urls;        /* upki_url_finding*: every retrieval candidate, deduplicated */
+	GPtrArray *urls;        /* upki_url_finding*: every retrieval candidate, then the other
+	                           links of unsigned parts (retrieval FALSE); deduplicated */
 	char *subject;          /* decoded */
 	char *from;             /* addr-spec */
 	char *message_id;
 	char *date;             /* ISO 8601 date-time of the Date header, or NULL */
-	char *deadline;         /* cert-issue/pin-issue: Date + 1 month, YYYY-MM-DD */
+	char *deadline;         /* cert-issue/pin-issue: signing time (else Date) + 1 month, YYYY-MM-DD */
 	char *dn;               /* retrieved/renewed/revoked */
 	char *serial;
 	char *old_serial;       /* renewed */
-	upki_smime_result *sig; /* the signature that covers the notice text; NULL if unsigned */
+	upki_smime_result *sig; /* the signature that covers the notice text (the first passing
+	                           one over text, else the first); NULL if unsigned */
 } upki_notice;
 
 typedef struct upki_options {

@@ -35,6 +35,7 @@ typedef struct upki_profile {
 	GPtrArray *reply_prefixes; /* char*: "re:", "fwd:", "転送:" ... (compared folded) */
 	GPtrArray *subjects[UPKI_KIND_COUNT]; /* char*: titles after the tag */
 	GPtrArray *files[UPKI_KIND_COUNT];    /* char*: page a kind's URL may name */
+	GPtrArray *markers[UPKI_KIND_COUNT];  /* char*: text only a kind's signed body holds */
 	GPtrArray *url_labels;    /* char*: text that introduces a retrieval URL */
 	GPtrArray *dn_labels;     /* char*: section heads of the certificate DN */
 	GPtrArray *serial_labels; /* char*: section heads of the (new) serial */
@@ -52,5 +53,9 @@ void upki_profile_add(GPtrArray *list, const char *value);
 
 /* TRUE when kind k carries a retrieval URL (it has allowed files). */
 gboolean upki_profile_kind_has_url(const upki_profile *p, upki_kind k);
+
+/* TRUE when text (decoded signed body text) holds one of kind k's
+ * markers: the Subject alone never decides a kind. */
+gboolean upki_profile_text_confirms(const upki_profile *p, upki_kind k, const char *text);
 
 #endif

@@ -16,6 +16,8 @@ typedef enum {
 	UPKI_VERIFY_AT_NOW          /* mail being delivered: at the current time */
 } upki_verify_time;
 
+/* The status of a signature with several signers is that of the first
+ * signer that does not pass; signer_* describe the first signer. */
 typedef enum {
 	UPKI_SIG_NONE = 0,   /* no signature */
 	UPKI_SIG_PASS,       /* digest good, chain to a trusted root at the chosen time */
@@ -30,7 +32,9 @@ typedef struct upki_smime_result {
 	char *signer_subject; /* RFC 2253-ish one line ("CN=..,OU=..,O=.."), NULL if unknown */
 	char *signer_issuer;
 	char *signer_serial;  /* decimal */
-	GPtrArray *signer_emails; /* char*: rfc822Name SANs, then emailAddress of the subject; lower case */
+	GPtrArray *signer_emails; /* char*: rfc822Name SANs, then emailAddress of the subject; lower case;
+	                             with several signers only the addresses all of them carry */
+	guint signer_count;   /* SignerInfos in the signature; each must verify and chain */
 	gint64 signing_time;  /* signingTime attribute, unix time; -1 if absent */
 	gboolean expired_now; /* valid when checked at signing time, but not at now */
 	char *detail;         /* OpenSSL's reason for a failure (no secrets), or NULL */

@@ -24,6 +24,7 @@ static upki_notice *sample_notice(void)
 	n->urls = g_ptr_array_new();
 	f->url = g_strdup(URL);
 	f->reasons = UPKI_REASON_BIT(UPKI_R_URL_HOST);
+	f->retrieval = TRUE;
 	g_ptr_array_add(n->urls, f);
 	return n;
 }
