@@ -20,6 +20,14 @@
 
 #define MAX_BOUNDARY 256
 
+/* Bytes the scans have looked at, for the tests that prove linearity. */
+static gsize bytes_scanned;
+
+gsize upki_mime_bounds_bytes_scanned(void)
+{
+	return g_atomic_pointer_get(&bytes_scanned);
+}
+
 static gsize line_end(const char *raw, gsize pos, gsize end)
 {
 	const char *nl = memchr(raw + pos, '\n', end - pos);
@@ -109,6 +117,7 @@ void upki_mime_bounds_scan(const char *raw, gsize body, gsize end, const char *b
 		out->ambiguous = TRUE;
 		return;
 	}
+	g_atomic_pointer_add(&bytes_scanned, (gssize)(end - body));
 	needle = g_strconcat("--", boundary, NULL);
 	while (pos < end && end - pos >= nl) {
 		const char *hit = memmem(raw + pos, end - pos, needle, nl);

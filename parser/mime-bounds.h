@@ -44,6 +44,10 @@ void upki_mime_bounds_scan(const char *raw, gsize body, gsize end, const char *b
 			   upki_mime_bounds *out);
 void upki_mime_bounds_clear(upki_mime_bounds *b);
 
+/* Bytes all scans of this process have covered so far (tests: the walk
+ * scans each part once per level of nesting, whatever its delimiters). */
+gsize upki_mime_bounds_bytes_scanned(void);
+
 /* The bytes of span with bare LF turned into CRLF (what a signer hashed
  * when the message was stored with LF line ends).  Caller unrefs. */
 GBytes *upki_mime_bounds_to_crlf(const char *raw, upki_span span);

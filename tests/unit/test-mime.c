@@ -11,6 +11,7 @@
 #include "upki/mime-guard.h"
 #include "upki/mime.h"
 #include "upki/reason.h"
+#include "mime-bounds.h"
 #include "test-util.h"
 
 /* ---- helpers ---------------------------------------------------------- */
@@ -606,6 +607,56 @@ static void test_signed_ambiguous(void)
 	}
 }
 
+/* Thousands of signed parts whose delimiters are spelt so that no two
+ * readers agree cost what clean ones cost: the strict scans cover each
+ * byte a bounded number of times, and the walk as a whole is not slower
+ * by more than a small factor. */
+static GString *many_signed(const char *tail, guint count)
+{
+	GString *s = g_string_new("From: ca-support@ml.secom-sts.co.jp\r\nMIME-Version: 1.0\r\n"
+				  "Content-Type: multipart/mixed; boundary=OUT\r\n\r\n");
+
+	for (guint i = 0; i < count; i++)
+		g_string_append_printf(s,
+			"--OUT\r\nContent-Type: multipart/signed; protocol=\"application/pkcs7-signature\";"
+			" boundary=S%u\r\n\r\n--S%u%s\r\nContent-Type: text/plain\r\n\r\n%0800u\r\n"
+			"--S%u%s\r\nContent-Type: application/pkcs7-signature\r\n\r\nAAAA\r\n--S%u--%s\r\n",
+			i, i, tail, i, i, tail, i, tail);
+	g_string_append(s, "--OUT--\r\n");
+	return s;
+}
+
+static gint64 walk_cost(const GString *msg, gsize *scanned, guint64 *findings)
+{
+	gsize before = upki_mime_bounds_bytes_scanned();
+	gint64 t0 = g_get_monotonic_time();
+	upki_mime *m = parse_ok(msg->str, (gssize)msg->len);
+	gint64 t = g_get_monotonic_time() - t0;
+
+	*scanned = upki_mime_bounds_bytes_scanned() - before;
+	*findings = m->findings;
+	upki_mime_free(m);
+	return t;
+}
+
+static void test_linear_walk(void)
+{
+	GString *clean = many_signed("", 300), *hostile = many_signed(" \r ", 300);
+	gsize sc = 0, sh = 0;
+	guint64 fc = 0, fh = 0;
+	gint64 tc = walk_cost(clean, &sc, &fc);
+	gint64 th = walk_cost(hostile, &sh, &fh);
+
+	g_assert_false(fc & UPKI_REASON_BIT(UPKI_R_AMBIGUOUS_STRUCTURE));
+	g_assert_true(fh & UPKI_REASON_BIT(UPKI_R_AMBIGUOUS_STRUCTURE));
+	/* Two levels of multipart: each byte at most twice, plus the top. */
+	g_assert_cmpuint(sc, <=, 3 * clean->len);
+	g_assert_cmpuint(sh, <=, 3 * hostile->len);
+	g_assert_cmpint(th, <, 10 * MAX(tc, 10000));
+	g_string_free(clean, TRUE);
+	g_string_free(hostile, TRUE);
+}
+
 static void test_signed_wrapped(void)
 {
 	/* A gateway wrapped the signed message with a disclaimer part. */
@@ -1019,6 +1070,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mime/signed-top", test_signed_top);
 	g_test_add_func("/mime/signed-ambiguous", test_signed_ambiguous);
 	g_test_add_func("/mime/signed-wrapped", test_signed_wrapped);
+	g_test_add_func("/mime/linear-walk", test_linear_walk);
 	g_test_add_func("/mime/signed-nested", test_signed_nested);
 	g_test_add_func("/mime/guard", test_guard);
 	g_test_add_func("/mime/signed-openssl", test_signed_openssl);
