@@ -607,6 +607,39 @@ static void test_signed_ambiguous(void)
 	}
 }
 
+/* Structural headers and parameters that readers resolve differently. */
+typedef struct structure_row {
+	const char *name;
+	const char *header;  /* top-level header lines before the body */
+	gboolean ambiguous;
+} structure_row;
+
+static const structure_row structure_rows[] = {
+	{ "clean", "Content-Type: multipart/mixed; boundary=\"b\"; charset=x\n", FALSE },
+	{ "quoted-semicolon", "Content-Type: multipart/mixed; boundary=\"b\"; x=\"a;boundary=c\"\n", FALSE },
+	{ "two-boundaries", "Content-Type: multipart/mixed; boundary=\"b\"; boundary=\"c\"\n", TRUE },
+	{ "boundary-case", "Content-Type: multipart/mixed; boundary=b; BOUNDARY=c\n", TRUE },
+	{ "rfc2231-boundary", "Content-Type: multipart/mixed; boundary*0=b\n", TRUE },
+	{ "two-content-types", "Content-Type: multipart/mixed; boundary=b\nContent-Type: text/plain\n", TRUE },
+	{ "two-cte", "Content-Type: multipart/mixed; boundary=b\nContent-Transfer-Encoding: 7bit\n"
+		     "Content-Transfer-Encoding: base64\n", TRUE },
+	{ "two-mime-versions", "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n", TRUE },
+	{ "two-froms", "From: b@example.jp\nContent-Type: multipart/mixed; boundary=b\n", TRUE },
+	{ "odd-line", "Content-Type: multipart/mixed; boundary=b\nno colon here\n", TRUE },
+};
+
+static void test_structure_row(gconstpointer data)
+{
+	const structure_row *row = data;
+	char *msg = g_strconcat("From: a@example.jp\nMIME-Version: 1.0\n", row->header,
+				"\n--b\nContent-Type: text/plain\n\nx\n--b--\n", NULL);
+	upki_mime *m = parse_ok(msg, -1);
+
+	g_assert_cmpint(!!(m->findings & UPKI_REASON_BIT(UPKI_R_AMBIGUOUS_STRUCTURE)), ==, row->ambiguous);
+	upki_mime_free(m);
+	g_free(msg);
+}
+
 /* Thousands of signed parts whose delimiters are spelt so that no two
  * readers agree cost what clean ones cost: the strict scans cover each
  * byte a bounded number of times, and the walk as a whole is not slower
@@ -1071,6 +1104,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mime/signed-ambiguous", test_signed_ambiguous);
 	g_test_add_func("/mime/signed-wrapped", test_signed_wrapped);
 	g_test_add_func("/mime/linear-walk", test_linear_walk);
+	TEST_ADD_ROWS("/mime/structure", structure_rows, name, test_structure_row);
 	g_test_add_func("/mime/signed-nested", test_signed_nested);
 	g_test_add_func("/mime/guard", test_guard);
 	g_test_add_func("/mime/signed-openssl", test_signed_openssl);
