@@ -52,13 +52,37 @@ static gboolean is_field_line(const char *raw, gsize pos, gsize end)
 	return i > pos && i < end && raw[i] == ':';
 }
 
+/* A line of white space only: some readers end the header there.  A
+ * CR that ends no line: some readers start a new field after it. */
+static gboolean is_odd_continuation(const char *raw, gsize pos, gsize next)
+{
+	gsize i = pos;
+
+	while (i < next && (raw[i] == ' ' || raw[i] == '\t'))
+		i++;
+	return i == next || raw[i] == '\n' || (raw[i] == '\r' && i + 1 < next && raw[i + 1] == '\n');
+}
+
+static gboolean has_lone_cr(const char *raw, gsize pos, gsize next)
+{
+	for (const char *cr = memchr(raw + pos, '\r', next - pos); cr;
+	     cr = memchr(cr + 1, '\r', (gsize)(raw + next - (cr + 1)))) {
+		if ((gsize)(cr - raw) + 1 >= next || cr[1] != '\n')
+			return TRUE;
+	}
+	return FALSE;
+}
+
 gsize upki_mime_bounds_header_end(const char *raw, upki_span span, gboolean *odd)
 {
-	for (gsize p = span.start; p < span.end; p = line_end(raw, p, span.end)) {
+	for (gsize p = span.start, next; p < span.end; p = next) {
+		next = line_end(raw, p, span.end);
 		if (is_empty_line(raw, p, span.end))
-			return line_end(raw, p, span.end);
+			return next;
 		gboolean cont = p > span.start && (raw[p] == ' ' || raw[p] == '\t');
-		if (!cont && !is_field_line(raw, p, span.end))
+		if (cont ? is_odd_continuation(raw, p, next) : !is_field_line(raw, p, span.end))
+			*odd = TRUE;
+		if (has_lone_cr(raw, p, next))
 			*odd = TRUE;
 	}
 	return span.end;

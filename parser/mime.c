@@ -364,6 +364,18 @@ static gsize body_of(walker *w, const scope *sc, upki_span span)
 	return body;
 }
 
+/* A multipart may only be 7bit, 8bit or binary (RFC 2045 6.4); some
+ * readers decode one that claims base64 or quoted-printable anyway. */
+static gboolean identity_encoding(GMimeObject *o)
+{
+	const char *cte = g_mime_object_get_header(o, "Content-Transfer-Encoding");
+	char *v = cte ? g_strstrip(g_ascii_strdown(cte, -1)) : NULL;
+	gboolean ok = !v || !strcmp(v, "7bit") || !strcmp(v, "8bit") || !strcmp(v, "binary");
+
+	g_free(v);
+	return ok;
+}
+
 /* The parts of multipart mp by the strict reading, checked against
  * GMime's: the same number of parts, each child's header inside the
  * span found for it.  Returns the spans (caller unrefs), NULL when the
@@ -377,6 +389,8 @@ static GArray *child_spans(walker *w, const scope *sc, GMimeMultipart *mp, upki_
 
 	if (!span_known(span))
 		return NULL;
+	if (!identity_encoding(GMIME_OBJECT(mp)))
+		finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
 	body = body_of(w, sc, span);
 	upki_mime_bounds_scan(sc->raw, body, span.end, g_mime_multipart_get_boundary(mp), &b);
 	if (b.ambiguous || (int)b.parts->len != n)

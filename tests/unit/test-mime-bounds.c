@@ -96,6 +96,10 @@ static const header_row header_rows[] = {
 	{ "space-before-colon", "A: 1\nContent-Type : text/html\n\nbody", 31, TRUE },
 	{ "continuation-first", " A: 1\n\nbody", 7, TRUE },
 	{ "no-end", "A: 1\nB: 2\n", 10, FALSE },
+	{ "blank-continuation", "A: 1\n \t\nB: 2\n\nbody", 14, TRUE },
+	{ "blank-continuation-crlf", "A: 1\r\n \r\n\r\nbody", 11, TRUE },
+	{ "lone-cr", "A: 1\rB: 2\n\nbody", 11, TRUE },
+	{ "cr-at-end", "A: 1\r", 5, TRUE },
 	{ "starts-empty", "\nbody", 1, FALSE },
 };
 

@@ -626,6 +626,8 @@ static const structure_row structure_rows[] = {
 	{ "two-mime-versions", "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n", TRUE },
 	{ "two-froms", "From: b@example.jp\nContent-Type: multipart/mixed; boundary=b\n", TRUE },
 	{ "odd-line", "Content-Type: multipart/mixed; boundary=b\nno colon here\n", TRUE },
+	{ "multipart-8bit", "Content-Type: multipart/mixed; boundary=b\nContent-Transfer-Encoding: 8Bit\n", FALSE },
+	{ "multipart-base64", "Content-Type: multipart/mixed; boundary=b\nContent-Transfer-Encoding: base64\n", TRUE },
 };
 
 static void test_structure_row(gconstpointer data)
