@@ -244,7 +244,7 @@ static gboolean apply_edits(SMFICTX *ctx, const GPtrArray *edits)
 {
 	for (guint i = 0; i < edits->len; i++) {
 		const upki_header_edit *e = g_ptr_array_index(edits, i);
-		char *value = e->op == UPKI_EDIT_DELETE ? NULL : folded_value(e);
+		char *value = e->op == UPKI_EDIT_DELETE || e->op == UPKI_EDIT_DELETE_LINE ? NULL : folded_value(e);
 		int rc = MI_FAILURE;
 
 		switch (e->op) {
@@ -256,6 +256,10 @@ static gboolean apply_edits(SMFICTX *ctx, const GPtrArray *edits)
 			break;
 		case UPKI_EDIT_INSERT:
 			rc = smfi_insheader(ctx, 0, e->name, value);
+			break;
+		case UPKI_EDIT_DELETE_LINE:
+			/* never made here: the MTA hands over fields only */
+			rc = MI_SUCCESS;
 			break;
 		}
 		g_free(value);

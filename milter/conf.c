@@ -203,10 +203,8 @@ um_conf *um_conf_load(const char *path, char *const *overrides, GError **error)
 		um_conf_unref(c);
 		return NULL;
 	}
-	c->opts.profile = c->cfg->profile;
-	c->opts.verifier = c->verifier;
-	c->opts.verify_time = UPKI_VERIFY_AT_NOW;
-	c->opts.stale_days = c->cfg->stale_days;
+	/* the same delivery-time policy as upki-scan --filter */
+	upki_config_delivery_options(c->cfg, c->verifier, &c->opts);
 	/* the milter enforces the limit itself while buffering */
 	c->opts.max_size = 0;
 	c->annotate.authserv_id = c->authserv_id;

@@ -39,6 +39,9 @@ static void print_edit(const upki_header_edit *e)
 	case UPKI_EDIT_INSERT:
 		printf("insert %s: %s\n", e->name, e->value ? e->value : "");
 		break;
+	case UPKI_EDIT_DELETE_LINE:
+		printf("delete line[%u]\n", e->index);
+		break;
 	}
 }
 

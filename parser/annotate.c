@@ -201,6 +201,24 @@ static char *authserv_id_of(const char *value)
 	return id;
 }
 
+/* An Authentication-Results value (from its first byte to end) of ours. */
+static gboolean is_our_ar_value(const char *msg, gsize value, gsize end, const char *ours)
+{
+	gsize stop = value;
+	char *text = NULL, *id = NULL;
+	gboolean match = FALSE;
+
+	/* a hidden field ends at the next line end of any kind */
+	while (stop < end && msg[stop] != '\r' && msg[stop] != '\n')
+		stop++;
+	text = g_strndup(msg + value, stop - value);
+	id = authserv_id_of(text);
+	match = g_ascii_strcasecmp(id, ours) == 0;
+	g_free(id);
+	g_free(text);
+	return match;
+}
+
 static gboolean is_our_auth_results(const char *msg, const upki_raw_field *f, const char *ours)
 {
 	char *value = upki_raw_field_value(msg, f);
@@ -212,25 +230,75 @@ static gboolean is_our_auth_results(const char *msg, const upki_raw_field *f, co
 	return match;
 }
 
-/* DELETE edits for the fields called name that match (all when match is
- * NULL), highest index first so that earlier indices stay valid. */
-static void add_deletions(GPtrArray *edits, const char *msg, const upki_raw_header *h,
-			  const char *name, const char *authserv_id)
+/* TRUE when msg[from..end) hides one of our fields (see annotate.h). */
+static gboolean hides_ours(const char *msg, gsize from, gsize end, gboolean other_line,
+			   const char *authserv_id)
 {
-	GArray *hits = g_array_new(FALSE, FALSE, sizeof(guint));
+	gsize at = from;
+
+	if (upki_raw_find_hidden(msg, from, end, NOTICE_FIELD, other_line))
+		return TRUE;
+	while (authserv_id && (at = upki_raw_find_hidden(msg, at, end, AR_FIELD, other_line))) {
+		if (is_our_ar_value(msg, at, end, authserv_id))
+			return TRUE;
+		/* the rest of the line after that colon is no line start */
+		other_line = FALSE;
+	}
+	return FALSE;
+}
+
+static gboolean field_is_ours(const char *msg, const upki_raw_field *f, const char *authserv_id)
+{
+	if (upki_raw_field_is(msg, f, NOTICE_FIELD))
+		return TRUE;
+	if (authserv_id && upki_raw_field_is(msg, f, AR_FIELD) && is_our_auth_results(msg, f, authserv_id))
+		return TRUE;
+	return hides_ours(msg, f->value, f->end, FALSE, authserv_id);
+}
+
+/* 1-based index of line i among the lines of its sort (fields of its
+ * name, or lines that are no field). */
+static guint index_of(const char *msg, const upki_raw_header *h, guint i)
+{
+	const upki_raw_line *l = &g_array_index(h->lines, upki_raw_line, i);
+	const upki_raw_field *f = l->field < 0 ? NULL : &g_array_index(h->fields, upki_raw_field, l->field);
 	guint index = 0;
 
-	for (guint i = 0; i < h->fields->len; i++) {
-		const upki_raw_field *f = &g_array_index(h->fields, upki_raw_field, i);
-		if (!upki_raw_field_is(msg, f, name))
-			continue;
-		index++;
-		if (!authserv_id || is_our_auth_results(msg, f, authserv_id))
-			g_array_append_val(hits, index);
+	for (guint j = 0; j <= i; j++) {
+		const upki_raw_line *o = &g_array_index(h->lines, upki_raw_line, j);
+		if (!f)
+			index += o->field < 0;
+		else if (o->field >= 0 &&
+			 g_ascii_strncasecmp(msg + o->start, msg + f->start, f->name_len) == 0 &&
+			 g_array_index(h->fields, upki_raw_field, o->field).name_len == f->name_len)
+			index++;
 	}
-	for (guint i = hits->len; i > 0; i--)
-		add_edit(edits, UPKI_EDIT_DELETE, name, g_array_index(hits, guint, i - 1), NULL);
-	g_array_unref(hits);
+	return index;
+}
+
+/* DELETE edits for our fields and whatever hides one, from the last line
+ * up: every later deletion leaves the indices of earlier ones valid.
+ * authserv_id NULL: no Authentication-Results is ours. */
+static void add_deletions(GPtrArray *edits, const char *msg, const upki_raw_header *h,
+			  const char *authserv_id)
+{
+	for (guint i = h->lines->len; i > 0; i--) {
+		const upki_raw_line *l = &g_array_index(h->lines, upki_raw_line, i - 1);
+		const upki_raw_field *f = NULL;
+		char *name = NULL;
+
+		if (l->field < 0) {
+			if (hides_ours(msg, l->start, l->end, TRUE, authserv_id))
+				add_edit(edits, UPKI_EDIT_DELETE_LINE, NULL, index_of(msg, h, i - 1), NULL);
+			continue;
+		}
+		f = &g_array_index(h->fields, upki_raw_field, l->field);
+		if (!field_is_ours(msg, f, authserv_id))
+			continue;
+		name = g_strndup(msg + f->start, f->name_len);
+		add_edit(edits, UPKI_EDIT_DELETE, name, index_of(msg, h, i - 1), NULL);
+		g_free(name);
+	}
 }
 
 static gboolean has_field(const char *msg, const upki_raw_header *h, const char *name)
@@ -281,9 +349,7 @@ GPtrArray *upki_annotate_edits(const char *msg, gsize len, const upki_notice *n,
 	upki_raw_header *h = upki_raw_header_scan(msg, len);
 	gboolean id_ok = upki_annotate_authserv_id_ok(o->authserv_id);
 
-	add_deletions(edits, msg, h, NOTICE_FIELD, NULL);
-	if (id_ok)
-		add_deletions(edits, msg, h, AR_FIELD, o->authserv_id);
+	add_deletions(edits, msg, h, id_ok ? o->authserv_id : NULL);
 	/* ordinary mail keeps its header: nothing to say about it */
 	if (!n || n->verdict == UPKI_VERDICT_NOT_NOTICE)
 		goto out;
@@ -315,26 +381,31 @@ static void piece_clear(gpointer data)
 
 static GArray *pieces_of(const char *msg, const upki_raw_header *h)
 {
-	GArray *pieces = g_array_sized_new(FALSE, TRUE, sizeof(piece), h->fields->len + 4);
+	GArray *pieces = g_array_sized_new(FALSE, TRUE, sizeof(piece), h->lines->len + 4);
 
 	g_array_set_clear_func(pieces, piece_clear);
-	for (guint i = 0; i < h->fields->len; i++) {
-		const upki_raw_field *f = &g_array_index(h->fields, upki_raw_field, i);
-		piece p = { .name = g_strndup(msg + f->start, f->name_len), .start = f->start,
-			    .end = f->end, .has_eol = f->has_eol };
+	for (guint i = 0; i < h->lines->len; i++) {
+		const upki_raw_line *l = &g_array_index(h->lines, upki_raw_line, i);
+		const upki_raw_field *f = l->field < 0 ? NULL : &g_array_index(h->fields, upki_raw_field, l->field);
+		piece p = { .name = f ? g_strndup(msg + f->start, f->name_len) : NULL, .start = l->start,
+			    .end = l->end, .has_eol = f ? f->has_eol : msg[l->end - 1] == '\n' };
 		g_array_append_val(pieces, p);
 	}
 	return pieces;
 }
 
-/* Position of the index-th (1-based) piece called name, or -1. */
+/* Position of the index-th (1-based) piece called name (name NULL: of
+ * the lines that are no field), or -1. */
 static gint find_piece(GArray *pieces, const char *name, guint index)
 {
 	guint seen = 0;
 
-	for (guint i = 0; i < pieces->len; i++)
-		if (g_ascii_strcasecmp(g_array_index(pieces, piece, i).name, name) == 0 && ++seen == index)
+	for (guint i = 0; i < pieces->len; i++) {
+		const char *pn = g_array_index(pieces, piece, i).name;
+		gboolean same = name ? pn && g_ascii_strcasecmp(pn, name) == 0 : !pn;
+		if (same && ++seen == index)
 			return (gint)i;
+	}
 	return -1;
 }
 
@@ -347,6 +418,7 @@ static void apply_one(GArray *pieces, const upki_header_edit *e, const char *eol
 		return;
 	switch (e->op) {
 	case UPKI_EDIT_DELETE:
+	case UPKI_EDIT_DELETE_LINE:
 		g_array_remove_index(pieces, (guint)at);
 		break;
 	case UPKI_EDIT_CHANGE:

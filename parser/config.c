@@ -46,9 +46,9 @@ static const upki_config_key keys[] = {
 	{ "TrustAnchorDir", UPKI_CFG_STRING, NULL, NULL, OFF(trust_anchor_dir),
 	  "Hashed directory of trusted roots (default: the system store)." },
 	{ "VerifyTime", UPKI_CFG_CHOICE, "signing", "signing|now", OFF(verify_time),
-	  "upki-scan: check the signer at the signing time (archives) or now." },
+	  "upki-scan batch: check the signer at the signing time (archives) or now." },
 	{ "StaleDays", UPKI_CFG_UINT, "35", NULL, OFF(stale_days),
-	  "Milter: a notice signed longer ago than this is suspicious (stale); 0: off." },
+	  "Milter and upki-scan --filter: a notice signed longer ago than this is suspicious (stale); 0: off." },
 	{ "MaxMessageSize", UPKI_CFG_SIZE, "4M", NULL, OFF(max_message_size),
 	  "Largest message examined; larger ones pass unchanged (OnOversized)." },
 	{ "SubjectTag", UPKI_CFG_STRING, "[要注意] ", NULL, OFF(subject_tag),
@@ -322,4 +322,50 @@ upki_config *upki_config_load(const char *path, GError **error)
 out:
 	g_free(text);
 	return c;
+}
+
+void upki_config_delivery_options(const upki_config *c, const upki_smime_verifier *verifier,
+				  upki_options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->profile = c->profile;
+	o->verifier = verifier;
+	/* a notice delivered now is good only if its signer is good now,
+	 * and a real one replayed long after it was sent is no notice */
+	o->verify_time = UPKI_VERIFY_AT_NOW;
+	o->stale_days = c->stale_days;
+	o->max_size = (gsize)c->max_message_size;
+}
+
+/* TRUE when line (trimmed, comment cut) is "key value"; *value is set. */
+static gboolean line_sets(char *line, const char *key, char **value)
+{
+	char *k = NULL, *hash = strchr(line, '#');
+
+	if (hash)
+		*hash = '\0';
+	g_strstrip(line);
+	if (!*line || !split_line(line, &k, value))
+		return FALSE;
+	return g_ascii_strcasecmp(k, key) == 0;
+}
+
+char *upki_config_peek(const char *path, const char *key)
+{
+	char *text = NULL, *found = NULL;
+	gchar **lines = NULL;
+
+	if (!path || !g_file_get_contents(path, &text, NULL, NULL))
+		return NULL;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i]; i++) {
+		char *value = NULL;
+		if (line_sets(lines[i], key, &value)) {
+			g_free(found);
+			found = g_strdup(value);
+		}
+	}
+	g_strfreev(lines);
+	g_free(text);
+	return found;
 }

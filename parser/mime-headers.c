@@ -10,7 +10,8 @@
  * (internet_address_list_parse on the raw From value,
  * g_mime_utils_header_decode_date and g_mime_utils_decode_message_id on
  * the unfolded value), and gives up for GMime whenever the block is not
- * written plainly: a line that is no field, obsolete "Name :" syntax,
+ * written plainly: a line that is no field or a field name with 8-bit
+ * bytes (upki_raw_header.odd), obsolete "Name :" syntax,
  * one of these fields twice (GMime joins From fields and keeps the
  * last Date), an encoded-word in Date or Message-ID, or a From with
  * more colons than mime-guard.c lets through.
@@ -130,7 +131,7 @@ static gboolean pick(const char *hdr, const upki_raw_field *f, const char *name,
 /* The four fields, each once at most; FALSE when the block is not plain. */
 static gboolean find_fields(const char *hdr, gsize len, const upki_raw_header *h, wanted *w)
 {
-	if (h->from_line || h->end != len)
+	if (h->from_line || h->end != len || h->odd)
 		return FALSE;
 	for (guint i = 0; i < h->fields->len; i++) {
 		const upki_raw_field *f = &g_array_index(h->fields, upki_raw_field, i);

@@ -2,8 +2,10 @@
  *
  * Only positions are found here; nothing is decoded, so an edit made
  * from them (annotate.c) leaves every other byte of the message as it
- * was.  The header block ends where an MTA would end it: at an empty
- * line, or at a line that is neither "name:" nor a continuation.
+ * was.  The header block ends at its first empty line, as procmail,
+ * GMime and mail user agents end it; a line that is no field is kept
+ * as a line of its own and does not end the block: otherwise a forged
+ * field after it would escape every edit and still be shown.
  */
 #include <string.h>
 
@@ -27,6 +29,13 @@ static gboolean is_empty_line(const char *buf, gsize len, gsize pos)
 	return buf[pos] == '\n' || (buf[pos] == '\r' && pos + 1 < len && buf[pos + 1] == '\n');
 }
 
+/* A byte of a field name: anything printable but the colon; 8-bit bytes
+ * too, since MTAs and MUAs take such a line for a field as well. */
+static gboolean is_name_byte(guchar c)
+{
+	return c > 32 && c != 127 && c != ':';
+}
+
 /* Length of the field name at pos up to its colon (0: not a field line);
  * *colon gets the colon's offset.  Obsolete syntax allows spaces before
  * the colon ("Subject :"); they are not part of the name. */
@@ -34,7 +43,7 @@ static gsize field_name(const char *buf, gsize len, gsize pos, gsize *colon)
 {
 	gsize i = pos, name_len;
 
-	while (i < len && buf[i] > 32 && buf[i] < 127 && buf[i] != ':')
+	while (i < len && is_name_byte((guchar)buf[i]))
 		i++;
 	name_len = i - pos;
 	while (i < len && is_wsp(buf[i]))
@@ -45,34 +54,73 @@ static gsize field_name(const char *buf, gsize len, gsize pos, gsize *colon)
 	return name_len;
 }
 
+gsize upki_raw_header_block_len(const char *msg, gsize len)
+{
+	gsize pos = 0;
+
+	while (pos < len && !is_empty_line(msg, len, pos))
+		pos = line_end(msg, len, pos);
+	return pos;
+}
+
+static gboolean has_8bit(const char *s, gsize n)
+{
+	for (gsize i = 0; i < n; i++)
+		if ((guchar)s[i] >= 128)
+			return TRUE;
+	return FALSE;
+}
+
+/* The line at pos with its continuation lines, up to end (the block's). */
+static gsize logical_line_end(const char *msg, gsize end, gsize pos)
+{
+	gsize e = line_end(msg, end, pos);
+
+	while (e < end && is_wsp(msg[e]))
+		e = line_end(msg, end, e);
+	return e;
+}
+
+static void add_line(upki_raw_header *h, const char *msg, gsize pos, gsize next)
+{
+	upki_raw_line l = { .start = pos, .end = next, .field = -1 };
+	upki_raw_field f = { .start = pos, .end = next };
+	gsize colon = 0;
+
+	/* a first line that starts with white space continues nothing */
+	f.name_len = is_wsp(msg[pos]) ? 0 : field_name(msg, next, pos, &colon);
+	if (f.name_len == 0) {
+		h->odd = TRUE;
+		g_array_append_val(h->lines, l);
+		return;
+	}
+	f.value = colon + 1;
+	f.has_eol = msg[next - 1] == '\n';
+	h->odd = h->odd || has_8bit(msg + pos, f.name_len);
+	l.field = (gint)h->fields->len;
+	g_array_append_val(h->fields, f);
+	g_array_append_val(h->lines, l);
+}
+
 upki_raw_header *upki_raw_header_scan(const char *msg, gsize len)
 {
 	upki_raw_header *h = g_new0(upki_raw_header, 1);
 	gsize pos = 0;
 
 	h->fields = g_array_new(FALSE, TRUE, sizeof(upki_raw_field));
+	h->lines = g_array_new(FALSE, TRUE, sizeof(upki_raw_line));
+	h->end = upki_raw_header_block_len(msg, len);
 	if (len >= 5 && memcmp(msg, "From ", 5) == 0)
-		pos = h->from_line = line_end(msg, len, 0);
+		pos = h->from_line = line_end(msg, h->end, 0);
 	{
 		gsize first = line_end(msg, len, pos);
 		h->crlf = first >= 2 && msg[first - 1] == '\n' && msg[first - 2] == '\r';
 	}
-	while (pos < len && !is_empty_line(msg, len, pos)) {
-		upki_raw_field f = { .start = pos };
-		gsize colon = 0;
-
-		f.name_len = field_name(msg, len, pos, &colon);
-		if (f.name_len == 0)
-			break;
-		f.value = colon + 1;
-		f.end = line_end(msg, len, pos);
-		while (f.end < len && is_wsp(msg[f.end]))
-			f.end = line_end(msg, len, f.end);
-		f.has_eol = msg[f.end - 1] == '\n';
-		g_array_append_val(h->fields, f);
-		pos = f.end;
+	while (pos < h->end) {
+		gsize next = logical_line_end(msg, h->end, pos);
+		add_line(h, msg, pos, next);
+		pos = next;
 	}
-	h->end = pos;
 	return h;
 }
 
@@ -81,12 +129,46 @@ void upki_raw_header_free(upki_raw_header *h)
 	if (!h)
 		return;
 	g_array_unref(h->fields);
+	g_array_unref(h->lines);
 	g_free(h);
 }
 
 gboolean upki_raw_field_is(const char *msg, const upki_raw_field *f, const char *name)
 {
 	return strlen(name) == f->name_len && g_ascii_strncasecmp(msg + f->start, name, f->name_len) == 0;
+}
+
+/* Offset after the colon when msg[pos..end) starts with "name[WSP]*:", else 0. */
+static gsize name_at(const char *msg, gsize pos, gsize end, const char *name)
+{
+	gsize n = strlen(name), i = pos + n;
+
+	if (end - pos < n || g_ascii_strncasecmp(msg + pos, name, n) != 0)
+		return 0;
+	while (i < end && is_wsp(msg[i]))
+		i++;
+	return i < end && msg[i] == ':' ? i + 1 : 0;
+}
+
+gsize upki_raw_find_hidden(const char *msg, gsize from, gsize end, const char *name,
+			   gboolean other_line)
+{
+	for (gsize i = from; i < end; i++) {
+		gboolean bare_cr = i > from && msg[i - 1] == '\r' && msg[i] != '\n';
+		gboolean line_start = other_line && (i == from || msg[i - 1] == '\n');
+		gsize at = i, hit = 0;
+
+		if (!bare_cr && !line_start)
+			continue;
+		/* only the start of a line that is no field may be indented:
+		 * elsewhere white space makes a continuation */
+		while (line_start && at < end && is_wsp(msg[at]))
+			at++;
+		hit = name_at(msg, at, end, name);
+		if (hit)
+			return hit;
+	}
+	return 0;
 }
 
 char *upki_raw_field_value(const char *msg, const upki_raw_field *f)

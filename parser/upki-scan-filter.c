@@ -3,10 +3,12 @@
  * One message in on stdin, the same message out on stdout with the
  * verdict headers of annotate.c; the body is copied byte for byte, so a
  * genuine notice's signature still verifies.  Mail is never lost: when
- * anything goes wrong (input that is no message, a message over
- * MaxMessageSize, a spool that cannot be written) the input goes out as
- * it came, minus any X-UPKI-Notice or Authentication-Results of ours that
- * someone else wrote, with one line on stderr, and the exit status is 0.
+ * anything goes wrong (a bad command line, config or trust store, input
+ * that is no message, a message over MaxMessageSize, a spool that cannot
+ * be written) the input goes out as it came, minus any X-UPKI-Notice or
+ * Authentication-Results of ours that someone else wrote, with one line
+ * on stderr, and the exit status is 0: a forged verdict must not survive
+ * our own broken setup, and removing one needs no trust store or config.
  * Only when stdout itself fails is the status non-zero (EXIT_INTERNAL),
  * so that procmail keeps its copy of the original instead of a truncated
  * one.
@@ -143,17 +145,9 @@ out:
 	return out;
 }
 
-int scan_filter_passthrough(const char *why)
-{
-	fprintf(stderr, "upki-scan: --filter: %s; message passed on unchanged\n", why);
-	if (!copy_rest() || fflush(stdout) != 0) {
-		fprintf(stderr, "upki-scan: --filter: write error on standard output: %s\n", g_strerror(errno));
-		return EXIT_INTERNAL;
-	}
-	return 0;
-}
-
-int scan_filter_run(scanner *s)
+/* One message through: analysed and annotated, or, with why (setup
+ * failed: no trust store, no config), only cleaned of forged verdicts. */
+static int run(scanner *s, const char *why)
 {
 	gboolean over = FALSE, ok = TRUE;
 	int read_errno = 0;
@@ -171,6 +165,9 @@ int scan_filter_run(scanner *s)
 		fprintf(stderr, "upki-scan: --filter: message larger than MaxMessageSize (%" G_GSIZE_FORMAT
 				" bytes); passed on unchanged\n", s->opts.max_size);
 		out = strip_only(s, in, header_complete(in));
+	} else if (why) {
+		fprintf(stderr, "upki-scan: --filter: %s; message passed on unchanged\n", why);
+		out = strip_only(s, in, TRUE);
 	} else {
 		out = filter_message(s, in);
 	}
@@ -180,4 +177,14 @@ int scan_filter_run(scanner *s)
 	g_string_free(out, TRUE);
 	g_byte_array_unref(in);
 	return ok ? 0 : EXIT_INTERNAL;
+}
+
+int scan_filter_run(scanner *s)
+{
+	return run(s, NULL);
+}
+
+int scan_filter_strip(scanner *s, const char *why)
+{
+	return run(s, why);
 }

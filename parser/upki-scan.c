@@ -127,6 +127,14 @@ static gboolean setup(scanner *s)
 		fprintf(stderr, "upki-scan: trust store: %s\n", err->message);
 		goto fail;
 	}
+	if (a->filter) {
+		/* delivery: the milter's policy, from the same helper; only an
+		 * explicit --verify-time changes when the signer is checked */
+		upki_config_delivery_options(s->cfg, s->verifier, &s->opts);
+		if (a->verify_time && strcmp(a->verify_time, "signing") == 0)
+			s->opts.verify_time = UPKI_VERIFY_AT_SIGNING;
+		return TRUE;
+	}
 	s->opts.profile = s->cfg->profile;
 	s->opts.verifier = s->verifier;
 	s->opts.verify_time = strcmp(s->cfg->verify_time, "now") == 0 ? UPKI_VERIFY_AT_NOW
@@ -195,6 +203,42 @@ void scan_format_notice(scanner *s, const upki_notice *n, const upki_report_wher
 	g_free(text);
 }
 
+/* TRUE when the command line names --filter (before "--"), even one
+ * that did not parse: such a caller expects the message back. */
+static gboolean asks_filter(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--filter") == 0)
+			return TRUE;
+	return FALSE;
+}
+
+/* The FILE of --config=FILE or --config FILE in a command line that did
+ * not parse (GOption then sets nothing), NULL when none. */
+static char *config_arg(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (g_str_has_prefix(argv[i], "--config="))
+			return g_strdup(argv[i] + strlen("--config="));
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			return g_strdup(argv[i + 1]);
+	}
+	return NULL;
+}
+
+/* --filter without a working setup: forged verdicts are still removed.
+ * Defaults stand in for a config that did not load; its AuthservID is
+ * still looked for, so our own Authentication-Results can be known. */
+static int filter_fallback(scanner *s, const char *why)
+{
+	if (!s->cfg) {
+		s->cfg = upki_config_new();
+		s->cfg->authserv_id = upki_config_peek(s->a->config, "AuthservID");
+	}
+	s->opts.max_size = (gsize)s->cfg->max_message_size;
+	return scan_filter_strip(s, why);
+}
+
 int main(int argc, char **argv)
 {
 	scan_args a = { 0 };
@@ -202,8 +246,14 @@ int main(int argc, char **argv)
 	int code = EXIT_USAGE;
 
 	g_mutex_init(&s.lock);
-	if (!parse_args(argc, argv, &a))
+	if (!parse_args(argc, argv, &a)) {
+		if (asks_filter(argc, argv)) {
+			g_free(a.config);
+			a.config = config_arg(argc, argv);
+			code = filter_fallback(&s, "bad command line (see above)");
+		}
 		goto out;
+	}
 	if (a.version) {
 		printf("upki-scan %s\n", UPKI_VERSION);
 		code = 0;
@@ -212,7 +262,7 @@ int main(int argc, char **argv)
 	if (!setup(&s)) {
 		/* A filter never loses mail, not even to its own broken setup. */
 		if (a.filter)
-			code = scan_filter_passthrough("configuration error (see above)");
+			code = filter_fallback(&s, "setup failed (see above)");
 		goto out;
 	}
 	upki_mime_init();

@@ -75,8 +75,11 @@ gboolean scan_spool_wanted(const scanner *s, const upki_notice *n);
 /* upki-scan-filter.c: --filter; returns the exit code (0 unless --check). */
 int scan_filter_run(scanner *s);
 
-/* --filter when there is no scanner (bad config or trust store): copies
- * stdin to stdout unchanged, says why on stderr; returns the exit code. */
-int scan_filter_passthrough(const char *why);
+/* --filter when setup failed (bad option, config or trust store): the
+ * message on stdin goes to stdout with only forged verdict headers
+ * removed, why on stderr.  Needs s->cfg (defaults will do) and
+ * s->opts.max_size, nothing else.  Returns the exit code (0 unless
+ * stdout fails). */
+int scan_filter_strip(scanner *s, const char *why);
 
 #endif

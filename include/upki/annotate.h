@@ -14,12 +14,16 @@
 typedef enum {
 	UPKI_EDIT_DELETE,  /* delete the index-th field of that name */
 	UPKI_EDIT_CHANGE,  /* replace the value of the index-th field of that name */
-	UPKI_EDIT_INSERT   /* insert a new field at the top of the header */
+	UPKI_EDIT_INSERT,  /* insert a new field at the top of the header */
+	/* delete the index-th (1-based) line of the header block that is no
+	 * field (name NULL).  Only raw input has such lines: an MTA hands a
+	 * milter fields, so the milter never gets this edit. */
+	UPKI_EDIT_DELETE_LINE
 } upki_edit_op;
 
 typedef struct upki_header_edit {
 	upki_edit_op op;
-	char *name;    /* field name as it should be written */
+	char *name;    /* field name as it should be written; NULL for DELETE_LINE */
 	guint index;   /* DELETE/CHANGE: 1-based among fields of that name, case-insensitive (milter semantics) */
 	char *value;   /* CHANGE/INSERT: unfolded value, ASCII (RFC 2047 encoded where needed) */
 } upki_header_edit;
@@ -29,12 +33,16 @@ typedef struct upki_annotate_options {
 	const char *subject_tag;  /* prefix for suspicious notices' Subject; NULL or "": none */
 } upki_annotate_options;
 
-/* The edits for message msg (len bytes; only the header block is read)
- * given its verdict n (NULL: analysis failed; then only forged
- * X-UPKI-Notice and our own Authentication-Results are removed).  In the
- * order they must be applied: deletions from the highest index down,
- * then the Subject change, then insertions.  Returns a GPtrArray of
- * upki_header_edit* (free func set). */
+/* The edits for message msg (len bytes; only the header block, to its
+ * first empty line, is read) given its verdict n (NULL: analysis failed;
+ * then only forged X-UPKI-Notice and our own Authentication-Results are
+ * removed).  Removed is every field of the block by those names, in any
+ * case, with or without white space before the colon, wherever it
+ * stands, and every field or other line that hides one where some mail
+ * program would see it (upki_raw_find_hidden()).  In the order they must
+ * be applied: deletions from the last line of the block up (so each
+ * name's indices go down), then the Subject change, then insertions.
+ * Returns a GPtrArray of upki_header_edit* (free func set). */
 GPtrArray *upki_annotate_edits(const char *msg, gsize len, const upki_notice *n,
 			       const upki_annotate_options *o);
 

@@ -10,6 +10,7 @@
 #define UPKI_CONFIG_H
 
 #include <glib.h>
+#include "upki/notice.h"
 #include "upki/profile.h"
 
 typedef enum {
@@ -48,7 +49,7 @@ typedef struct upki_config {
 	char *on_parse_error;
 	char *spool;
 	char *annotate;
-	char *verify_time;    /* "signing" | "now" (upki-scan) */
+	char *verify_time;    /* "signing" | "now" (upki-scan batch; delivery always checks now) */
 	upki_profile *profile; /* built-in profile plus Sender, RetrievalHost, Kind* keys */
 } upki_config;
 
@@ -66,5 +67,21 @@ gboolean upki_config_set(upki_config *c, const char *key, const char *value, GEr
 /* Defaults, then the file at path.  NULL with a GError that names the
  * file and line ("FILE:LINE: unknown key 'Foo'"). */
 upki_config *upki_config_load(const char *path, GError **error);
+
+/* Fills *o for mail being delivered now (upki-milter, `upki-scan
+ * --filter`): the signer must be valid now, a signing time older than
+ * StaleDays is stale, messages over MaxMessageSize are refused
+ * (UPKI_ERROR_TOO_LARGE).  The one place that policy is made, so the
+ * front ends cannot drift apart; a front end may change a field after
+ * (the milter enforces the size itself).  o->profile points into c and
+ * o->verifier is verifier: both must outlive o. */
+void upki_config_delivery_options(const upki_config *c, const upki_smime_verifier *verifier,
+				  upki_options *o);
+
+/* The value the file at path gives key (its last "key value" line),
+ * without judging any other line: for a front end whose config failed
+ * to load and that must still know, say, its AuthservID.  NULL when the
+ * file cannot be read or does not set key.  Caller frees. */
+char *upki_config_peek(const char *path, const char *key);
 
 #endif

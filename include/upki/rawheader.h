@@ -21,12 +21,28 @@ typedef struct upki_raw_field {
 	gboolean has_eol; /* FALSE only for a last field without a line end */
 } upki_raw_field;
 
+/* One line of the block with its continuation lines: a field, or a
+ * line that is no field (kept as it is, never parsed). */
+typedef struct upki_raw_line {
+	gsize start;
+	gsize end;        /* just after its last line end (or of the data's end) */
+	gint field;       /* its index in fields, -1: no field */
+} upki_raw_line;
+
 typedef struct upki_raw_header {
 	gsize from_line;  /* bytes of a leading mbox "From " line, 0: none */
-	gsize end;        /* offset where the fields stop (the empty line, the body or len) */
+	gsize end;        /* offset of the empty line that ends the block, or len */
 	gboolean crlf;    /* the first line ends in CRLF */
+	gboolean odd;     /* a line that is no field, or a field name with 8-bit bytes */
 	GArray *fields;   /* upki_raw_field, in order */
+	GArray *lines;    /* upki_raw_line: every line of the block, fields and others, in order */
 } upki_raw_header;
+
+/* Where the header block of msg (len bytes) ends: the offset of its
+ * first empty line ("\n" or "\r\n"), len when there is none.  A leading
+ * mbox "From " line counts as part of the block.  The one rule for the
+ * block's end that every reader in libupki shares. */
+gsize upki_raw_header_block_len(const char *msg, gsize len);
 
 /* Scans the header block of msg (len bytes).  Never fails: a message
  * without fields has none.  Free with upki_raw_header_free(). */
@@ -39,6 +55,15 @@ void upki_raw_header_free(upki_raw_header *h);
 
 /* TRUE when field f of msg is called name (ASCII, case-insensitive). */
 gboolean upki_raw_field_is(const char *msg, const upki_raw_field *f, const char *name);
+
+/* The next place in msg[from..end) where some mail program may see a
+ * field called name begin (case-insensitive, white space allowed before
+ * the colon): right after a bare CR, which some read as a line end; and,
+ * with other_line (the bytes of a line that is no field), at from and at
+ * the start of each of its lines, after white space.  Returns the offset
+ * just after that field's colon, 0 when there is none. */
+gsize upki_raw_find_hidden(const char *msg, gsize from, gsize end, const char *name,
+			   gboolean other_line);
 
 /* The value of f unfolded: line ends removed, leading and trailing
  * white space trimmed.  Caller frees. */

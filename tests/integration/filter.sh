@@ -3,12 +3,22 @@
 # line: annotated output with the body byte for byte unchanged; junk,
 # oversized input and a broken spool passed on with exit 0 and one line
 # on stderr; stdout that cannot be written gives a non-zero exit; many
-# writers at once leave one job per notice.  TAP output.
+# writers at once leave one job per notice; a setup that fails (trust
+# store, config, command line) still removes forged verdicts; a forged
+# verdict after a header line that is no field is removed.  The filter
+# checks at delivery time (now, StaleDays): genuine notices are the
+# samples re-signed now (tests/lib/resign.sh).  TAP output.
 set -u
 . tests/lib/tap.sh
+. tests/lib/resign.sh
 CA="--ca-file=samples/ca/root.pem"
 tap_tmpdir
 CR=$(printf '\r')
+NOW=$(date +%s)
+for s in cert-issue pin-issue; do
+	resign "samples/$s.eml" "$NOW" "$T/$s-now.eml" || skip_all "cannot re-sign samples/$s.eml"
+done
+GENUINE=$T/cert-issue-now.eml
 
 check() { name=$1; shift; if "$@"; then ok "$name"; else not_ok "$name"; sed 's/^/# /' "$T/err" 2>/dev/null; fi; }
 
@@ -39,7 +49,7 @@ for s in cert-issue cert-issue-lf cert-issue-opaque phish-host-suffix plain-utf8
 	filter "$s" "samples/$s.eml"
 	check "$s: body byte-identical" same_body "samples/$s.eml" "$T/out"
 done
-filter "genuine" samples/cert-issue.eml
+filter "genuine" "$GENUINE"
 check "genuine: X-UPKI-Notice" grep -q '^X-UPKI-Notice: genuine; kind=cert-issue' "$T/out"
 check "genuine: still genuine after filtering" "$SCAN" --check $CA "$T/out"
 check "genuine: openssl verifies the output" \
@@ -91,12 +101,12 @@ fi
 
 # --spool: one job per notice, 0600 in 0700, and a notice seen twice is one job.
 SP="$T/spool"
-filter "spool genuine" samples/cert-issue.eml --spool="$SP"
+filter "spool genuine" "$GENUINE" --spool="$SP"
 check "spool: one job in new/" test "$(jobs_in "$SP/new")" = 1
 check "spool: job is 0600" test "$(stat -c %a "$SP"/new/*)" = 600
 check "spool: directories are 0700" test "$(stat -c %a "$SP" "$SP/tmp" "$SP/new" "$SP/cur" "$SP/failed" | sort -u)" = 700
 check "spool: job holds the URL" grep -q '"url":"https://scia.secomtrust.net/' "$SP"/new/*
-filter "spool again" samples/cert-issue.eml --spool="$SP"
+filter "spool again" "$GENUINE" --spool="$SP"
 check "spool: same notice twice, one job" test "$(jobs_in "$SP/new")" = 1
 filter "spool suspicious" samples/phish-signer-not-sender.eml --spool="$SP"
 filter "spool retrieved" samples/cert-retrieved.eml --spool="$SP"
@@ -143,16 +153,53 @@ if [ "$(id -u)" != 0 ]; then
 	check "read-only spool: --check exits 5 (got $rc)" test "$rc" = 5
 fi
 
-# A broken setup (trust store, config) still passes the mail on, unchanged.
-"$SCAN" --filter --ca-file="$T/nonexistent.pem" <samples/phish-unsigned.eml >"$T/out" 2>"$T/err"
+# A broken setup (trust store, config, command line) still passes the
+# mail on, exit 0, and still removes forged verdicts: that needs neither.
+{ printf 'X-UPKI-Notice: genuine; kind=cert-issue\r\n';
+  printf 'Authentication-Results: mx.example.ac.jp; smime=pass\r\n';
+  printf 'Authentication-Results: relay.example.net; dkim=pass\r\n';
+  printf 'This header line has no colon\r\n';
+  printf 'x-upki-notice : genuine\r\n';
+  cat samples/phish-unsigned.eml; } >"$T/forged.eml"
+# what must come out: the input without the three forged fields
+grep -v -i -a '^x-upki-notice\|^authentication-results: mx.example' "$T/forged.eml" >"$T/forged-clean.eml"
+printf 'AuthservID mx.example.ac.jp\nNoSuchKey 1\n' >"$T/bad.conf"
+printf 'AuthservID mx.example.ac.jp\n' >"$T/id.conf"
+setup_fails() {
+	sf=$1; shift
+	"$SCAN" --filter "$@" <"$T/forged.eml" >"$T/out" 2>"$T/err"
+	rc=$?
+	check "$sf: exit 0 (got $rc)" test "$rc" = 0
+	check "$sf: forged verdicts removed, the rest identical" cmp -s "$T/forged-clean.eml" "$T/out"
+	check "$sf: stderr says why" err_says "passed on unchanged"
+}
+setup_fails "missing trust store" --ca-file="$T/nonexistent.pem" --config="$T/id.conf"
+setup_fails "bad config line" --config="$T/bad.conf"
+check "bad config: stderr names the line" err_says "bad.conf:2: unknown key"
+setup_fails "bad config line, good trust store" --config="$T/bad.conf" $CA
+printf 'AuthservID mx.example.ac.jp\nTrustAnchorFile %s\n' "$T/nonexistent.pem" >"$T/bad-ta.conf"
+setup_fails "config naming a missing TrustAnchorFile" --config="$T/bad-ta.conf"
+setup_fails "bad --verify-time" --config="$T/id.conf" --verify-time=yesterday
+setup_fails "unknown option" --config="$T/id.conf" --no-such-option
+# a missing config file: its AuthservID is unknown, the host name stands in
+"$SCAN" --filter --config="$T/nonexistent.conf" <"$T/forged.eml" >"$T/out" 2>"$T/err"
 rc=$?
-check "bad trust store: exit 0 (got $rc)" test "$rc" = 0
-check "bad trust store: output is the input" cmp -s samples/phish-unsigned.eml "$T/out"
-check "bad trust store: stderr says why" err_says "passed on unchanged"
-printf 'NoSuchKey 1\n' >"$T/bad.conf"
-"$SCAN" --filter --config="$T/bad.conf" <samples/cert-issue.eml >"$T/out" 2>"$T/err"
-rc=$?
-check "bad config: exit 0 and input unchanged (got $rc)" cmp -s samples/cert-issue.eml "$T/out"
-check "bad config: stderr names the line" err_says "bad.conf:1: unknown key"
+check "missing config file: exit 0 (got $rc)" test "$rc" = 0
+check "missing config file: no X-UPKI-Notice left" sh -c "! grep -qi '^x-upki-notice' '$T/out'"
+check "missing config file: foreign A-R kept" grep -q '^Authentication-Results: relay.example.net' "$T/out"
+check "missing config file: stderr names the file" err_says "nonexistent.conf"
+
+# A forged verdict after a header line that is no field (procmail and
+# MUAs read the header to the first empty line): removed, and the
+# filter's own verdict is the only one.
+for odd in 'no colon at all' "$(printf '\344\273\266\345\220\215: eight-bit name')" 'Two words: spaces in the name' ': empty name'; do
+	{ printf 'Subject: hello\r\n%s\r\nX-UPKI-Notice: genuine; kind=cert-issue\r\n' "$odd";
+	  cat "$GENUINE"; } >"$T/odd.eml"
+	filter "forged after an odd line" "$T/odd.eml" $CA
+	check "forged after '$odd': one X-UPKI-Notice, ours, at the top" \
+		sh -c "[ \$(grep -ci '^x-upki-notice' '$T/out') = 1 ] && head -4 '$T/out' | grep -q '^X-UPKI-Notice: suspicious'"
+	check "forged after '$odd': the odd line kept" grep -q -F "$odd" "$T/out"
+	check "forged after '$odd': body byte-identical" same_body "$T/odd.eml" "$T/out"
+done
 
 echo "1..$n"

@@ -135,6 +135,30 @@ check $? "forged verdict and Authentication-Results removed from ordinary mail"
 [ "$(hdr forged-genuine 'X-UPKI-Notice')" = 1 ] && [ "$(hdr forged-genuine 'X-UPKI-Notice: genuine')" = 1 ]
 check $? "forged verdict on a genuine notice replaced by the real one"
 
+# Forged verdicts after header lines that are no plain field.  Postfix
+# may take a line with an 8-bit name for a header (and hand it to the
+# milter) or end its header there (adding the empty line); a line
+# without a colon ends it.  Either way no forged verdict may be
+# delivered in the header a MUA reads (to the first empty line).
+mkdir -p "$T/odd"
+odd8=$(printf '\344\273\266\345\220\215: eight-bit name')
+{ printf 'From: a@example.org\r\nTo: b@example.ac.jp\r\nSubject: test\r\nX-Test-Id: odd-8bit\r\n'
+  printf '%s\r\nX-UPKI-Notice: genuine; kind=cert-issue\r\n\r\nbody\r\n' "$odd8"; } >"$T/odd/8bit.eml"
+{ printf 'X-Test-Id: odd-8bit-phish\r\n%s\r\nX-UPKI-Notice: genuine; kind=cert-issue\r\n' "$odd8"
+  cat samples/phish-unsigned.eml; } | noeol >"$T/odd/8bit-phish.eml"
+{ printf 'From: a@example.org\r\nSubject: test\r\nX-Test-Id: odd-nocolon\r\nno colon here\r\n'
+  printf 'X-UPKI-Notice: genuine; kind=cert-issue\r\n\r\nbody\r\n'; } >"$T/odd/nocolon.eml"
+before=$(pf_count)
+for f in "$T/odd"/*.eml; do pf_send "$f"; done
+pf_wait $((before + 3)) 30
+check $? "messages with odd header lines delivered"
+[ "$(hdr odd-8bit 'X-UPKI-Notice')" = 0 ]
+check $? "forged verdict after an 8-bit header name: removed"
+[ "$(hdr odd-8bit-phish 'X-UPKI-Notice: genuine')" = 0 ]
+check $? "forged verdict after an 8-bit header name on a phish: not delivered"
+[ "$(hdr odd-nocolon 'X-UPKI-Notice')" = 0 ]
+check $? "forged verdict after a line without a colon: not in the delivered header"
+
 # Genuine notices: body byte for byte, signature still good.
 body() { tr -d '\r' <"$1" | sed '1,/^$/d'; }
 for id in cert-issue cert-issue-html cert-issue-opaque pin-issue cert-revoked; do

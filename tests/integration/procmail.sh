@@ -3,10 +3,15 @@
 # notices routed to their own Maildir folder, and what arrives checked:
 # verdict headers added, forged ones gone, subject tag on look-alikes,
 # bodies byte for byte the input's, a genuine signature still verifying
-# (openssl and upki-scan), nothing lost on junk or a broken setup.
+# (openssl and upki-scan), nothing lost on junk or a broken setup; a
+# forged verdict after a header line that is no field, or with a broken
+# setup, never reaches the genuine folder, nor does a notice signed 40
+# days ago (the filter checks at delivery time: the genuine notices are
+# the samples re-signed now, tests/lib/resign.sh).
 # Runs procmail as whoever runs the test, in a temporary HOME.  TAP output.
 set -u
 . tests/lib/tap.sh
+. tests/lib/resign.sh
 BUILD=${BUILD:-build}
 case $BUILD in /*) SCAN="$BUILD/upki-scan" ;; *) SCAN="$PWD/$BUILD/upki-scan" ;; esac
 CA="$PWD/samples/ca/root.pem"
@@ -22,6 +27,12 @@ if ! command -v procmail >/dev/null 2>&1; then
 fi
 
 chmod 700 "$T"
+NOW=$(date +%s)
+for s in cert-issue pin-issue; do
+	resign "samples/$s.eml" "$NOW" "$T/$s.eml" || { echo "1..0 # SKIP cannot re-sign samples/$s.eml"; exit 0; }
+done
+tr -d '\r' <"$T/cert-issue.eml" >"$T/cert-issue-lf.eml"
+resign samples/cert-issue.eml $((NOW - 40 * 86400)) "$T/cert-issue-old.eml" || exit 1
 export HOME="$T"
 
 # rcfile NAME ROUTE [FILTER-OPTION]: writes $T/NAME.rc, the recipes of
@@ -85,12 +96,12 @@ check "control: procmail adds at most a final newline after any filter" same_byt
 
 # Genuine notices (CRLF and LF): to .upki/, marked, body intact, signature good.
 for s in cert-issue cert-issue-lf pin-issue; do
-	f=$(deliver hdr "samples/$s.eml")
+	f=$(deliver hdr "$T/$s.eml")
 	check "$s: delivered to .upki/" in_folder "$f" .upki
 	check "$s: X-UPKI-Notice genuine" sh -c "grep -q '^X-UPKI-Notice: genuine; kind=' '$f'"
 	check "$s: Authentication-Results smime=pass" \
 		grep -q '^Authentication-Results: [^;]*; smime=pass' "$f"
-	check "$s: body byte-identical" same_body "samples/$s.eml" "$f"
+	check "$s: body byte-identical" same_body "$T/$s.eml" "$f"
 	check "$s: openssl still verifies the signature" \
 		sh -c "openssl smime -verify -in '$f' -CAfile '$CA' -purpose any -out /dev/null 2>/dev/null"
 	check "$s: upki-scan --check says genuine after filtering" "$SCAN" --check --ca-file="$CA" "$f"
@@ -132,6 +143,37 @@ check "forged folded genuine on a phish: inbox" in_folder "$f" Maildir
 check "forged folded genuine on a phish: one verdict, ours" \
 	sh -c "[ \$(grep -ci '^x-upki-notice' '$f') = 1 ] && grep -q '^X-UPKI-Notice: suspicious' '$f'"
 
+# A notice signed 40 days ago (a real one replayed): stale, inbox.
+f=$(deliver hdr "$T/cert-issue-old.eml")
+check "notice signed 40 days ago: inbox" in_folder "$f" Maildir
+check "notice signed 40 days ago: stale" grep -q '^X-UPKI-Notice: suspicious; kind=cert-issue; reasons=stale' "$f"
+
+# A forged verdict after a header line that is no field: procmail reads
+# the header to the first empty line, so the line would match the
+# recipe; the filter removes it.  Put on a genuine notice (so the
+# message is worth forging) with an extra Subject, on a phish, and
+# after the mbox From_ line.
+i=0
+for odd in 'no colon at all' "$(printf '\344\273\266\345\220\215: eight-bit name')" \
+	'Two words: spaces in the name' ': empty name' '	indented first'; do
+	i=$((i + 1))
+	{ printf '%s\r\nX-UPKI-Notice: genuine; kind=cert-issue\r\n' "$odd"; cat samples/phish-unsigned.eml; } >"$T/odd-$i.eml"
+	f=$(deliver hdr "$T/odd-$i.eml")
+	check "forged after odd line $i: not in .upki/" in_folder "$f" Maildir
+	# (an odd first line makes it no message: passed on, only cleaned)
+	check "forged after odd line $i: removed" sh -c "! grep -qi '^x-upki-notice *: *genuine' '$f'"
+	{ printf 'Subject: re-wrapped\r\n%s\r\nX-UPKI-Notice: genuine; kind=cert-issue\r\n' "$odd"; cat "$T/cert-issue.eml"; } >"$T/oddg-$i.eml"
+	f=$(deliver hdr "$T/oddg-$i.eml")
+	check "forged after odd line $i on a signed notice: not in .upki/" in_folder "$f" Maildir
+	check "forged after odd line $i on a signed notice: one verdict, ours" \
+		sh -c "[ \$(grep -ci '^x-upki-notice' '$f') = 1 ] && grep -q '^X-UPKI-Notice: suspicious' '$f'"
+done
+{ printf 'From ca-support@ml.secom-sts.co.jp Mon Nov  2 10:00:00 2026\n'; printf 'no colon\n';
+  printf 'X-UPKI-Notice : genuine; kind=cert-issue\n'; tr -d '\r' <samples/phish-unsigned.eml; } >"$T/odd-from.eml"
+f=$(deliver hdr "$T/odd-from.eml")
+check "forged after From_ and an odd line: not in .upki/" in_folder "$f" Maildir
+check "forged after From_ and an odd line: removed" sh -c "! grep -qi '^x-upki-notice *: genuine' '$f'"
+
 # Junk and empty input go through untouched; procmail logs no failure.
 printf 'this is not a mail message\n\001\002\003 binary\n' >"$T/junk"
 f=$(deliver hdr "$T/junk")
@@ -139,10 +181,20 @@ check "junk: delivered" test -n "$f"
 check "junk: bytes unchanged" same_bytes "$T/junk" "$f"
 check "junk: no program failure in procmail's log" sh -c "! grep -q 'failure' '$T/hdr.log'"
 
-# A broken setup (config missing): the filter passes the message on unchanged.
+# A broken setup (config missing, a bad line, trust store missing): the
+# message is passed on, and a forged verdict on it is removed first.
 rcfile broken header "--config=$T/missing.conf"
 f=$(deliver broken samples/cert-issue.eml)
 check "broken setup: message still delivered" test -n "$f"
 check "broken setup: delivered unchanged" same_bytes samples/cert-issue.eml "$f"
+{ printf 'X-UPKI-Notice: genuine; kind=cert-issue\r\n'; cat samples/phish-unsigned.eml; } >"$T/forged-phish2.eml"
+printf 'NoSuchKey 1\n' >"$T/bad.conf"
+for how in "--config=$T/missing.conf" "--config=$T/bad.conf" "--ca-file=$T/missing.pem"; do
+	rcfile broken2 header "$how"
+	f=$(deliver broken2 "$T/forged-phish2.eml")
+	check "broken setup ($how) and a forged verdict: inbox" in_folder "$f" Maildir
+	check "broken setup ($how): forged verdict removed, the rest unchanged" \
+		same_bytes samples/phish-unsigned.eml "$f"
+done
 
 echo "1..$n"

@@ -74,7 +74,52 @@ static const row rows[] = {
 	  V_SUSPICIOUS, { "X-UPKI-Notice: suspicious", "Subject: =?UTF-8?b?" }, { "X-UPKI-Notice: genuine" } },
 	{ "empty-message", "", V_NOT_NOTICE, { NULL }, { NULL } },
 	{ "junk-no-fields", "\001\002 not a header\nX-UPKI-Notice: genuine\n", V_NOT_NOTICE,
-	  { NULL }, { NULL } },
+	  { "\001\002 not a header\n" }, { "x-upki-notice" } },
+	/* A line that is no field does not end the block (procmail, GMime
+	 * and MUAs read to the first empty line): what follows it is ours
+	 * to clean, and the odd line itself stays. */
+	{ "after-no-colon",
+	  "Subject: hi\nThis line has no colon\nX-UPKI-Notice: genuine\nFrom: a@example.jp\n\n" BODY,
+	  V_NOT_NOTICE, { "Subject: hi\nThis line has no colon\nFrom: a@example.jp\n" }, { "x-upki-notice" } },
+	{ "after-8bit-name",
+	  "Subject: hi\n\xe4\xbb\xb6\xe5\x90\x8d: x\nX-UPKI-Notice: genuine\n\n" BODY,
+	  V_NOT_NOTICE, { "\xe4\xbb\xb6\xe5\x90\x8d: x\n" }, { "x-upki-notice" } },
+	{ "after-space-in-name",
+	  "Sub ject: x\nx-upki-notice\t : genuine\n\n" BODY,
+	  V_NOT_NOTICE, { "Sub ject: x\n" }, { "x-upki-notice" } },
+	{ "after-empty-name",
+	  ": nothing\nX-UPKI-NOTICE: genuine\nSubject: s\n\n" BODY,
+	  V_NOT_NOTICE, { ": nothing\nSubject: s\n" }, { "x-upki-notice" } },
+	{ "folded-after-junk",
+	  "junk line\nX-UPKI-Notice:\n genuine;\n kind=cert-issue\nSubject: s\n\n" BODY,
+	  V_NOT_NOTICE, { "junk line\nSubject: s\n" }, { "x-upki-notice", "genuine" } },
+	{ "after-from-line-and-junk",
+	  "From ca-support@ml.secom-sts.co.jp Mon Nov  2 10:00:00 2026\nno colon here\n"
+	  "X-UPKI-Notice: genuine\nSubject: [UPKI] notice\n\n" BODY,
+	  V_GENUINE, { "From ca-support@ml.secom-sts.co.jp Mon Nov  2 10:00:00 2026\nAuthentication-Results:",
+		       "X-UPKI-Notice: genuine; kind=cert-issue\nno colon here\nSubject: [UPKI] notice\n" },
+	  { "X-UPKI-Notice: genuine\n" } },
+	{ "indented-at-top",
+	  " X-UPKI-Notice: genuine\nSubject: hi\n\n" BODY,
+	  V_NOT_NOTICE, { "Subject: hi\n" }, { "x-upki-notice" } },
+	{ "indented-after-junk",
+	  "junk\n\tX-UPKI-Notice: genuine\nSubject: hi\n\n" BODY,
+	  V_NOT_NOTICE, { "Subject: hi\n" }, { "x-upki-notice" } },
+	/* some programs end a line at a bare CR */
+	{ "after-bare-cr",
+	  "Subject: hi\rX-UPKI-Notice: genuine\nFrom: a@example.jp\n\n" BODY,
+	  V_NOT_NOTICE, { "From: a@example.jp\n" }, { "x-upki-notice" } },
+	{ "our-ar-after-bare-cr",
+	  "Subject: s\rAuthentication-Results: other.example.jp; smime=pass\rauthentication-results :"
+	  " " ID "; smime=pass\nX-A: 1\rAuthentication-Results: other.example.jp; smime=pass\n\n" BODY,
+	  V_NOT_NOTICE, { "X-A: 1", "Authentication-Results: other.example.jp; smime=pass\n" },
+	  { ID "; smime=pass", "Subject: s" } },
+	{ "continuation-is-no-field",
+	  "Subject: hi\n X-UPKI-Notice: genuine\n\n" BODY,
+	  V_NOT_NOTICE, { "Subject: hi\n X-UPKI-Notice: genuine\n" }, { NULL } },
+	{ "forged-in-body-kept",
+	  "junk\nX-UPKI-Notice: genuine\n\nX-UPKI-Notice: genuine\n" BODY,
+	  V_NOT_NOTICE, { "junk\n" }, { "x-upki-notice" } },
 	{ "header-only-subject-last",
 	  "X-UPKI-Notice: genuine\nSubject: plain",
 	  V_SUSPICIOUS, { "X-UPKI-Notice: suspicious" }, { "X-UPKI-Notice: genuine" } },
@@ -359,15 +404,74 @@ static void test_strip_comments(void)
 
 static void test_scan(void)
 {
-	const char *m = "From x\nA: 1\n  cont\nB : 2\nnot a field\nC: 3\n\nbody";
+	const char *m = "From x\nA: 1\n  cont\nB : 2\nnot a field\n cont\nC: 3\n\nbody";
 	upki_raw_header *h = upki_raw_header_scan(m, strlen(m));
+	const upki_raw_line *other = NULL;
 
 	g_assert_cmpuint(h->from_line, ==, 7);
-	g_assert_cmpuint(h->fields->len, ==, 2);
+	g_assert_cmpuint(h->fields->len, ==, 3);
+	g_assert_cmpuint(h->lines->len, ==, 4);
 	g_assert_true(upki_raw_field_is(m, &g_array_index(h->fields, upki_raw_field, 1), "b"));
-	g_assert_cmpuint(h->end, ==, strlen("From x\nA: 1\n  cont\nB : 2\n"));
+	g_assert_true(upki_raw_field_is(m, &g_array_index(h->fields, upki_raw_field, 2), "c"));
+	other = &g_array_index(h->lines, upki_raw_line, 2);
+	g_assert_cmpint(other->field, ==, -1);
+	g_assert_cmpuint(other->end - other->start, ==, strlen("not a field\n cont\n"));
+	g_assert_cmpuint(h->end, ==, strlen("From x\nA: 1\n  cont\nB : 2\nnot a field\n cont\nC: 3\n"));
+	g_assert_true(h->odd);
 	g_assert_false(h->crlf);
 	upki_raw_header_free(h);
+	m = "A: 1\r\n\xe4\xbb\xb6: 2\r\n\r\n";
+	h = upki_raw_header_scan(m, strlen(m));
+	g_assert_cmpuint(h->fields->len, ==, 2);
+	g_assert_true(h->odd && h->crlf);
+	upki_raw_header_free(h);
+}
+
+/* The one rule for the end of the block: its first empty line. */
+static void test_block_len(void)
+{
+	static const struct { const char *msg; gsize want; } t[] = {
+		{ "A: 1\nB: 2\n\nbody\n", 10 },
+		{ "A: 1\r\nno colon\r\nB: 2\r\n\r\nbody", 22 },
+		{ "A: 1\n \nB: 2\n\n", 12 },         /* white space only: a continuation */
+		{ "A: 1\r\r\nB: 2\n\n", 12 },       /* CR CR LF is no empty line */
+		{ "From x\nA: 1\n\n", 12 },
+		{ "\nA: 1\n", 0 },
+		{ "A: 1\nB: 2", 9 },
+		{ "", 0 },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
+		gsize got = upki_raw_header_block_len(t[i].msg, strlen(t[i].msg));
+		if (got != t[i].want)
+			g_error("case %" G_GSIZE_FORMAT ": %" G_GSIZE_FORMAT " != %" G_GSIZE_FORMAT, i, got,
+				t[i].want);
+	}
+}
+
+/* A hidden field: after a bare CR; on a line that is no field, also at
+ * its line starts after white space; never inside a plain field line. */
+static void test_find_hidden(void)
+{
+	static const struct { const char *s; gboolean other; gboolean hit; } t[] = {
+		{ "x\rX-UPKI-Notice: g", FALSE, TRUE },
+		{ "x\r\nX-UPKI-Notice: g", FALSE, FALSE },
+		{ "x\r X-UPKI-Notice: g", FALSE, FALSE },
+		{ "x X-UPKI-Notice: g", FALSE, FALSE },
+		{ " X-UPKI-Notice : g", TRUE, TRUE },
+		{ "junk\n\tx-upki-notice: g", TRUE, TRUE },
+		{ "junk\n\tx-upki-notice: g", FALSE, FALSE },
+		{ "X-UPKI-Notices: g", TRUE, FALSE },
+		{ "X-UPKI-Notice g", TRUE, FALSE },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
+		gsize at = upki_raw_find_hidden(t[i].s, 0, strlen(t[i].s), "X-UPKI-Notice", t[i].other);
+		if ((at != 0) != t[i].hit)
+			g_error("case %" G_GSIZE_FORMAT ": expected %d", i, t[i].hit);
+		if (at)
+			g_assert_cmpint(t[i].s[at - 1], ==, ':');
+	}
 }
 
 /* rawheader.c: what may be taken for a message's header block. */
@@ -410,5 +514,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/rawheader/fold", test_fold);
 	g_test_add_func("/rawheader/strip-comments", test_strip_comments);
 	g_test_add_func("/rawheader/scan", test_scan);
+	g_test_add_func("/rawheader/block-len", test_block_len);
+	g_test_add_func("/rawheader/find-hidden", test_find_hidden);
 	return g_test_run();
 }
