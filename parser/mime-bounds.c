@@ -16,6 +16,7 @@
  */
 #include <string.h>
 
+#include "upki/rawheader.h"
 #include "mime-bounds.h"
 
 #define MAX_BOUNDARY 256
@@ -34,58 +35,13 @@ static gsize line_end(const char *raw, gsize pos, gsize end)
 	return nl ? (gsize)(nl - raw) + 1 : end;
 }
 
-static gboolean is_empty_line(const char *raw, gsize pos, gsize end)
-{
-	if (pos < end && raw[pos] == '\n')
-		return TRUE;
-	return pos + 1 < end && raw[pos] == '\r' && raw[pos + 1] == '\n';
-}
-
-/* "Name:" with a name of printable ASCII; white space before the colon
- * is the obsolete syntax, which readers handle differently: odd. */
-static gboolean is_field_line(const char *raw, gsize pos, gsize end)
-{
-	gsize i = pos;
-
-	while (i < end && raw[i] >= 33 && raw[i] <= 126 && raw[i] != ':')
-		i++;
-	return i > pos && i < end && raw[i] == ':';
-}
-
-/* A line of white space only: some readers end the header there.  A
- * CR that ends no line: some readers start a new field after it. */
-static gboolean is_odd_continuation(const char *raw, gsize pos, gsize next)
-{
-	gsize i = pos;
-
-	while (i < next && (raw[i] == ' ' || raw[i] == '\t'))
-		i++;
-	return i == next || raw[i] == '\n' || (raw[i] == '\r' && i + 1 < next && raw[i + 1] == '\n');
-}
-
-static gboolean has_lone_cr(const char *raw, gsize pos, gsize next)
-{
-	for (const char *cr = memchr(raw + pos, '\r', next - pos); cr;
-	     cr = memchr(cr + 1, '\r', (gsize)(raw + next - (cr + 1)))) {
-		if ((gsize)(cr - raw) + 1 >= next || cr[1] != '\n')
-			return TRUE;
-	}
-	return FALSE;
-}
-
+/* One reader of header blocks for the whole library (rawheader.c); here
+ * only the body's start is added: the line after the empty line. */
 gsize upki_mime_bounds_header_end(const char *raw, upki_span span, gboolean *odd)
 {
-	for (gsize p = span.start, next; p < span.end; p = next) {
-		next = line_end(raw, p, span.end);
-		if (is_empty_line(raw, p, span.end))
-			return next;
-		gboolean cont = p > span.start && (raw[p] == ' ' || raw[p] == '\t');
-		if (cont ? is_odd_continuation(raw, p, next) : !is_field_line(raw, p, span.end))
-			*odd = TRUE;
-		if (has_lone_cr(raw, p, next))
-			*odd = TRUE;
-	}
-	return span.end;
+	gsize e = upki_raw_header_block_end(raw, span.start, span.end, odd);
+
+	return e < span.end ? line_end(raw, e, span.end) : span.end;
 }
 
 void upki_mime_bounds_clear(upki_mime_bounds *b)

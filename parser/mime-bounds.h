@@ -19,11 +19,8 @@ typedef struct upki_span {
 
 /* The header block of the entity that starts at span.start: returns the
  * offset of its body (after the empty line that ends the block), or
- * span.end when the block does not end inside the span.  *odd is set
- * (never cleared) when the block holds a line that is neither a field
- * ("Name:" with a printable ASCII name) nor a continuation, a
- * continuation of white space only, or a CR that ends no line: readers
- * differ on whether such a line ends the header or starts a field. */
+ * span.end when the block does not end inside the span.  *odd as in
+ * upki_raw_header_block_end(), the one header-block reader. */
 gsize upki_mime_bounds_header_end(const char *raw, upki_span span, gboolean *odd);
 
 typedef struct upki_mime_bounds {

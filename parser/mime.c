@@ -15,6 +15,7 @@
 #include "upki/error.h"
 #include "upki/mime-guard.h"
 #include "upki/mime.h"
+#include "upki/rawheader.h"
 #include "upki/reason.h"
 #include "upki/smime.h"
 #include "mime-bounds.h"
@@ -92,18 +93,6 @@ static gsize skip_mbox_from(const char *buf, gsize len)
 	return nl ? (gsize)(nl - buf) + 1 : len;
 }
 
-/* Length of the header block: up to (not including) the first empty line. */
-static gsize header_block_len(const char *buf, gsize len)
-{
-	for (gsize p = 0; p < len;) {
-		if (buf[p] == '\n' || (buf[p] == '\r' && p + 1 < len && buf[p + 1] == '\n'))
-			return p;
-		const char *nl = memchr(buf + p, '\n', len - p);
-		p = nl ? (gsize)(nl - buf) + 1 : len;
-	}
-	return len;
-}
-
 /* "Name:" with a field name of printable ASCII (RFC 5322 ftext); the
  * obsolete syntax allows white space before the colon. */
 static gboolean starts_with_field(const char *buf, gsize len)
@@ -128,7 +117,7 @@ static gboolean check_message(const char *buf, gsize len, GError **error)
 		i++;
 	if (i == len)
 		why = "empty input";
-	else if (memchr(buf, '\0', header_block_len(buf, len)))
+	else if (memchr(buf, '\0', upki_raw_header_block_len(buf, len)))
 		why = "NUL byte in the header block";
 	else if (!starts_with_field(buf, len))
 		why = "no header field";
@@ -578,7 +567,7 @@ static upki_mime *parse(const char *buf, gsize len, gboolean body, GError **erro
 	buf += skip;
 	len -= skip;
 	if (!body)
-		len = header_block_len(buf, len);
+		len = upki_raw_header_block_len(buf, len);
 	/* The header facts alone: from the bytes when they are plain. */
 	if (!body && (m = upki_mime_headers_from_raw(buf, len)))
 		return m;

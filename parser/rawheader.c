@@ -54,13 +54,52 @@ static gsize field_name(const char *buf, gsize len, gsize pos, gsize *colon)
 	return name_len;
 }
 
+static gboolean has_lone_cr(const char *msg, gsize pos, gsize next)
+{
+	for (const char *cr = memchr(msg + pos, '\r', next - pos); cr;
+	     cr = memchr(cr + 1, '\r', (gsize)(msg + next - (cr + 1))))
+		if ((gsize)(cr - msg) + 1 >= next || cr[1] != '\n')
+			return TRUE;
+	return FALSE;
+}
+
+/* A line readers may take differently: no plain "Name:" with a name of
+ * printable ASCII (8-bit bytes, white space before the colon, no colon),
+ * a continuation with nothing to continue or of white space only (some
+ * end the header there), a CR that ends no line (some start a new field
+ * after it). */
+static gboolean line_is_odd(const char *msg, gsize pos, gsize next, gboolean first)
+{
+	gsize i = pos;
+
+	if (has_lone_cr(msg, pos, next))
+		return TRUE;
+	if (is_wsp(msg[pos])) {
+		while (i < next && is_wsp(msg[i]))
+			i++;
+		return first || i == next || is_empty_line(msg, next, i);
+	}
+	while (i < next && msg[i] > 32 && msg[i] < 127 && msg[i] != ':')
+		i++;
+	return i == pos || i >= next || msg[i] != ':';
+}
+
+gsize upki_raw_header_block_end(const char *msg, gsize start, gsize end, gboolean *odd)
+{
+	gsize pos = start;
+
+	while (pos < end && !is_empty_line(msg, end, pos)) {
+		gsize next = line_end(msg, end, pos);
+		if (odd && line_is_odd(msg, pos, next, pos == start))
+			*odd = TRUE;
+		pos = next;
+	}
+	return pos;
+}
+
 gsize upki_raw_header_block_len(const char *msg, gsize len)
 {
-	gsize pos = 0;
-
-	while (pos < len && !is_empty_line(msg, len, pos))
-		pos = line_end(msg, len, pos);
-	return pos;
+	return upki_raw_header_block_end(msg, 0, len, NULL);
 }
 
 static gboolean has_8bit(const char *s, gsize n)
@@ -116,6 +155,7 @@ upki_raw_header *upki_raw_header_scan(const char *msg, gsize len)
 		gsize first = line_end(msg, len, pos);
 		h->crlf = first >= 2 && msg[first - 1] == '\n' && msg[first - 2] == '\r';
 	}
+	upki_raw_header_block_end(msg, pos, h->end, &h->odd);
 	while (pos < h->end) {
 		gsize next = logical_line_end(msg, h->end, pos);
 		add_line(h, msg, pos, next);

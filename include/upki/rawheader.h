@@ -33,7 +33,7 @@ typedef struct upki_raw_header {
 	gsize from_line;  /* bytes of a leading mbox "From " line, 0: none */
 	gsize end;        /* offset of the empty line that ends the block, or len */
 	gboolean crlf;    /* the first line ends in CRLF */
-	gboolean odd;     /* a line that is no field, or a field name with 8-bit bytes */
+	gboolean odd;     /* a line readers may take differently (upki_raw_header_block_end) */
 	GArray *fields;   /* upki_raw_field, in order */
 	GArray *lines;    /* upki_raw_line: every line of the block, fields and others, in order */
 } upki_raw_header;
@@ -43,6 +43,15 @@ typedef struct upki_raw_header {
  * mbox "From " line counts as part of the block.  The one rule for the
  * block's end that every reader in libupki shares. */
 gsize upki_raw_header_block_len(const char *msg, gsize len);
+
+/* The same for the header block of an entity at msg[start..end) (a body
+ * part): the offset of its first empty line, or end.  *odd (may be NULL;
+ * set, never cleared) tells of a line readers may take differently: no
+ * "Name:" with a name of printable ASCII (8-bit bytes, white space before
+ * the colon, no colon at all), a continuation line first or of white
+ * space only, a CR that ends no line.  Such a block is read one way here
+ * and another way by some mail program. */
+gsize upki_raw_header_block_end(const char *msg, gsize start, gsize end, gboolean *odd);
 
 /* Scans the header block of msg (len bytes).  Never fails: a message
  * without fields has none.  Free with upki_raw_header_free(). */
