@@ -18,7 +18,7 @@
 #include "msgparts.h"
 
 /* Appends LF text with every '\n' written as nl. */
-static void mb_put(GString *g, const char *nl, const char *text)
+static inline void mb_put(GString *g, const char *nl, const char *text)
 {
 	for (const char *p = text; *p; p++) {
 		if (*p == '\n')
@@ -28,13 +28,13 @@ static void mb_put(GString *g, const char *nl, const char *text)
 	}
 }
 
-static void mb_cat(GString *g, const GString *piece)
+static inline void mb_cat(GString *g, const GString *piece)
 {
 	g_string_append_len(g, piece->str, piece->len);
 }
 
 /* "--b" nl e nl "--b" nl s nl "--b--" nl: a two-part multipart body. */
-static GString *mb_signed_body(const char *nl, const char *b, const GString *e, const GString *s)
+static inline GString *mb_signed_body(const char *nl, const char *b, const GString *e, const GString *s)
 {
 	GString *g = g_string_new(NULL);
 
@@ -47,7 +47,7 @@ static GString *mb_signed_body(const char *nl, const char *b, const GString *e, 
 }
 
 /* A multipart/signed entity (its own Content-Type, then the body). */
-static GString *mb_signed_entity(const char *nl, const char *b, const GString *e, const GString *s)
+static inline GString *mb_signed_entity(const char *nl, const char *b, const GString *e, const GString *s)
 {
 	GString *g = g_string_new(NULL);
 	GString *body = mb_signed_body(nl, b, e, s);
@@ -60,7 +60,7 @@ static GString *mb_signed_entity(const char *nl, const char *b, const GString *e
 }
 
 /* The base's own multipart/signed entity, byte for byte as it arrived. */
-static GString *mb_base_entity(const msgparts *m)
+static inline GString *mb_base_entity(const msgparts *m)
 {
 	GString *g = g_string_new(NULL);
 	GString *body = mb_signed_body(m->nl, m->boundary->str, m->entity, m->sigpart);
@@ -75,7 +75,7 @@ static GString *mb_base_entity(const msgparts *m)
 }
 
 /* multipart/SUBTYPE with boundary b around parts (each an entity). */
-static GString *mb_multipart(const char *nl, const char *subtype, const char *b,
+static inline GString *mb_multipart(const char *nl, const char *subtype, const char *b,
 			     GString *const *parts, guint n)
 {
 	GString *g = g_string_new(NULL);
@@ -92,7 +92,7 @@ static GString *mb_multipart(const char *nl, const char *subtype, const char *b,
 
 /* A whole message: the base's header fields except Content-Type (and
  * those in drop), then extra (LF text), then entity. */
-static GString *mb_message(const msgparts *m, const char *const *drop, const char *extra,
+static inline GString *mb_message(const msgparts *m, const char *const *drop, const char *extra,
 			   const GString *entity)
 {
 	const char *always[16] = { "Content-Type", "Content-Transfer-Encoding" };
@@ -108,7 +108,7 @@ static GString *mb_message(const msgparts *m, const char *const *drop, const cha
 }
 
 /* A text entity (LF text, written with nl). */
-static GString *mb_text_entity(const char *nl, const char *type, const char *cte, const char *text)
+static inline GString *mb_text_entity(const char *nl, const char *type, const char *cte, const char *text)
 {
 	GString *g = g_string_new(NULL);
 
@@ -120,7 +120,7 @@ static GString *mb_text_entity(const char *nl, const char *type, const char *cte
 
 /* ---- signing ---------------------------------------------------------- */
 
-static X509 *mb_read_cert(const char *path)
+static inline X509 *mb_read_cert(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
@@ -132,7 +132,7 @@ static X509 *mb_read_cert(const char *path)
 	return x;
 }
 
-static EVP_PKEY *mb_read_key(const char *path)
+static inline EVP_PKEY *mb_read_key(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	EVP_PKEY *k = f ? PEM_read_PrivateKey(f, NULL, NULL, NULL) : NULL;
@@ -144,7 +144,7 @@ static EVP_PKEY *mb_read_key(const char *path)
 	return k;
 }
 
-static void mb_ossl_free(gpointer p)
+static inline void mb_ossl_free(gpointer p)
 {
 	OPENSSL_free(p);
 }
@@ -152,7 +152,7 @@ static void mb_ossl_free(gpointer p)
 /* DER CMS over content, signed by ca_dir/WHO.pem with signingTime when,
  * carrying ca_dir/CHAIN.pem; NULL on failure.  CMS_PARTIAL so that the
  * signingTime is ours (see tests/tools/upki-testsign.c). */
-static GBytes *mb_cms_sign(const char *ca_dir, const char *who, const char *chain_name,
+static inline GBytes *mb_cms_sign(const char *ca_dir, const char *who, const char *chain_name,
 			   const GString *content, gint64 when)
 {
 	char *cp = g_strdup_printf("%s/%s.pem", ca_dir, who);
@@ -196,7 +196,7 @@ done:
 }
 
 /* A signature part (headers and base64 body, no final line end). */
-static GString *mb_sig_part(const char *nl, GBytes *der)
+static inline GString *mb_sig_part(const char *nl, GBytes *der)
 {
 	GString *g = g_string_new(NULL);
 	gsize len;
@@ -218,7 +218,7 @@ static GString *mb_sig_part(const char *nl, GBytes *der)
 }
 
 /* Signature part by WHO of ca_dir over content; NULL if it cannot sign. */
-static GString *mb_sign_part(const char *nl, const char *ca_dir, const char *who,
+static inline GString *mb_sign_part(const char *nl, const char *ca_dir, const char *who,
 			     const GString *content, gint64 when)
 {
 	const char *chain = g_str_has_prefix(who, "foreign") ? "foreign-root" : "smime-ca";

@@ -24,14 +24,14 @@ typedef struct msgparts {
 	GString *epilogue;   /* after the close delimiter line */
 } msgparts;
 
-static gboolean mp_name_is(const GString *field, const char *name)
+static inline gboolean mp_name_is(const GString *field, const char *name)
 {
 	gsize n = strlen(name);
 
 	return field->len > n && field->str[n] == ':' && g_ascii_strncasecmp(field->str, name, n) == 0;
 }
 
-static const GString *mp_field(const msgparts *m, const char *name)
+static inline const GString *mp_field(const msgparts *m, const char *name)
 {
 	for (guint i = 0; i < m->fields->len; i++)
 		if (mp_name_is(m->fields->pdata[i], name))
@@ -40,7 +40,7 @@ static const GString *mp_field(const msgparts *m, const char *name)
 }
 
 /* The header block without the named fields (NULL-terminated list). */
-static GString *mp_headers_without(const msgparts *m, const char *const *drop)
+static inline GString *mp_headers_without(const msgparts *m, const char *const *drop)
 {
 	GString *out = g_string_new(NULL);
 
@@ -55,7 +55,7 @@ static GString *mp_headers_without(const msgparts *m, const char *const *drop)
 	return out;
 }
 
-static GString *mp_boundary_of(const GString *ctype)
+static inline GString *mp_boundary_of(const GString *ctype)
 {
 	const char *p = ctype->str;
 	const char *end = ctype->str + ctype->len;
@@ -75,7 +75,7 @@ static GString *mp_boundary_of(const GString *ctype)
 }
 
 /* Finds "NL--B" NL starting at from; returns the offset of NL or -1. */
-static gssize mp_find_delim(const GString *raw, gsize from, const msgparts *m, gboolean close)
+static inline gssize mp_find_delim(const GString *raw, gsize from, const msgparts *m, gboolean close)
 {
 	GString *pat = g_string_new(m->nl);
 	gssize at = -1;
@@ -90,7 +90,7 @@ static gssize mp_find_delim(const GString *raw, gsize from, const msgparts *m, g
 	return at;
 }
 
-static void mp_split_fields(msgparts *m, const char *s, gsize len)
+static inline void mp_split_fields(msgparts *m, const char *s, gsize len)
 {
 	gsize i = 0;
 
@@ -108,7 +108,7 @@ static void mp_split_fields(msgparts *m, const char *s, gsize len)
 	}
 }
 
-static void mp_free(msgparts *m)
+static inline void mp_free(msgparts *m)
 {
 	if (!m)
 		return;
@@ -119,14 +119,14 @@ static void mp_free(msgparts *m)
 	g_free(m);
 }
 
-static void mp_free_gstring(gpointer p)
+static inline void mp_free_gstring(gpointer p)
 {
 	g_string_free(p, TRUE);
 }
 
 /* NULL (with a message in *why) unless raw is a message whose top level
  * is a detached multipart/signed of two parts. */
-static msgparts *mp_parse(const GString *raw, const char **why)
+static inline msgparts *mp_parse(const GString *raw, const char **why)
 {
 	msgparts *m = g_new0(msgparts, 1);
 	const char *crlf = strstr(raw->str, "\r\n\r\n");
