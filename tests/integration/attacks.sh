@@ -110,14 +110,15 @@ check_spool() {
 		not_ok "$1: spooled jobs with the attacker URL: $hits"; fi
 }
 
+# CPU time (user + system, from `times`), so that a loaded machine does
+# not make a linear scan look slow.
 check_cpu() {
 	for f in "$D"/*-cpu-*.eml; do
 		[ -f "$f" ] || return 0
-		t0=$(date +%s%N)
-		"$SCAN" -q --config="$T/scan.conf" $OPTS "$f" >/dev/null 2>&1
-		ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-		if [ "$ms" -lt $((CPU_LIMIT * 1000)) ]; then ok "$1/$(basename "$f"): ${ms} ms"; else
-			not_ok "$1/$(basename "$f"): ${ms} ms, over ${CPU_LIMIT} s (non-linear work)"; fi
+		ms=$( ( "$SCAN" -q --config="$T/scan.conf" $OPTS "$f" >/dev/null 2>&1; times ) | tail -1 |
+			awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); t += a[1] * 60 + a[2] } printf "%d", t * 1000 }')
+		if [ "$ms" -lt $((CPU_LIMIT * 1000)) ]; then ok "$1/$(basename "$f"): ${ms} ms of CPU"; else
+			not_ok "$1/$(basename "$f"): ${ms} ms of CPU, over ${CPU_LIMIT} s (non-linear work)"; fi
 	done
 }
 
