@@ -59,7 +59,7 @@ all: $(BUILD)/libupki.a $(PROGS)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/%.o: %.c $(HEADERS) $(wildcard parser/*.h milter/*.h tests/unit/*.h)
+$(BUILD)/%.o: %.c $(HEADERS) $(wildcard parser/*.h milter/*.h tests/unit/*.h tests/tools/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) -c -o $@ $<

@@ -71,4 +71,11 @@ run tests/milter/t-oversized-tempfail.lua oversized-tempfail
 run tests/milter/t-spool.lua spool
 run tests/milter/t-stale.lua stale
 run tests/milter/t-signals.lua reload
+# The milters' log lines (stderr, in each script's output) show the
+# retrieval token only as a hash (and the log lines are there to look at).
+if grep -q 'verdict=genuine .*p1=#' "$T"/*.out; then ok "the milters' log lines are in the output"; else
+	not_ok "no milter log line with a hashed token in $T/*.out"; fi
+for id in cert-issue pin-issue pin-issue-all cert-issue-html; do
+	tap_no_token "no retrieval token of $id in the milter's log" "samples/$id.eml" "$T"/*.out
+done
 echo "1..$n"

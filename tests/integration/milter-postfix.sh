@@ -177,8 +177,10 @@ done
 jobs=$(ls "$T/handoff/new" 2>/dev/null | wc -l)
 [ "$jobs" -ge 3 ]
 check $? "genuine cert-issue and pin-issue notices handed to the spool ($jobs jobs)"
-! grep -r -q -F "$(sed -n 's/.*p1=\([A-Za-z0-9%_-]*\).*/\1/p' samples/cert-issue.eml | head -1)" "$M/log"
-check $? "no retrieval token in the milter's log"
+for id in cert-issue pin-issue cert-issue-html; do
+	! tap_has_token "$(tap_token "samples/$id.eml")" "$M/log"
+	check $? "no retrieval token of $id in the milter's log"
+done
 qid=$(sed -n 's/^upki-milter: info: \([0-9A-F]*\): kind=cert-issue verdict=genuine.*/\1/p' "$M/log" | head -1)
 [ -n "$qid" ] && grep -q "$qid: .*uid=\|$qid: from=" "$T/pf/postfix.log"
 check $? "milter log lines carry Postfix's queue id ($qid)"

@@ -192,5 +192,9 @@ unfold "$(find_out pin-issue-all)" | grep -q '^X-UPKI-Notice: genuine; kind=pin-
 check $? "pin-issue notice marked genuine"
 grep -q 'kind=cert-issue verdict=genuine' "$T/milter.log" && ! grep -q 'NOQUEUE: kind=' "$T/milter.log"
 check $? "milter log lines carry sendmail's queue id"
+for id in cert-issue pin-issue pin-issue-all; do
+	! tap_has_token "$(tap_token "samples/$id.eml")" "$T/milter.log"
+	check $? "no retrieval token of $id in the milter's log"
+done
 
 echo "1..$n"

@@ -45,9 +45,8 @@ expect_rc "text summary" 0 "$SCAN" --format=text $CA "$genuine"
 grep -q "genuine cert-issue" "$T/out" && ok "text names verdict and kind" || not_ok "text lacks verdict"
 grep -q "scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp" "$T/out" \
 	&& ok "text shows host and path" || not_ok "text lacks host and path"
-token=$(sed -n 's/.*p1=\([A-Za-z0-9%_-]*\).*/\1/p' "$genuine" | head -1)
-if grep -q "p1=" "$T/out" && ! grep -qF "$(echo "$token" | cut -c1-12)" "$T/out"; then
-	ok "text hides the token"; else not_ok "text shows the token"; fi
+grep -q "p1=" "$T/out" && ok "text shows that there is a token" || not_ok "text lacks p1="
+tap_no_token "text hides the token" "$genuine" "$T/out"
 
 expect_rc "text suspicious" 0 "$SCAN" --format=text $CA "$phish"
 grep -q "suspicious" "$T/out" && grep -q "url-host" "$T/out" && ok "text lists reasons" \
