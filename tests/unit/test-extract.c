@@ -151,7 +151,7 @@ static const html_row html_rows[] = {
 	  { "L|" GOOD "|こちら" } },
 	{ "shown-collapsed", "<a href=\"https://a.example/\">\n  click\n  <b>here</b>  </a>",
 	  { "-|https://a.example/|click here" } },
-	{ "area", "<map><area href=\"https://a.example/x\" alt=\"x\"></map>", { "-|https://a.example/x|" } },
+	{ "area-alt", "<map><area href=\"https://a.example/x\" alt=\"x\"></map>", { "-|https://a.example/x|x" } },
 	{ "entity-in-href", "<a href=\"https://a.example/?a=1&amp;p1=2\">x</a>", { "-|https://a.example/?a=1&p1=2|x" } },
 	{ "no-href", "<a name=\"top\">https://a.example/</a>", { "-|https://a.example/|(null)" } },
 	{ "bare-text-url", "<p>証明書取得URL：" GOOD "</p><p>Thanks</p>", { "L|" GOOD "|(null)" } },
