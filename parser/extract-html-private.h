@@ -30,6 +30,7 @@ typedef struct {
 	gboolean line_bidi;  /* a bidi control on the current line of text */
 	gboolean css_bidi;   /* a style sheet reorders text somewhere */
 	gboolean in_conditional;
+	guint conditionals; /* conditional comments parsed */
 	char *base;        /* href of the first <base>, NULL without */
 	gboolean limit_hit;
 } html_walk;

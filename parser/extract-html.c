@@ -39,6 +39,7 @@
  * silently there, so a tree that deep must be reported before that. */
 #define MAX_HTML_DEPTH 200
 #define MAX_HTML_BYTES (8 << 20) /* larger parts are not parsed: limit_hit */
+#define MAX_CONDITIONALS 1024    /* each is a parse of its own: bounded */
 
 gboolean upki_html_is_named(const xmlNode *n, const char *name)
 {
@@ -349,8 +350,9 @@ static void html_walk_bytes(html_walk *w, const char *html, gsize len, int depth
 
 /* "[if mso]>...<![endif]": Outlook shows the inside (the comment holds
  * markup); "[if !mso]><!" only opens content that is already outside the
- * comment.  Inside one, another cannot be terminated, so a second level is
- * junk: reported rather than guessed at. */
+ * comment.  Inside one, another cannot be terminated (the first "-->"
+ * ended the outer one) and libxml2 drops it unseen, so "<!--" inside is
+ * reported rather than guessed at. */
 static void html_conditional(html_walk *w, const char *comment, int depth)
 {
 	const char *c = comment;
@@ -366,10 +368,12 @@ static void html_conditional(html_walk *w, const char *comment, int depth)
 		end = open + strlen(open);
 	if (end - open <= 2 && strncmp(open, "<!", (gsize)(end - open)) == 0)
 		return;
-	if (w->in_conditional) {
+	if (w->in_conditional || w->conditionals >= MAX_CONDITIONALS || g_strstr_len(open, end - open, "<!--")) {
 		w->limit_hit = TRUE;
-		return;
+		if (w->in_conditional || w->conditionals >= MAX_CONDITIONALS)
+			return;
 	}
+	w->conditionals++;
 	w->in_conditional = TRUE;
 	html_walk_bytes(w, open, (gsize)(end - open), depth);
 	w->in_conditional = FALSE;

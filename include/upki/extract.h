@@ -49,7 +49,8 @@ GPtrArray *upki_extract_text_urls(const char *text, const upki_profile *p);
  * style sheets.  Parsed with libxml2's HTML parser; never fails (junk gives
  * an empty array).  *limit_hit (unless NULL; only set to TRUE) is set when
  * the tree is deeper than 200, a part is over 8 MiB, there are more than
- * 4096 links, conditional comments nest, libxml2 returns no tree, or a
+ * 4096 links, conditional comments nest or number over 1024, libxml2
+ * returns no tree, or a
  * label budget ran out. */
 GPtrArray *upki_extract_html_links_full(const char *html, gsize len, const upki_profile *p,
                                         gboolean *limit_hit);
