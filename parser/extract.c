@@ -7,20 +7,25 @@
  * stops at Japanese text that follows a URL without a space, which the
  * real notices never do but hand-written mail often does.
  *
- * Also here: the visible text and the links of an HTML part (libxml2's
- * recovering HTML parser).  The DN and serial sections are certinfo.c's.
- * Pure functions, no I/O, no logging.
+ * Hidden controls (bidi overrides, zero-width characters: text.h) are
+ * read as part of a URL wherever they stand, so that a URL they break up
+ * is still one link, judged and flagged, rather than two harmless pieces.
+ * Every budget here (links per part, how far back a label is looked for)
+ * reports when it was reached: a cut that is not reported would be a place
+ * to hide a link.
+ *
+ * The links of an HTML part are extract-html.c's; the DN and serial
+ * sections certinfo.c's.  Pure functions, no I/O, no logging.
  */
 #include <string.h>
 
 
 #include "upki/extract.h"
-#include "upki/lazylib.h"
 #include "upki/text.h"
+#include "extract-private.h"
 
-#define MAX_HTML_DEPTH 512
 #define LABEL_WINDOW 1024  /* bytes read back from a URL for its label */
-#define MAX_TEXT_LINKS 4096 /* links kept from one part: memory stays bounded */
+#define MAX_SCHEME_GAP 8   /* hidden controls allowed between two letters of "https://" */
 
 void upki_link_free(upki_link *l)
 {
@@ -72,6 +77,8 @@ static gboolean is_host_letter(gunichar c)
 
 static gboolean is_url_char(gunichar c, gboolean in_authority)
 {
+	if (upki_text_is_hidden_control(c))
+		return TRUE;
 	if (c < 0x80 || (c >= 0xFF01 && c <= 0xFF5E))
 		return is_ascii_url_char(ascii_form(c));
 	return in_authority && (is_ideographic_dot(c) || is_host_letter(c));
@@ -83,15 +90,29 @@ static gboolean ends_authority(gunichar c)
 	return c == '/' || c == '?' || c == '#';
 }
 
+/* Skips at most MAX_SCHEME_GAP hidden controls: "ht<ZWSP>tps://" reads as
+ * a scheme to the eye.  Bounded, so that scanning a run of controls for
+ * a scheme stays linear. */
+static const char *skip_controls(const char *c)
+{
+	for (int n = 0; n < MAX_SCHEME_GAP && *c && upki_text_is_hidden_control(g_utf8_get_char(c)); n++)
+		c = g_utf8_next_char(c);
+	return c;
+}
+
 /* Returns the end of "http://" or "https://" at s (ASCII or full-width,
- * any case), NULL when s does not start a scheme. */
+ * any case, hidden controls between the letters), NULL when s does not
+ * start a scheme. */
 static const char *scheme_end(const char *s)
 {
 	static const char pattern[] = "https://";
 	const char *c = s;
 
 	for (gsize i = 0; pattern[i]; i++) {
-		gunichar u = ascii_form(g_utf8_get_char(c));
+		gunichar u;
+		if (i > 0)
+			c = skip_controls(c);
+		u = ascii_form(g_utf8_get_char(c));
 		if (*c == '\0')
 			return NULL;
 		if (g_ascii_tolower((gchar)(u < 0x80 ? u : 0)) != pattern[i]) {
@@ -104,12 +125,40 @@ static const char *scheme_end(const char *s)
 	return c;
 }
 
+static gboolean is_bidi_control(gunichar c)
+{
+	return c == 0x200E || c == 0x200F || c == 0x061C || (c >= 0x202A && c <= 0x202E)
+	       || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* Finds the next scheme; *bidi is set when a bidi control stands on the
+ * line before it (it may reorder how the URL is shown) and cleared at
+ * each line end.  NULL bidi: not followed. */
+static const char *find_scheme_bidi(const char *s, const char *end, gboolean *bidi)
+{
+	for (const char *c = s; c < end && *c; c = g_utf8_next_char(c)) {
+		gunichar u = g_utf8_get_char(c);
+		if (bidi && u == '\n')
+			*bidi = FALSE;
+		else if (bidi && is_bidi_control(u))
+			*bidi = TRUE;
+		if ((u == 'h' || u == 'H' || u == 0xFF48 || u == 0xFF28) && scheme_end(c))
+			return c;
+	}
+	return NULL;
+}
+
+static gboolean has_bidi(const char *s, gsize len)
+{
+	for (const char *c = s; c < s + len; c = g_utf8_next_char(c))
+		if (is_bidi_control(g_utf8_get_char(c)))
+			return TRUE;
+	return FALSE;
+}
+
 static const char *find_scheme(const char *s, const char *end)
 {
-	for (const char *c = s; c < end && *c; c = g_utf8_next_char(c))
-		if (scheme_end(c))
-			return c;
-	return NULL;
+	return find_scheme_bidi(s, end, NULL);
 }
 
 /* --- lines and labels --- */
@@ -124,8 +173,8 @@ static const char *line_end(const char *s)
  * Acquisition URL" meet their labels. */
 static char *label_form(const char *s, gssize len)
 {
-	char *nfkc = g_utf8_normalize(s, len, G_NORMALIZE_ALL);
-	char *lower = g_ascii_strdown(nfkc ? nfkc : "", -1);
+	char *nfkc = upki_text_normalize(s, len);
+	char *lower = g_ascii_strdown(nfkc, -1);
 
 	g_free(nfkc);
 	return lower;
@@ -149,11 +198,14 @@ static gboolean has_label(const char *s, const char *end, const upki_profile *p)
 }
 
 /* Start of the line holding pos, looking back no further than limit
- * (then the first whole character after it). */
-static const char *line_start(const char *pos, const char *limit)
+ * (then the first whole character after it); *cut is set when limit came
+ * first and the line goes on before it. */
+static const char *line_start(const char *pos, const char *limit, const char *text, gboolean *cut)
 {
 	while (pos > limit && pos[-1] != '\n')
 		pos--;
+	if (pos == limit && pos > text && pos[-1] != '\n')
+		*cut = TRUE;
 	while ((*pos & 0xC0) == 0x80)
 		pos++;
 	return pos;
@@ -163,23 +215,34 @@ static const char *line_start(const char *pos, const char *limit)
  * the previous non-empty line when that line has no URL of its own (the
  * pin notice: "...アクセスPIN取得URLへアクセスし、..." then the URL alone).
  * Only LABEL_WINDOW bytes are read back, so that a long line of URLs
- * costs linear time. */
-static gboolean labelled_at(const char *text, const char *url, const upki_profile *p)
+ * costs linear time; when the window ends before the answer is known,
+ * *limit_hit says so (a label further back was not looked for). */
+gboolean upki_extract_labelled_at(const char *text, const char *url, const upki_profile *p,
+                                  gboolean *limit_hit)
 {
 	const char *limit = url - text > LABEL_WINDOW ? url - LABEL_WINDOW : text;
-	const char *start = line_start(url, limit);
+	gboolean cut = FALSE;
+	const char *start = line_start(url, limit, text, &cut);
 	const char *s, *end;
 
+	if (!p || !p->url_labels || p->url_labels->len == 0)
+		return FALSE;
 	if (has_label(start, url, p))
 		return TRUE;
-	while (start > limit && start[-1] == '\n') {
+	while (!cut && start > text && start[-1] == '\n') {
+		if (start == limit) {
+			cut = TRUE;
+			break;
+		}
 		end = start - 1;
-		start = line_start(end, limit);
+		start = line_start(end, limit, text, &cut);
 		s = start;
 		upki_text_trim(&s, &end);
 		if (s < end)
 			return !find_scheme(s, end) && has_label(s, end, p);
 	}
+	if (cut && limit_hit)
+		*limit_hit = TRUE;
 	return FALSE;
 }
 
@@ -265,7 +328,7 @@ static const char *join_folded(GString *url, const char *next, gboolean in_autho
 	return next;
 }
 
-static upki_link *link_new(char *url, gboolean labelled)
+upki_link *upki_extract_link_new(char *url, gboolean labelled)
 {
 	upki_link *l = g_new0(upki_link, 1);
 
@@ -274,16 +337,26 @@ static upki_link *link_new(char *url, gboolean labelled)
 	return l;
 }
 
-/* join: plain text only; in HTML a line break is markup, never a fold. */
-static GPtrArray *extract_urls(const char *text, const upki_profile *p, gboolean join)
+/* A URL found while a bidi control was open on its line is flagged as
+ * well as one holding a control: either can change what is shown. */
+static upki_link *text_link(GString *url, gboolean labelled, gboolean bidi)
+{
+	upki_link *l = upki_extract_link_new(g_string_free(url, FALSE), labelled);
+
+	l->hidden_controls = bidi || upki_text_has_hidden_controls(l->url, -1);
+	return l;
+}
+
+GPtrArray *upki_extract_urls(const char *text, const upki_profile *p, gboolean join, gboolean *limit_hit)
 {
 	GPtrArray *links = g_ptr_array_new_with_free_func((GDestroyNotify)upki_link_free);
 	char *buf = upki_text_prepare(text);
 	const char *pos = buf;
 	const char *end = buf + strlen(buf);
 	const char *st;
+	gboolean bidi = FALSE;
 
-	while (links->len < MAX_TEXT_LINKS && (st = find_scheme(pos, end))) {
+	while ((st = find_scheme_bidi(pos, end, &bidi))) {
 		gboolean in_authority = TRUE;
 		const char *body = scheme_end(st);
 		const char *run = scan_run(body, end, &in_authority);
@@ -293,232 +366,29 @@ static GPtrArray *extract_urls(const char *text, const upki_profile *p, gboolean
 		pos = run;
 		if (stop == body)
 			continue; /* "https://" alone names nothing */
+		if (links->len >= UPKI_EXTRACT_MAX_LINKS) {
+			if (limit_hit)
+				*limit_hit = TRUE;
+			break;
+		}
 		url = g_string_new_len(st, stop - st);
 		if (join && stop == run && *run == '\n')
 			pos = join_folded(url, run + 1, in_authority, is_open_angle(buf, st));
-		g_ptr_array_add(links, link_new(g_string_free(url, FALSE), labelled_at(buf, st, p)));
+		bidi = bidi || has_bidi(url->str, url->len);
+		g_ptr_array_add(links, text_link(url, upki_extract_labelled_at(buf, st, p, limit_hit), bidi));
 	}
 	g_free(buf);
 	return links;
 }
 
+GPtrArray *upki_extract_text_links(const char *text, const upki_profile *p, gboolean *limit_hit)
+{
+	return upki_extract_urls(text, p, TRUE, limit_hit);
+}
+
 GPtrArray *upki_extract_text_urls(const char *text, const upki_profile *p)
 {
-	return extract_urls(text, p, TRUE);
-}
-
-/* --- HTML --- */
-
-typedef struct {
-	GString *text;     /* all visible text */
-	GString *outside;  /* visible text outside links */
-	GPtrArray *links;
-	const upki_profile *p;
-	int in_anchor;
-	int in_pre;
-} html_walk;
-
-static gboolean is_block(const char *name)
-{
-	static const char *const blocks[] = {
-		"p", "div", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4",
-		"h5", "h6", "blockquote", "pre", "hr", "dl", "dt", "dd", "section",
-		"article", "header", "footer", "nav", "address", "center", "form",
-		"body", "caption", "thead", "tbody", "tfoot", "main", "aside", "fieldset",
-	};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(blocks); i++)
-		if (g_ascii_strcasecmp(name, blocks[i]) == 0)
-			return TRUE;
-	return FALSE;
-}
-
-static gboolean is_hidden(const char *name)
-{
-	return g_ascii_strcasecmp(name, "script") == 0 || g_ascii_strcasecmp(name, "style") == 0
-		|| g_ascii_strcasecmp(name, "head") == 0 || g_ascii_strcasecmp(name, "template") == 0;
-}
-
-/* Ends a line: trailing spaces go, and no line starts with a space. */
-static void newline_to(GString *s)
-{
-	while (s->len && s->str[s->len - 1] == ' ')
-		g_string_truncate(s, s->len - 1);
-	g_string_append_c(s, '\n');
-}
-
-static void html_newline(html_walk *w, gboolean always)
-{
-	if (always || (w->text->len && w->text->str[w->text->len - 1] != '\n'))
-		newline_to(w->text);
-	if (always || (w->outside->len && w->outside->str[w->outside->len - 1] != '\n'))
-		newline_to(w->outside);
-}
-
-static void append_visible(GString *s, const char *t, gboolean pre)
-{
-	for (; *t; t++) {
-		gboolean space = *t == ' ' || *t == '\t' || *t == '\n' || *t == '\r' || *t == '\f';
-		if (pre || !space) {
-			g_string_append_c(s, *t);
-			continue;
-		}
-		if (s->len && s->str[s->len - 1] != ' ' && s->str[s->len - 1] != '\n')
-			g_string_append_c(s, ' ');
-	}
-}
-
-static void html_text_node(html_walk *w, const char *t)
-{
-	append_visible(w->text, t, w->in_pre > 0);
-	/* Anchor text stays out of the bare-URL scan: the anchor is its own link. */
-	append_visible(w->outside, w->in_anchor ? " " : t, w->in_pre > 0);
-}
-
-static char *collapse(const char *s, gsize len)
-{
-	GString *out = g_string_sized_new(len);
-	char *copy = g_strndup(s, len);
-	const char *a = NULL, *b = NULL;
-
-	g_strdelimit(copy, "\n\t\r", ' ');
-	append_visible(out, copy, FALSE);
-	a = out->str;
-	b = out->str + out->len;
-	upki_text_trim(&a, &b);
-	char *res = g_strndup(a, b - a);
-	g_string_free(out, TRUE);
-	g_free(copy);
-	return res;
-}
-
-static void html_walk_children(html_walk *w, xmlNode *n, int depth);
-
-static void html_anchor(html_walk *w, xmlNode *n, const char *href, int depth)
-{
-	gsize from = w->text->len;
-	gboolean labelled = labelled_at(w->text->str, w->text->str + from, w->p);
-	upki_link *l = NULL;
-	const char *s = href, *e = href + strlen(href);
-
-	w->in_anchor++;
-	html_walk_children(w, n, depth);
-	w->in_anchor--;
-	upki_text_trim(&s, &e);
-	l = link_new(g_strndup(s, e - s), labelled);
-	l->shown = collapse(w->text->str + from, w->text->len - from);
-	l->from_html = TRUE;
-	g_ptr_array_add(w->links, l);
-}
-
-/* href="" or only spaces links nowhere: its text is plain text. */
-static gboolean href_is_link(const char *href)
-{
-	const char *s = href, *e = href + strlen(href);
-
-	upki_text_trim(&s, &e);
-	return s < e;
-}
-
-static void html_element(html_walk *w, xmlNode *n, int depth)
-{
-	const char *name = (const char *)n->name;
-	gboolean block = is_block(name);
-	gboolean pre = g_ascii_strcasecmp(name, "pre") == 0;
-	xmlChar *href = NULL;
-
-	if (is_hidden(name))
-		return;
-	if (g_ascii_strcasecmp(name, "br") == 0) {
-		html_newline(w, TRUE);
-		return;
-	}
-	if (block)
-		html_newline(w, FALSE);
-	w->in_pre += pre;
-	if (g_ascii_strcasecmp(name, "a") == 0 || g_ascii_strcasecmp(name, "area") == 0)
-		href = upki_lazylib_get()->xmlGetProp(n, (const xmlChar *)"href");
-	if (href && w->links->len < MAX_TEXT_LINKS && g_utf8_validate((char *)href, -1, NULL)
-	    && href_is_link((char *)href))
-		html_anchor(w, n, (char *)href, depth);
-	else
-		html_walk_children(w, n, depth);
-	w->in_pre -= pre;
-	if (block)
-		html_newline(w, FALSE);
-	if (href)
-		(*upki_lazylib_get()->xmlFree)(href);
-}
-
-static void html_walk_children(html_walk *w, xmlNode *n, int depth)
-{
-	if (depth > MAX_HTML_DEPTH)
-		return;
-	for (xmlNode *c = n->children; c; c = c->next) {
-		if (c->type == XML_ELEMENT_NODE)
-			html_element(w, c, depth + 1);
-		else if ((c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE) && c->content)
-			html_text_node(w, (const char *)c->content);
-	}
-}
-
-/* Parses html and walks its tree into w; an unparseable part leaves w empty. */
-static void html_walk_document(html_walk *w, const char *html, gsize len)
-{
-	const upki_lazylib *lib = upki_lazylib_get();
-	char *valid = NULL;
-	htmlDocPtr doc = NULL;
-
-	if (!html || len == 0 || len > G_MAXINT)
-		return;
-	/* Valid UTF-8 first: libxml2 then has no encoding error to print. */
-	valid = g_utf8_make_valid(html, (gssize)len);
-	doc = lib->htmlReadMemory(valid, (int)strlen(valid), NULL, "UTF-8",
-				  HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING | HTML_PARSE_NONET);
-	if (doc)
-		html_walk_children(w, (xmlNode *)doc, 0);
-	if (doc)
-		lib->xmlFreeDoc(doc);
-	g_free(valid);
-}
-
-static void html_walk_init(html_walk *w, const upki_profile *p)
-{
-	memset(w, 0, sizeof *w);
-	w->text = g_string_new(NULL);
-	w->outside = g_string_new(NULL);
-	w->links = g_ptr_array_new_with_free_func((GDestroyNotify)upki_link_free);
-	w->p = p;
-}
-
-GPtrArray *upki_extract_html_links(const char *html, gsize len, const upki_profile *p)
-{
-	html_walk w;
-	GPtrArray *bare = NULL;
-
-	html_walk_init(&w, p);
-	html_walk_document(&w, html, len);
-	bare = extract_urls(w.outside->str, p, FALSE);
-	for (guint i = 0; i < bare->len; i++) {
-		upki_link *l = g_ptr_array_index(bare, i);
-		l->from_html = TRUE;
-		g_ptr_array_add(w.links, g_steal_pointer(&bare->pdata[i]));
-	}
-	g_ptr_array_unref(bare);
-	g_string_free(w.text, TRUE);
-	g_string_free(w.outside, TRUE);
-	return w.links;
-}
-
-char *upki_extract_html_text(const char *html, gsize len)
-{
-	html_walk w;
-
-	html_walk_init(&w, NULL);
-	html_walk_document(&w, html, len);
-	g_string_free(w.outside, TRUE);
-	g_ptr_array_unref(w.links);
-	return g_string_free(w.text, FALSE);
+	return upki_extract_text_links(text, p, NULL);
 }
 
 /* --- shown text against href --- */
@@ -566,7 +436,8 @@ gboolean upki_extract_link_mismatch(const char *href, const char *shown)
 	e = valid + strlen(valid);
 	upki_text_trim(&s, &e);
 	h = g_strndup(s, e - s);
-	urls = upki_extract_text_urls(shown, NULL);
+	/* Shown URLs beyond the budget were not compared: count as differing. */
+	urls = upki_extract_text_links(shown, NULL, &mismatch);
 	for (guint i = 0; !mismatch && i < urls->len; i++)
 		mismatch = !same_url(h, ((upki_link *)g_ptr_array_index(urls, i))->url);
 	g_ptr_array_unref(urls);

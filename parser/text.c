@@ -1,4 +1,6 @@
 /* text.c - blanks, trimming and line ends of decoded text (see text.h). */
+#include <string.h>
+
 #include "upki/text.h"
 
 gboolean upki_text_is_blank(gunichar c)
@@ -29,4 +31,66 @@ char *upki_text_prepare(const char *text)
 			*w++ = *r;
 	*w = '\0';
 	return valid;
+}
+
+/* Letters and marks that render as nothing, beside category Cf. */
+static gboolean is_invisible_other(gunichar c)
+{
+	return c == 0x034F || c == 0x115F || c == 0x1160 || c == 0x3164 || c == 0xFFA0
+	       || c == 0x17B4 || c == 0x17B5 || (c >= 0x180B && c <= 0x180F)
+	       || (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0xE0100 && c <= 0xE01EF)
+	       || c == 0x2028 || c == 0x2029;
+}
+
+gboolean upki_text_is_hidden_control(gunichar c)
+{
+	switch (g_unichar_type(c)) {
+	case G_UNICODE_FORMAT:
+		return TRUE;
+	case G_UNICODE_CONTROL:
+		return !(c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r');
+	default:
+		return is_invisible_other(c);
+	}
+}
+
+gboolean upki_text_has_hidden_controls(const char *s, gssize len)
+{
+	const char *end = NULL;
+
+	if (!s)
+		return FALSE;
+	end = s + (len < 0 ? (gssize)strlen(s) : len);
+	while (s < end) {
+		gunichar c = g_utf8_get_char_validated(s, end - s);
+		if (c >= (gunichar)-2) {
+			s++;
+			continue;
+		}
+		if (upki_text_is_hidden_control(c))
+			return TRUE;
+		s = g_utf8_next_char(s);
+	}
+	return FALSE;
+}
+
+#define MAX_MARK_RUN 30 /* UAX #15 stream-safe text format */
+
+char *upki_text_normalize(const char *s, gssize len)
+{
+	char *valid = g_utf8_make_valid(s ? s : "", s ? len : 0);
+	GString *safe = g_string_sized_new(strlen(valid));
+	char *nfkc = NULL;
+	guint run = 0;
+
+	for (const char *c = valid; *c; c = g_utf8_next_char(c)) {
+		gunichar u = g_utf8_get_char(c);
+		run = g_unichar_combining_class(u) ? run + 1 : 0;
+		if (run <= MAX_MARK_RUN)
+			g_string_append_unichar(safe, u);
+	}
+	nfkc = g_utf8_normalize(safe->str, (gssize)safe->len, G_NORMALIZE_ALL);
+	g_string_free(safe, TRUE);
+	g_free(valid);
+	return nfkc ? nfkc : g_strdup("");
 }

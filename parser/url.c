@@ -10,13 +10,16 @@
  * URL that passes.
  *
  * upki_url_is_candidate() is the opposite: generous, it folds everything
- * it can so that look-alikes are noticed and then judged by the check.
+ * it can (hidden controls dropped too) so that look-alikes are noticed and
+ * then judged by the check, which fails them: a control is not ASCII
+ * (url-idn) and breaks the host (url-host).
  * It works on any string, parseable or not.  No network I/O here.
  */
 #include <string.h>
 
 
 #include "upki/lazylib.h"
+#include "upki/text.h"
 #include "upki/url.h"
 
 #define R(x) UPKI_REASON_BIT(UPKI_R_URL_##x)
@@ -317,20 +320,22 @@ static gunichar unconfuse(gunichar c)
 	return c;
 }
 
-/* NFKC, case folding and confusable letters mapped to Latin, so that
- * "ｓｃｉａ．ＳＥＣＯＭ" and "sсia" (Cyrillic с) read as ASCII. */
+/* NFKC, case folding, confusable letters mapped to Latin and hidden
+ * controls dropped, so that "ｓｃｉａ．ＳＥＣＯＭ", "sсia" (Cyrillic с) and
+ * "sci<ZWSP>a" read as ASCII.  Stream-safe NFKC (text.h): linear. */
 static char *fold(const char *s, gssize len)
 {
-	char *valid = g_utf8_make_valid(s, len);
-	char *nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_ALL);
-	char *folded = g_utf8_casefold(nfkc ? nfkc : valid, -1);
+	char *nfkc = upki_text_normalize(s, len);
+	char *folded = g_utf8_casefold(nfkc, -1);
 	GString *out = g_string_sized_new(strlen(folded));
 
-	for (const char *c = folded; *c; c = g_utf8_next_char(c))
-		g_string_append_unichar(out, unconfuse(g_utf8_get_char(c)));
+	for (const char *c = folded; *c; c = g_utf8_next_char(c)) {
+		gunichar u = g_utf8_get_char(c);
+		if (!upki_text_is_hidden_control(u))
+			g_string_append_unichar(out, unconfuse(u));
+	}
 	g_free(folded);
 	g_free(nfkc);
-	g_free(valid);
 	return g_string_free(out, FALSE);
 }
 

@@ -19,4 +19,23 @@ void upki_text_trim(const char **start, const char **end);
  * U+FFFD) with CRLF turned into LF.  Caller frees. */
 char *upki_text_prepare(const char *text);
 
+/* TRUE for a character a reader does not show but that changes what is
+ * shown or what a link is: format controls (category Cf: bidi embeddings,
+ * overrides and isolates, zero-width space and joiners, soft hyphen,
+ * word joiner, BOM, tag characters), variation selectors, the combining
+ * grapheme joiner, Hangul fillers, line and paragraph separators and C0/C1
+ * controls other than ASCII white space. */
+gboolean upki_text_is_hidden_control(gunichar c);
+
+/* TRUE when [s, s + len) (len -1: up to NUL) holds a hidden control;
+ * bad UTF-8 is skipped byte by byte. */
+gboolean upki_text_has_hidden_controls(const char *s, gssize len);
+
+/* NFKC of [s, s + len) (len -1: up to NUL), made valid first, with every
+ * run of combining marks cut to 30 before normalising (the stream-safe
+ * form of UAX #15): g_utf8_normalize() sorts a run of marks in quadratic
+ * time, and a hostile href can be one run of a megabyte.  For recognising
+ * text only, never for output.  Never NULL; caller frees. */
+char *upki_text_normalize(const char *s, gssize len);
+
 #endif

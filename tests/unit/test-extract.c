@@ -1,7 +1,9 @@
-/* test-extract.c - parser/extract.c: URLs in plain text and HTML, shown
- * text against href.  Tables of input and expected
- * output; the texts are synthetic, modelled on the real notices (the .eml
- * files need MIME decoding, which is mime.c's job and test). */
+/* test-extract.c - parser/extract.c and extract-html*.c: URLs in plain
+ * text and HTML (read as a mail program shows it), hidden controls, shown
+ * text against href.  Tables of input and expected output; the texts are
+ * synthetic, modelled on the real notices (the .eml files need MIME
+ * decoding, which is mime.c's job and test).  Limits and linear work:
+ * test-extract-limits.c. */
 #include <string.h>
 
 #include "upki/extract.h"
@@ -151,7 +153,7 @@ static const html_row html_rows[] = {
 	  { "L|" GOOD "|こちら" } },
 	{ "shown-collapsed", "<a href=\"https://a.example/\">\n  click\n  <b>here</b>  </a>",
 	  { "-|https://a.example/|click here" } },
-	{ "area", "<map><area href=\"https://a.example/x\" alt=\"x\"></map>", { "-|https://a.example/x|" } },
+	{ "area-alt", "<map><area href=\"https://a.example/x\" alt=\"x\"></map>", { "-|https://a.example/x|x" } },
 	{ "entity-in-href", "<a href=\"https://a.example/?a=1&amp;p1=2\">x</a>", { "-|https://a.example/?a=1&p1=2|x" } },
 	{ "no-href", "<a name=\"top\">https://a.example/</a>", { "-|https://a.example/|(null)" } },
 	{ "bare-text-url", "<p>証明書取得URL：" GOOD "</p><p>Thanks</p>", { "L|" GOOD "|(null)" } },
@@ -164,6 +166,49 @@ static const html_row html_rows[] = {
 	{ "binary", "\x01\x02\xff\xfe\x80<\x00>", { NULL } },
 	{ "empty", "", { NULL } },
 	{ "unclosed", "<html><body><p>see <a href=\"https://a.example/\">a", { "-|https://a.example/|a" } },
+	/* What a mail program shows that libxml2's tree hides or reads otherwise. */
+	{ "cond-mso", "<p>x</p><!--[if mso]><a href=\"https://evil.example/x\">" GOOD "</a><![endif]-->",
+	  { "-|https://evil.example/x|" GOOD } },
+	{ "cond-gte-mso-bare", "<!--[if gte mso 9]><p>証明書取得URL：" GOOD "</p><![endif]-->", { "L|" GOOD "|(null)" } },
+	/* Never closed: browsers hide the rest, and so does libxml2. */
+	{ "cond-unterminated", "<!--[if mso]><a href=\"https://evil.example/u\">u</a>", { NULL } },
+	{ "cond-not-mso", "<!--[if !mso]><!--><a href=\"https://a.example/\">a</a><!--<![endif]-->", { "-|https://a.example/|a" } },
+	{ "cond-downlevel-revealed", "<![if !vml]><a href=\"https://a.example/\">a</a><![endif]>", { "-|https://a.example/|a" } },
+	{ "plain-comment", "<!-- <a href=\"https://a.example/\">a</a> -->", { NULL } },
+	{ "base-relative", "<base href=\"https://evil.example/d/\"><a href=\"SPEntranceCliAll.jsp?p1=x\">x</a>",
+	  { "-|https://evil.example/d/SPEntranceCliAll.jsp?p1=x|x" } },
+	{ "base-after-link", "<a href=\"/upki-odcert/x\">x</a><base href=\"https://evil.example/\">",
+	  { "-|https://evil.example/upki-odcert/x|x" } },
+	{ "base-first-wins", "<base href=\"https://a.example/\"><base href=\"https://b.example/\"><a href=\"x\">x</a>",
+	  { "-|https://a.example/x|x" } },
+	{ "base-absolute-href", "<base href=\"https://evil.example/\"><a href=\"https://a.example/\">a</a>",
+	  { "-|https://a.example/|a" } },
+	{ "no-base-relative", "<a href=\"/upki-odcert/x\">x</a>", { "-|/upki-odcert/x|x" } },
+	{ "img-alt", "<a href=\"https://evil.example/\"><img src=\"cid:x\" alt=\"" GOOD "\"></a>",
+	  { "-|https://evil.example/|" GOOD } },
+	{ "title-url", "<a href=\"https://evil.example/\" title=\"" GOOD "\">こちら</a>",
+	  { "-|https://evil.example/|こちら " GOOD } },
+	{ "title-text", "<a href=\"https://a.example/\" title=\"open\">a</a>", { "-|https://a.example/|a" } },
+	{ "input-value", "<a href=\"https://evil.example/\"><input type=\"button\" value=\"" GOOD "\"></a>",
+	  { "-|https://evil.example/|" GOOD } },
+	{ "form-action", "<form action=\"https://evil.example/login\"><input type=\"submit\" value=\"送信\"></form>",
+	  { "-|https://evil.example/login|(null)" } },
+	{ "formaction", "<button formaction=\"https://evil.example/b\">b</button>", { "-|https://evil.example/b|(null)" } },
+	{ "meta-refresh", "<meta http-equiv=\"Refresh\" content=\"0; URL='https://evil.example/r'\"><p>x</p>",
+	  { "-|https://evil.example/r|(null)" } },
+	{ "meta-other", "<meta http-equiv=\"content-type\" content=\"text/html; url=https://a.example/\">", { NULL } },
+	{ "css-content", "<style>p::before{content:\"https://evil.example/c\"}</style><p>x</p>",
+	  { "-|https://evil.example/c|(null)" } },
+	{ "style-attr-url", "<p style=\"background:url(https://evil.example/i.png)\">x</p>",
+	  { "-|https://evil.example/i.png|(null)" } },
+	{ "xlink-href", "<svg><a xlink:href=\"https://evil.example/s\"><text>s</text></a></svg>",
+	  { "-|https://evil.example/s|s" } },
+	/* The outer anchor ends where the inner starts; text after the inner
+	 * one belongs to no link and is read for bare URLs. */
+	{ "nested-anchors", "<a href=\"https://a.example/1\">one<div><a href=\"https://a.example/2\">two</a> https://a.example/3</div></a>",
+	  { "-|https://a.example/2|two", "-|https://a.example/1|one", "-|https://a.example/3|(null)" } },
+	{ "script-link", "<script>document.write('<a href=\"https://evil.example/\">x</a>')</script>", { NULL } },
+	{ "head-link", "<head><title>https://evil.example/t</title></head><p>x</p>", { NULL } },
 };
 
 static void test_html(gconstpointer data)
@@ -189,6 +234,78 @@ static void test_html(gconstpointer data)
 	}
 	g_ptr_array_unref(links);
 }
+
+/* --- hidden controls --- */
+
+#define RLO "\u202E"
+#define ZWSP "\u200B"
+
+typedef struct {
+	const char *name;
+	gboolean html;
+	const char *input;
+	guint n;         /* links expected */
+	const char *url; /* of the first */
+	gboolean hidden; /* its hidden_controls */
+} control_row;
+
+static const control_row control_rows[] = {
+	{ "text-clean", FALSE, "証明書取得URL：" GOOD "\n", 1, GOOD, FALSE },
+	{ "text-rlo-in-path", FALSE, "https://evil.example/" RLO "ten.tsurtmoces.aics\n", 1,
+	  "https://evil.example/" RLO "ten.tsurtmoces.aics", TRUE },
+	{ "text-zwsp-in-host", FALSE, "URL: https://scia" ZWSP ".secomtrust.net/upki-odcert/x?p1=abc\n", 1,
+	  "https://scia" ZWSP ".secomtrust.net/upki-odcert/x?p1=abc", TRUE },
+	{ "text-soft-hyphen-host", FALSE, "https://sci\u00ADa.secomtrust.net/x\n", 1, "https://sci\u00ADa.secomtrust.net/x", TRUE },
+	{ "text-word-joiner", FALSE, "https://scia.secom\u2060trust.net/x\n", 1, "https://scia.secom\u2060trust.net/x", TRUE },
+	{ "text-bom", FALSE, "https://scia.secomtrust.net/\uFEFFx\n", 1, "https://scia.secomtrust.net/\uFEFFx", TRUE },
+	{ "text-isolate", FALSE, "https://a.example/\u2067x\u2069\n", 1, "https://a.example/\u2067x\u2069", TRUE },
+	{ "text-mongolian-vs", FALSE, "https://a.example/\u180Ex\n", 1, "https://a.example/\u180Ex", TRUE },
+	{ "text-tag-char", FALSE, "https://scia.secomtrust.net\U000E0041/x\n", 1, "https://scia.secomtrust.net\U000E0041/x", TRUE },
+	{ "text-variation-selector", FALSE, "https://sc\uFE0Fia.secomtrust.net/x\n", 1, "https://sc\uFE0Fia.secomtrust.net/x", TRUE },
+	{ "text-in-scheme", FALSE, "ht" ZWSP "tps://scia.secomtrust.net/x\n", 1, "ht" ZWSP "tps://scia.secomtrust.net/x", TRUE },
+	{ "text-bidi-before-on-line", FALSE, RLO "abc\u202C https://a.example/x\n", 1, "https://a.example/x", TRUE },
+	{ "text-bidi-previous-line", FALSE, RLO "abc\nhttps://a.example/x\n", 1, "https://a.example/x", FALSE },
+	{ "text-nbsp-ends-url", FALSE, "https://a.example/x\u00A0next\n", 1, "https://a.example/x", FALSE },
+	{ "html-clean", TRUE, "<a href=\"" GOOD "\">" GOOD "</a>", 1, GOOD, FALSE },
+	{ "html-href", TRUE, "<a href=\"https://scia.secomtrust.net/" ZWSP "x\">x</a>", 1,
+	  "https://scia.secomtrust.net/" ZWSP "x", TRUE },
+	{ "html-shown", TRUE, "<a href=\"https://evil.example/\">https://evil.example/" RLO "ten.tsurtmoces.aics</a>", 1,
+	  "https://evil.example/", TRUE },
+	{ "html-bare", TRUE, "<p>see https://scia" ZWSP ".secomtrust.net/x</p>", 1, "https://scia" ZWSP ".secomtrust.net/x", TRUE },
+	{ "html-bidi-before", TRUE, "<p>" RLO "x <a href=\"https://a.example/\">a</a></p>", 1, "https://a.example/", TRUE },
+	{ "html-bdo", TRUE, "<a href=\"https://evil.example/\"><bdo dir=\"rtl\">ten.tsurtmoces.aics//:sptth</bdo></a>", 1,
+	  "https://evil.example/", TRUE },
+	{ "html-bdo-ltr", TRUE, "<a href=\"https://evil.example/\"><bdo dir=\"ltr\">x</bdo></a>", 1, "https://evil.example/", TRUE },
+	{ "html-dir-rtl", TRUE, "<a dir=\"rtl\" href=\"https://evil.example/\">x</a>", 1, "https://evil.example/", TRUE },
+	{ "html-dir-ltr", TRUE, "<a dir=\"ltr\" href=\"https://a.example/\">x</a>", 1, "https://a.example/", FALSE },
+	{ "html-style-override", TRUE, "<a href=\"https://evil.example/\"><span style=\"unicode-bidi:bidi-override\">x</span></a>", 1,
+	  "https://evil.example/", TRUE },
+	{ "html-css-sheet", TRUE, "<style>.x{direction:rtl}</style><a class=\"x\" href=\"https://evil.example/\">x</a>", 1,
+	  "https://evil.example/", TRUE },
+	{ "html-css-word", TRUE, "<style>.ctrl{color:red}</style><a class=\"ctrl\" href=\"https://a.example/\">x</a>", 1,
+	  "https://a.example/", FALSE },
+	{ "html-bare-in-bdo", TRUE, "<p><bdo dir=\"rtl\">https://a.example/x</bdo></p>", 1, "https://a.example/x", TRUE },
+	{ "html-bare-after-bdo-line", TRUE, "<p><bdo dir=\"rtl\">abc</bdo></p><p>https://a.example/x</p>", 1,
+	  "https://a.example/x", FALSE },
+	{ "html-base", TRUE, "<base href=\"https://evil.example/" ZWSP "/\"><a href=\"x\">x</a>", 1, NULL, TRUE },
+};
+
+static void test_controls(gconstpointer data)
+{
+	const control_row *r = data;
+	GPtrArray *links = r->html ? upki_extract_html_links(r->input, strlen(r->input), profile)
+	                           : upki_extract_text_urls(r->input, profile);
+
+	g_assert_cmpuint(links->len, ==, r->n);
+	if (links->len > 0) {
+		const upki_link *l = g_ptr_array_index(links, 0);
+		if (r->url)
+			g_assert_cmpstr(l->url, ==, r->url);
+		g_assert_cmpint(l->hidden_controls, ==, r->hidden);
+	}
+	g_ptr_array_unref(links);
+}
+
 
 static void test_html_null(void)
 {
@@ -278,6 +395,7 @@ int main(int argc, char **argv)
 	TEST_ADD_ROWS("/extract/html", html_rows, name, test_html);
 	TEST_ADD_ROWS("/extract/html-text", html_text_rows, name, test_html_text);
 	TEST_ADD_ROWS("/extract/mismatch", mismatch_rows, name, test_mismatch);
+	TEST_ADD_ROWS("/extract/controls", control_rows, name, test_controls);
 	g_test_add_func("/extract/text/edge", test_text_edge);
 	g_test_add_func("/extract/html/null", test_html_null);
 	g_test_add_func("/extract/mismatch/null", test_mismatch_null);

@@ -100,6 +100,14 @@ static const check_row check_rows[] = {
 	{ "no-host", "https:///", CI, B(SYNTAX) },
 	{ "scheme-only", "https://", CI, B(SYNTAX) },
 	{ "leading-space", " " GOOD, CI, B(SYNTAX) },
+	/* Hidden controls are not ASCII, and they break the host. */
+	{ "zwsp-host", "https://scia\u200B.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(IDN) | B(HOST) },
+	{ "soft-hyphen-host", "https://sci\u00ADa.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(IDN) | B(HOST) },
+	{ "tag-char-host", "https://scia.secomtrust.net\U000E0020/upki-odcert/download/view/jsp/" ALL TOK, CI, B(IDN) | B(HOST) },
+	{ "bom-host-start", "https://\uFEFFscia.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(IDN) | B(HOST) },
+	{ "rlo-path", BASE "\u202ESPEntranceCliAll.jsp?p1=" TOK, CI, B(IDN) | B(PATH) },
+	{ "lrm-token", BASE ALL "HWHQbb5dcEPYHkSQOmB5znnW4\u200EbQDaBMcG2h1yjBZ6", CI, B(IDN) },
+	{ "escaped-zwsp-host", "https://scia%E2%80%8B.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(HOST) },
 };
 
 static void test_check(gconstpointer data)
@@ -161,6 +169,12 @@ static const candidate_row candidate_rows[] = {
 	{ "empty", "", FALSE },
 	{ "text", "こちら", FALSE },
 	{ "binary", "\xff\xfe\x01", FALSE },
+	/* Hidden controls are dropped before the comparison. */
+	{ "zwsp-split", "https://sc\u200Bia.sec\u200Bomtrust.net/", TRUE },
+	{ "soft-hyphen-joiner", "https://sci\u00ADa.secom\u2060trust.net/", TRUE },
+	{ "tag-chars", "https://sc\U000E0041ia.sec\U000E0041omtrust.net/", TRUE },
+	{ "rlo-path-split", "https://evil.example/SPEnt\u202Erance", TRUE },
+	{ "zwsp-ordinary", "https://www.ex\u200Bample.org/", FALSE },
 };
 
 static void test_candidate(gconstpointer data)
@@ -234,6 +248,67 @@ static void test_redact_hash(void)
 	g_free(sum);
 }
 
+/* --- work linear in the input --- */
+
+typedef struct {
+	const char *name;
+	const char *prefix;
+	const char *unit; /* repeated to SIZE bytes after prefix */
+} linear_row;
+
+#define LINEAR_SIZE (256 << 10)
+
+/* NFKC sorts a run of combining marks in quadratic time (minutes for this
+ * size); thousands of labels or escapes must cost no more than letters. */
+static const linear_row linear_rows[] = {
+	{ "marks-path", "https://a.example/", "\u0316\u0301" },
+	{ "marks-host", "https://a", "\u0301" },
+	{ "labels", "https://", "a." },
+	{ "punycode-labels", "https://", "xn--a-e1a." },
+	{ "escapes", "https://a.example/?p1=", "%2F" },
+	{ "p1-repeated", "https://a.example/?", "p1=&" },
+	{ "controls", "https://a", "\u200B" },
+};
+
+static char *linear_input(const char *prefix, const char *unit)
+{
+	GString *s = g_string_new(prefix);
+
+	while (s->len < LINEAR_SIZE)
+		g_string_append(s, unit);
+	return g_string_free(s, FALSE);
+}
+
+/* Best of three, in microseconds: other tests run on this machine too. */
+static gint64 url_cost(const char *url)
+{
+	gint64 best = G_MAXINT64;
+
+	for (int i = 0; i < 3; i++) {
+		gint64 t = g_get_monotonic_time();
+		(void)upki_url_is_candidate(url, profile);
+		(void)upki_url_check(url, profile, CI);
+		g_free(upki_url_get_host(url));
+		g_free(upki_url_redact(url));
+		best = MIN(best, g_get_monotonic_time() - t);
+	}
+	return best;
+}
+
+static void test_linear(gconstpointer data)
+{
+	const linear_row *r = data;
+	char *hostile = linear_input(r->prefix, r->unit);
+	char *clean = linear_input("https://www.example.org/", "abcdefgh/");
+	gint64 h = url_cost(hostile);
+	gint64 c = url_cost(clean);
+
+	g_test_message("%s: hostile %" G_GINT64_FORMAT " us, clean %" G_GINT64_FORMAT " us", r->name, h, c);
+	g_assert_cmpint(h, <=, 20 * c + 50000);
+	g_free(hostile);
+	g_free(clean);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -244,6 +319,7 @@ int main(int argc, char **argv)
 	TEST_ADD_ROWS("/url/candidate", candidate_rows, name, test_candidate);
 	TEST_ADD_ROWS("/url/host", host_rows, name, test_host);
 	TEST_ADD_ROWS("/url/redact", redact_rows, name, test_redact);
+	TEST_ADD_ROWS("/url/linear", linear_rows, name, test_linear);
 	g_test_add_func("/url/check/null", test_check_null);
 	g_test_add_func("/url/redact/hash", test_redact_hash);
 	rc = g_test_run();
