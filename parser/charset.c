@@ -373,6 +373,11 @@ char *upki_mime_to_utf8(const char *buf, gsize len, const char *charset)
 
 	if (!buf)
 		return g_strdup("");
+	/* In UTF-16 and UTF-32 every ASCII letter holds a NUL byte: such a
+	 * text converts whole, or a reader shows what the pieces would hide. */
+	if (family_of(charset) == CS_OTHER && memchr(buf, '\0', len) &&
+	    (out = convert_strict(buf, len, charset)))
+		return normalise(out, strlen(out));
 	/* GLib's converters stop at a NUL: give them text without one and
 	 * put the replacement back ourselves. */
 	if (memchr(buf, '\0', len)) {

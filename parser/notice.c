@@ -129,6 +129,8 @@ static void collect_link(scan *s, const upki_link *l, gboolean is_signed)
 	gboolean href_cand = l->labelled || upki_url_is_candidate(l->url, p);
 	gboolean shown_cand = l->shown && upki_url_is_candidate(l->shown, p);
 
+	if (l->hidden_controls)
+		s->reasons |= UPKI_REASON_BIT(UPKI_R_HIDDEN_CONTROLS);
 	if (!href_cand && !shown_cand) {
 		/* Any other link: listed when it is not signed, so that the
 		 * reader of the report sees what was added around the notice. */
@@ -147,10 +149,14 @@ static void collect_urls(scan *s)
 		s->any_signed |= text_is_signed(s, g_ptr_array_index(s->m->texts, i));
 	for (guint i = 0; i < s->m->texts->len; i++) {
 		const upki_text *t = g_ptr_array_index(s->m->texts, i);
+		gboolean limit = FALSE;
 		GPtrArray *links = t->is_html
-			? upki_extract_html_links(t->text, strlen(t->text), s->o->profile)
-			: upki_extract_text_urls(t->text, s->o->profile);
+			? upki_extract_html_links_full(t->text, strlen(t->text), s->o->profile, &limit)
+			: upki_extract_text_links(t->text, s->o->profile, &limit);
 
+		/* Links beyond a budget were not judged: the message says so. */
+		if (limit)
+			s->reasons |= UPKI_REASON_BIT(UPKI_R_TOO_COMPLEX);
 		for (guint j = 0; j < links->len; j++)
 			collect_link(s, g_ptr_array_index(links, j), text_is_signed(s, t));
 		g_ptr_array_unref(links);

@@ -240,6 +240,11 @@ static void test_to_utf8(void)
 		{ "a\r\nb\rc\n", -1, "utf-8", "a\nb\nc\n" },
 		{ "a\0b", 3, "utf-8", "a\xEF\xBF\xBD" "b" },
 		{ "a\0b", 3, "iso-2022-jp", "a\xEF\xBF\xBD" "b" },
+		{ "a\0b", 3, "iso-8859-1", "a\xEF\xBF\xBD" "b" },
+		/* every ASCII letter of UTF-16 holds a NUL byte: still one text */
+		{ "\xff\xfeh\0t\0t\0p\0s\0:\0", 14, "utf-16", "https:" },
+		{ "\0h\0t\0t\0p", 8, "UTF-16BE", "http" },
+		{ "h\0\0\0t\0\0\0", 8, "utf-32le", "ht" },
 		{ "", -1, "iso-2022-jp", "" },
 	};
 
