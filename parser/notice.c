@@ -78,6 +78,7 @@ typedef struct scan {
 	GPtrArray *sigs;      /* upki_smime_result*, parallel to m->signeds */
 	gboolean any_pass;    /* some signature verified and chains */
 	gboolean any_signed;  /* some text is signed by the sender (text_is_signed) */
+	gboolean from_sender; /* From is one mailbox, the profile's sender */
 	guint64 reasons;
 	GPtrArray *urls;      /* upki_url_finding* */
 	GHashTable *seen;     /* "r"/"o" + URL -> its finding in urls (not owned) */
@@ -91,11 +92,12 @@ static gboolean has_email(const upki_smime_result *r, const char *addr)
 	return FALSE;
 }
 
-/* A text is the sender's only when the signature over it passes and
- * every signer of that signature is the one From names. */
+/* A text is the sender's only when From is the service's sender, the
+ * signature over it passes, and every signer of that signature is the
+ * one From names: nobody else's signature makes a retrieval URL signed. */
 static gboolean text_is_signed(const scan *s, const upki_text *t)
 {
-	if (t->signed_by < 0 || (guint)t->signed_by >= s->sigs->len || s->m->from_count != 1)
+	if (t->signed_by < 0 || (guint)t->signed_by >= s->sigs->len || !s->from_sender)
 		return FALSE;
 	const upki_smime_result *r = g_ptr_array_index(s->sigs, t->signed_by);
 	return r->status == UPKI_SIG_PASS && has_email(r, s->m->from_addr);
@@ -426,6 +428,7 @@ upki_notice *upki_notice_from_mime(const upki_mime *m, const upki_options *o)
 	upki_subject_match sm = upki_classify_subject(m->subject, o->profile);
 	gboolean from_sender = m->from_count == 1 && upki_classify_is_sender(m->from_addr, o->profile);
 
+	s.from_sender = from_sender;
 	s.sigs = g_ptr_array_new_with_free_func((GDestroyNotify)upki_smime_result_free);
 	s.urls = g_ptr_array_new_with_free_func(finding_free);
 	s.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);

@@ -26,7 +26,8 @@ const char *upki_verdict_to_string(upki_verdict v);
 typedef struct upki_url_finding {
 	char *url;          /* as found */
 	guint64 reasons;    /* policy failures of this URL (0: passes) */
-	gboolean is_signed; /* inside content covered by a valid signature of the sender */
+	gboolean is_signed; /* inside content covered by a valid signature of the service's
+	                       sender, who is also From */
 	gboolean from_html;
 	gboolean retrieval; /* a retrieval URL or a look-alike of one, judged by the URL policy;
 	                       FALSE: another link of an unsigned part, listed only */

@@ -28,7 +28,7 @@ TOKEN=QXR0YWNrZXJUb2tlbkF0dGFja2VyVG9rZW5BdHRhY2tlclRva2VuQXR0YWNrZXI
 TAB=$(printf '\t')
 TESTCA="--ca-file=samples/ca/root.pem"
 printf 'TrustAnchorFile samples/ca/root.pem\nStaleDays 0\nMaxMessageSize 64M\nAuthservID mx.test\n' >"$T/milter.conf"
-printf 'MaxMessageSize 64M\n' >"$T/scan.conf"
+printf 'MaxMessageSize 64M\nStaleDays 0\n' >"$T/scan.conf"
 
 # url_for KIND: the attacker's URL, on the path the kind's policy allows.
 url_for() {
@@ -136,7 +136,7 @@ done
 # (b) the real notices, at signing time with the system store; the milter
 # checks at now, when their signers have expired, so it is left out.
 if [ -d "$REAL" ]; then
-	OPTS=""
+	OPTS="--verify-time=signing"  # the filter too (it verifies at now by default)
 	MILTER_ON=""
 	for f in ${ATTACK_REAL:-"$REAL"/cert-issue-1.eml "$REAL"/pin-issue-1.eml "$REAL"/cert-revoked-1.eml}; do
 		kind=$("$SCAN" -q "$f" | "$FACTS" | cut -f4)
