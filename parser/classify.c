@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "upki/classify.h"
+#include "upki/text.h"
 #include "upki/extract.h"
 #include "upki/url.h"
 #include "classify-private.h"
@@ -98,7 +99,7 @@ gboolean upki_classify_fold_fast(const char *s, GString *out)
  * valid UTF-8. */
 char *upki_classify_fold_slow(const char *s)
 {
-	char *norm = g_utf8_normalize(s, -1, G_NORMALIZE_ALL_COMPOSE);
+	char *norm = upki_text_normalize(s, -1, G_NORMALIZE_ALL_COMPOSE); /* linear on runs of combining marks */
 	char *cf = g_utf8_casefold(norm ? norm : "", -1);
 	GString *out = g_string_sized_new(strlen(cf));
 

@@ -173,7 +173,7 @@ static const char *line_end(const char *s)
  * Acquisition URL" meet their labels. */
 static char *label_form(const char *s, gssize len)
 {
-	char *nfkc = upki_text_normalize(s, len);
+	char *nfkc = upki_text_normalize(s, len, G_NORMALIZE_ALL);
 	char *lower = g_ascii_strdown(nfkc, -1);
 
 	g_free(nfkc);

@@ -76,7 +76,7 @@ gboolean upki_text_has_hidden_controls(const char *s, gssize len)
 
 #define MAX_MARK_RUN 30 /* UAX #15 stream-safe text format */
 
-char *upki_text_normalize(const char *s, gssize len)
+char *upki_text_normalize(const char *s, gssize len, GNormalizeMode mode)
 {
 	char *valid = g_utf8_make_valid(s ? s : "", s ? len : 0);
 	GString *safe = g_string_sized_new(strlen(valid));
@@ -89,7 +89,7 @@ char *upki_text_normalize(const char *s, gssize len)
 		if (run <= MAX_MARK_RUN)
 			g_string_append_unichar(safe, u);
 	}
-	nfkc = g_utf8_normalize(safe->str, (gssize)safe->len, G_NORMALIZE_ALL);
+	nfkc = g_utf8_normalize(safe->str, (gssize)safe->len, mode);
 	g_string_free(safe, TRUE);
 	g_free(valid);
 	return nfkc ? nfkc : g_strdup("");

@@ -325,7 +325,7 @@ static gunichar unconfuse(gunichar c)
  * "sci<ZWSP>a" read as ASCII.  Stream-safe NFKC (text.h): linear. */
 static char *fold(const char *s, gssize len)
 {
-	char *nfkc = upki_text_normalize(s, len);
+	char *nfkc = upki_text_normalize(s, len, G_NORMALIZE_ALL);
 	char *folded = g_utf8_casefold(nfkc, -1);
 	GString *out = g_string_sized_new(strlen(folded));
 

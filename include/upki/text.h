@@ -31,11 +31,12 @@ gboolean upki_text_is_hidden_control(gunichar c);
  * bad UTF-8 is skipped byte by byte. */
 gboolean upki_text_has_hidden_controls(const char *s, gssize len);
 
-/* NFKC of [s, s + len) (len -1: up to NUL), made valid first, with every
+/* [s, s + len) (len -1: up to NUL) normalised by mode (G_NORMALIZE_ALL:
+ * NFKD, G_NORMALIZE_ALL_COMPOSE: NFKC), made valid first, with every
  * run of combining marks cut to 30 before normalising (the stream-safe
  * form of UAX #15): g_utf8_normalize() sorts a run of marks in quadratic
  * time, and a hostile href can be one run of a megabyte.  For recognising
  * text only, never for output.  Never NULL; caller frees. */
-char *upki_text_normalize(const char *s, gssize len);
+char *upki_text_normalize(const char *s, gssize len, GNormalizeMode mode);
 
 #endif
