@@ -8,6 +8,8 @@
 struct upki_prefilter {
 	const upki_profile *p;
 	GPtrArray *markers; /* char*: skeleton forms of the candidate markers and labels */
+	GArray *lengths;    /* gsize: strlen of each marker */
+	guint8 first2[65536]; /* 1 where a marker starts with these two bytes */
 };
 
 /* One transfer-decoded text part: UPKI_PF_NO_MARKER when it cannot give

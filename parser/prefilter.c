@@ -66,16 +66,22 @@ static void fold_char_into(GString *out, gunichar c)
  * it folded (Japanese text repeats a few thousand characters). */
 static GPrivate fold_cache = G_PRIVATE_INIT((GDestroyNotify)g_hash_table_unref);
 
-static void append_folded(GString *out, gunichar c)
+static GHashTable *fold_table(void)
 {
 	GHashTable *t = g_private_get(&fold_cache);
-	const char *hit = NULL;
-	GString *f = NULL;
 
 	if (!t) {
 		t = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 		g_private_set(&fold_cache, t);
 	}
+	return t;
+}
+
+static void append_folded(GHashTable *t, GString *out, gunichar c)
+{
+	const char *hit = NULL;
+	GString *f = NULL;
+
 	hit = g_hash_table_lookup(t, GUINT_TO_POINTER(c));
 	if (hit) {
 		g_string_append(out, hit);
@@ -91,9 +97,17 @@ static void append_folded(GString *out, gunichar c)
 }
 
 /* The skeleton of valid UTF-8 text (see the top of the file). */
+/* CJK unified ideographs fold to themselves (no decomposition, no case,
+ * no confusable, neither blank nor mark): most of a Japanese text. */
+static gboolean folds_to_itself(gunichar c)
+{
+	return c >= 0x4e00 && c <= 0x9fff;
+}
+
 static void skeleton_utf8(GString *sk, const char *s, gsize n)
 {
 	const char *end = s + n;
+	GHashTable *t = NULL;
 
 	for (const char *p = s; p < end;) {
 		guchar c = (guchar)*p;
@@ -103,8 +117,16 @@ static void skeleton_utf8(GString *sk, const char *s, gsize n)
 			p++;
 			continue;
 		}
-		append_folded(sk, g_utf8_get_char(p));
-		p = g_utf8_next_char(p);
+		gunichar u = g_utf8_get_char(p);
+		const char *next = g_utf8_next_char(p);
+		if (folds_to_itself(u)) {
+			g_string_append_len(sk, p, next - p);
+		} else {
+			if (!t)
+				t = fold_table();
+			append_folded(t, sk, u);
+		}
+		p = next;
 	}
 }
 
@@ -142,12 +164,24 @@ static gboolean ascii_charset(const char *cs)
 	return FALSE;
 }
 
+static guint pair(const char *s)
+{
+	return (guint)(guchar)s[0] << 8 | (guchar)s[1];
+}
+
+/* One pass: a position is compared only where a marker's first two
+ * bytes stand (the GString's NUL is the byte after the last). */
 static gboolean has_marker(const upki_prefilter *pf, const GString *sk)
 {
-	for (guint i = 0; i < pf->markers->len; i++) {
-		const char *m = g_ptr_array_index(pf->markers, i);
-		if (memmem(sk->str, sk->len, m, strlen(m)))
-			return TRUE;
+	for (gsize i = 0; i < sk->len; i++) {
+		if (!pf->first2[pair(sk->str + i)])
+			continue;
+		for (guint k = 0; k < pf->markers->len; k++) {
+			const char *m = g_ptr_array_index(pf->markers, k);
+			gsize n = g_array_index(pf->lengths, gsize, k);
+			if (m[0] == sk->str[i] && n <= sk->len - i && memcmp(sk->str + i, m, n) == 0)
+				return TRUE;
+		}
 	}
 	return FALSE;
 }
@@ -211,10 +245,16 @@ static void add_marker(upki_prefilter *pf, const char *s)
 		return;
 	sk = g_string_new(NULL);
 	skeleton_utf8(sk, s, strlen(s));
-	if (sk->len)
-		g_ptr_array_add(pf->markers, g_string_free(sk, FALSE));
-	else
+	if (!sk->len) {
 		g_string_free(sk, TRUE);
+		return;
+	}
+	/* A one-byte marker is looked up with any byte after it. */
+	for (guint x = 0; x < 256; x++)
+		if (sk->len >= 2 ? x == 0 : TRUE)
+			pf->first2[sk->len >= 2 ? pair(sk->str) : ((guint)(guchar)sk->str[0] << 8 | x)] = 1;
+	g_array_append_val(pf->lengths, sk->len);
+	g_ptr_array_add(pf->markers, g_string_free(sk, FALSE));
 }
 
 upki_prefilter *upki_prefilter_new(const upki_profile *p)
@@ -224,6 +264,7 @@ upki_prefilter *upki_prefilter_new(const upki_profile *p)
 
 	pf->p = p;
 	pf->markers = g_ptr_array_new_with_free_func(g_free);
+	pf->lengths = g_array_new(FALSE, FALSE, sizeof(gsize));
 	for (; *m; m++)
 		add_marker(pf, *m);
 	add_marker(pf, p->host);
@@ -238,6 +279,7 @@ void upki_prefilter_free(upki_prefilter *pf)
 	if (!pf)
 		return;
 	g_ptr_array_unref(pf->markers);
+	g_array_unref(pf->lengths);
 	g_free(pf);
 }
 
