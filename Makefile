@@ -76,13 +76,6 @@ $(BUILD)/upki-milter: $(MILTER_OBJS) $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmilter
 
-# Unit tests of upki-scan's own modules link that module too (before the
-# library, which it uses).
-$(BUILD)/tests/test-scan-parts: $(BUILD)/tests/unit/test-scan-parts.o $(BUILD)/parser/upki-scan-parts.o $(BUILD)/libupki.a
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")

@@ -30,6 +30,7 @@ typedef struct msgctx {
 typedef struct connctx {
 	gboolean can_skip;    /* the MTA understands SMFIS_SKIP */
 	gboolean no_hdr_reply; /* headers need no reply (SMFIP_NR_HDR) */
+	gboolean no_body_reply; /* body chunks need no reply (SMFIP_NR_BODY) */
 	gboolean refused;     /* this message began while stopping */
 	msgctx *msg;
 } connctx;
@@ -119,6 +120,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	const unsigned long unused = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL |
 				     SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN;
 	connctx *cc = g_new0(connctx, 1);
+	um_conf *conf = NULL;
 
 	(void)f2;
 	(void)f3;
@@ -130,6 +132,14 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	cc->can_skip = (f1 & SMFIP_SKIP) != 0;
 	cc->no_hdr_reply = (f1 & SMFIP_NR_HDR) != 0;
 	*pf1 |= f1 & (SMFIP_SKIP | SMFIP_NR_HDR);
+	/* EarlyAccept body reads every body: no reply per chunk.  Header
+	 * mode keeps SMFIS_SKIP for bodies it need not see. */
+	conf = um_conf_acquire();
+	if (conf && !conf->accept_at_eoh && (f1 & SMFIP_NR_BODY)) {
+		cc->no_body_reply = TRUE;
+		*pf1 |= SMFIP_NR_BODY;
+	}
+	um_conf_unref(conf);
 	*pf2 = 0;
 	*pf3 = 0;
 	if (*pf0 & SMFIF_SETSYMLIST) {
@@ -206,6 +216,7 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 	m->step = um_policy_eoh(m->conf, m->raw->str, m->raw->len);
 	if (m->step != UM_EOH_ACCEPT)
 		return SMFIS_CONTINUE;
+	um_policy_log_eoh_accept(m->conf, queue_id(ctx));
 	msg_free(cc);
 	return SMFIS_ACCEPT;
 }
@@ -214,16 +225,17 @@ static sfsistat mlfi_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
 {
 	connctx *cc = smfi_getpriv(ctx);
 	msgctx *m = cc ? cc->msg : NULL;
-	sfsistat skip = cc && cc->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
+	sfsistat skip = cc && cc->no_body_reply ? SMFIS_NOREPLY
+		       : cc && cc->can_skip ? SMFIS_SKIP : SMFIS_CONTINUE;
 
-	if (!m || m->step != UM_EOH_BODY || m->oversized)
+	if (!m || (m->step != UM_EOH_BODY && m->step != UM_EOH_SCAN) || m->oversized)
 		return skip;
 	if (over_limit(m, len)) {
 		mark_oversized(m);
 		return skip;
 	}
 	g_string_append_len(m->raw, (const char *)chunk, (gssize)len);
-	return SMFIS_CONTINUE;
+	return cc->no_body_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* The value as the MTA should write it: folded within 78 columns with a

@@ -207,6 +207,9 @@ um_conf *um_conf_load(const char *path, char *const *overrides, GError **error)
 	upki_config_delivery_options(c->cfg, c->verifier, &c->opts);
 	/* the milter enforces the limit itself while buffering */
 	c->opts.max_size = 0;
+	c->prefilter = upki_prefilter_new(c->cfg->profile);
+	c->accept_at_eoh = g_str_equal(c->cfg->early_accept, "headers");
+	c->log_why = g_str_equal(c->cfg->log_level, "debug");
 	c->annotate.authserv_id = c->authserv_id;
 	c->annotate.subject_tag = c->cfg->subject_tag;
 	return c;
@@ -222,6 +225,7 @@ void um_conf_unref(um_conf *c)
 {
 	if (!c || !g_atomic_int_dec_and_test(&c->refs))
 		return;
+	upki_prefilter_free(c->prefilter);
 	upki_smime_verifier_free(c->verifier);
 	upki_config_free(c->cfg);
 	g_free(c->authserv_id);

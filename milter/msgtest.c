@@ -89,6 +89,7 @@ int um_msgtest_run(const um_conf *c, const char *file)
 	if (!oversized)
 		step = um_policy_eoh(c, buf, hdr);
 	if (step == UM_EOH_ACCEPT) {
+		um_policy_log_eoh_accept(c, qid);
 		printf("accept (end of header: cannot be a notice, body not read)\n");
 		goto out;
 	}

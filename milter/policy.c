@@ -33,94 +33,36 @@ const char *um_action_name(um_action a)
 
 /* ---- end of header ------------------------------------------------------
  *
- * Most mail is plainly no notice, and GMime is the dear part of saying so:
- * building its message object costs ~35 us hot and ~170 us in the daemon
- * (measured in the Postfix bench: cold caches between libmilter's thread
- * hand-offs), a sixth of the milter's CPU per message.  So the header
- * block is first read as bytes (rawheader.h) with a test that can only
- * err towards "maybe": anything it cannot rule out takes the GMime path
- * as before, which keeps the last word.  "Plainly no notice" needs all of:
- * a block that starts with a field and has no NUL (else GMime's error
- * must reach the parse-error policy), at most one Subject and one From
- * (GMime picks one of several its own way), a Subject that names no
- * kind at all (GMime's path also lets replies through: a superset), and
- * a From that cannot spell the sender's address. */
-
-static gboolean subject_may_matter(const char *raw, gsize len, const upki_profile *p)
-{
-	char *value = g_strndup(raw, len);
-	char *subject = upki_header_decode(value);
-	gboolean maybe = upki_classify_subject(subject, p).kind != UPKI_KIND_NONE;
-
-	g_free(subject);
-	g_free(value);
-	return maybe;
-}
-
-/* FALSE only when the raw header block shows that the message is no
- * notice; see above. */
-static gboolean may_matter_raw(const um_conf *c, const char *hdr, gsize len)
-{
-	upki_raw_header *h = NULL;
-	const upki_raw_field *subject = NULL, *from = NULL;
-	gboolean maybe = TRUE;
-
-	if (!upki_raw_header_plausible(hdr, len))
-		return TRUE;
-	h = upki_raw_header_scan(hdr, len);
-	for (guint i = 0; i < h->fields->len; i++) {
-		const upki_raw_field *f = &g_array_index(h->fields, upki_raw_field, i);
-
-		if (upki_raw_field_is(hdr, f, "Subject")) {
-			if (subject)
-				goto out;
-			subject = f;
-		} else if (upki_raw_field_is(hdr, f, "From")) {
-			if (from)
-				goto out;
-			from = f;
-		}
-	}
-	if (subject && subject_may_matter(hdr + subject->value, subject->end - subject->value,
-					  c->opts.profile))
-		goto out;
-	if (from && upki_classify_from_may_be_sender(hdr + from->value, from->end - from->value, c->opts.profile))
-		goto out;
-	maybe = FALSE;
-out:
-	upki_raw_header_free(h);
-	return maybe;
-}
-
-/* May the header block belong to a notice?  GMime's reading decides
- * whenever the raw one cannot rule it out.  A block GMime cannot read is
- * "maybe": the parse-error policy decides at the end. */
-static gboolean may_matter(const um_conf *c, const char *hdr, gsize len)
-{
-	upki_mime *m = NULL;
-	gboolean may = TRUE;
-
-	if (!may_matter_raw(c, hdr, len))
-		return FALSE;
-	m = upki_mime_parse_headers(hdr, len, NULL);
-	if (m)
-		may = upki_notice_headers_may_matter(m->subject, m->from_addr, c->opts.profile);
-	upki_mime_free(m);
-	return may;
-}
+ * libupki's prefilter decides, as it does for upki-scan's quick path: its
+ * header stage sends a Subject that names a kind, a From that may be the
+ * sender, or a header block it cannot read plainly the full way (BODY).
+ * Anything else needs the body for a verdict - a look-alike link behind
+ * an ordinary Subject and From is still a phish - so by default the body
+ * is read and the prefilter's message stage decides at the end of the
+ * message (SCAN).  EarlyAccept headers gives that up: such a message is
+ * passed here, its body unseen (the old end-of-header accept). */
 
 um_eoh_step um_policy_eoh(const um_conf *c, const char *hdr, gsize len)
 {
 	GPtrArray *edits = NULL;
 	um_eoh_step step = UM_EOH_BODY;
 
-	if (may_matter(c, hdr, len))
+	if (upki_prefilter_headers(c->prefilter, hdr, len).verdict == UPKI_PREFILTER_MAY)
 		return step;
+	if (!c->accept_at_eoh)
+		return UM_EOH_SCAN;
 	/* not a notice, but a verdict header from outside must still go */
 	edits = upki_annotate_edits(hdr, len, NULL, &c->annotate);
 	step = edits->len ? UM_EOH_STRIP : UM_EOH_ACCEPT;
 	g_ptr_array_unref(edits);
 	return step;
+}
+
+void um_policy_log_eoh_accept(const um_conf *c, const char *qid)
+{
+	if (c->log_why)
+		um_log(LOG_DEBUG, qid, "passed at end of header (EarlyAccept headers): why=%s, body not read",
+		       upki_prefilter_why_to_string(UPKI_PF_HEADERS_ONLY));
 }
 
 um_action um_policy_on_failure(const um_conf *c, um_failure f)
@@ -214,8 +156,16 @@ um_result *um_policy_eom(const um_conf *c, const char *msg, gsize len, um_eoh_st
 					    c->cfg->max_message_size));
 		goto out;
 	}
-	if (step == UM_EOH_STRIP) {
+	r->log_why = c->log_why;
+	if (step == UM_EOH_SCAN) {
+		upki_prefilter_result pr = upki_prefilter_message(c->prefilter, msg, len);
+		r->early = pr.verdict == UPKI_PREFILTER_NO;
+		r->why = pr.why;
+	}
+	if (step == UM_EOH_STRIP || r->early) {
 		r->edits = upki_annotate_edits(msg, len, NULL, &c->annotate);
+		r->why = r->early ? r->why : UPKI_PF_HEADERS_ONLY;
+		r->early = TRUE;
 		goto out;
 	}
 	r->notice = upki_notice_analyze(msg, len, &c->opts, &err);
@@ -319,4 +269,7 @@ void um_policy_log(const um_result *r, const char *qid, const char *job_id)
 	}
 	if (r->edits->len)
 		um_log(LOG_NOTICE, qid, "not a notice; removed %u forged header(s)", r->edits->len);
+	if (r->early && r->log_why)
+		um_log(LOG_DEBUG, qid, "passed at end of message without analysis: why=%s cpu_ms=%.3f",
+		       upki_prefilter_why_to_string(r->why), r->cpu_usec / 1000.0);
 }

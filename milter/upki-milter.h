@@ -20,6 +20,7 @@
 #include "upki/annotate.h"
 #include "upki/config.h"
 #include "upki/notice.h"
+#include "upki/prefilter.h"
 
 #define UPKI_MILTER_VERSION "0.1.0"
 #define UPKI_MILTER_NAME "upki-milter"
@@ -63,6 +64,9 @@ typedef struct um_conf {
 	int facility;
 	um_on_fail on_fail[UM_FAIL_COUNT];
 	um_on_susp on_suspicious;
+	upki_prefilter *prefilter;   /* "can this message matter?", shared with upki-scan */
+	gboolean accept_at_eoh;      /* EarlyAccept headers: decide on the header block alone */
+	gboolean log_why;            /* LogLevel debug: say why a message passed early */
 } um_conf;
 
 /* Loads path (NULL: the default file, whose absence means defaults),
@@ -85,11 +89,14 @@ const char *um_failure_name(um_failure f);
 typedef enum {
 	UM_EOH_ACCEPT = 0, /* cannot be a notice, nothing to remove: pass, body unseen */
 	UM_EOH_STRIP,      /* not a candidate, but forged headers of ours to remove at EOM */
-	UM_EOH_BODY        /* a candidate: buffer the body and decide at EOM */
+	UM_EOH_BODY,       /* a candidate: buffer the body and decide at EOM */
+	UM_EOH_SCAN        /* ordinary headers: buffer the body, the prefilter decides at EOM */
 } um_eoh_step;
 
 /* What the header block (ending in its empty line) asks for. */
 um_eoh_step um_policy_eoh(const um_conf *c, const char *hdr, gsize len);
+/* The debug line (LogLevel debug) for a message passed at UM_EOH_ACCEPT. */
+void um_policy_log_eoh_accept(const um_conf *c, const char *qid);
 
 typedef enum {
 	UM_ACT_ACCEPT = 0, /* continue: apply the edits (if any), deliver */
@@ -109,6 +116,9 @@ typedef struct um_result {
 	gboolean handoff;    /* a genuine cert-issue/pin-issue for the spool */
 	gint64 usec;         /* wall time spent in the analysis and decision */
 	gint64 cpu_usec;     /* CPU time of the same (the thread's own) */
+	gboolean early;      /* passed without analysis: the prefilter ruled it out */
+	upki_prefilter_why why; /* which stage, for the debug line */
+	gboolean log_why;    /* LogLevel debug */
 } um_result;
 
 /* The decision at the end of a message.  msg holds the header block and

@@ -65,6 +65,12 @@ static const upki_config_key keys[] = {
 	  "Spool directory for the fetch hand-off (unset: no hand-off)." },
 	{ "Annotate", UPKI_CFG_CHOICE, "headers", "headers|wrap", OFF(annotate),
 	  "Milter: add headers only, or also wrap instructions for the recipient." },
+	{ "EarlyAccept", UPKI_CFG_CHOICE, "body", "body|headers", OFF(early_accept),
+	  "Milter: pass ordinary mail once the body shows no marker (same verdict as upki-scan), "
+	  "or at the end of the header (faster; misses look-alike links behind an ordinary "
+	  "Subject and From)." },
+	{ "LogLevel", UPKI_CFG_CHOICE, "info", "info|debug", OFF(log_level),
+	  "Milter: debug adds a line for every message passed early, saying which stage ruled it out." },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 

@@ -154,27 +154,16 @@ void split_part_scan(batch *b, const scan_part *p, part_out *out, scan_counts *c
 /* TRUE when part p's indexes are local (a split part after the first). */
 gboolean split_part_is_local(const scan_part *p);
 
-/* ---- the bytes worth a marker search (upki-scan-parts.c) ---- */
-
-typedef gboolean (*parts_look)(const char *p, gsize len, gconstpointer data);
-
-/* Calls look on each range of the message buf (its header block the
- * first hlen bytes) that the full pipeline could read as text: all of
- * it but the bodies of application/, image/, audio/, video/ parts of a
- * plainly written top-level multipart.  TRUE at the first range look
- * says TRUE for. */
-gboolean parts_any_text(const char *buf, gsize len, gsize hlen, parts_look look, gconstpointer data);
-
 /* ---- the cheap look (upki-scan-quick.c) ---- */
 
-/* Markers built from the profile.  NULL when the environment variable
+/* libupki's prefilter for the profile.  NULL when the environment variable
  * UPKI_SCAN_FULL is set: every message then takes the whole pipeline
  * (tests compare the two). */
 quick *quick_new(const upki_profile *p);
 void quick_free(quick *q);
 
 /* The verdict for one message; NULL with *error when it has none.  A
- * message that cannot be a notice is decided from its header block
+ * message the prefilter rules out is decided from its header block
  * (q NULL: never). */
 upki_notice *quick_analyze(const quick *q, const scanner *s, const char *buf, gsize len, GError **error);
 

@@ -312,7 +312,7 @@ static const struct {
 	{ 0x0131, 'i' }, { 0x3002, '.' }, { 0xFF61, '.' },
 };
 
-static gunichar unconfuse(gunichar c)
+gunichar upki_url_unconfuse(gunichar c)
 {
 	for (gsize i = 0; i < G_N_ELEMENTS(confusables); i++)
 		if (confusables[i].from == c)
@@ -332,11 +332,34 @@ static char *fold(const char *s, gssize len)
 	for (const char *c = folded; *c; c = g_utf8_next_char(c)) {
 		gunichar u = g_utf8_get_char(c);
 		if (!upki_text_is_hidden_control(u))
-			g_string_append_unichar(out, unconfuse(u));
+			g_string_append_unichar(out, upki_url_unconfuse(u));
 	}
 	g_free(folded);
 	g_free(nfkc);
 	return g_string_free(out, FALSE);
+}
+
+/* What the candidate rule looks for in a folded URL, besides the
+ * profile's host and path prefix.  upki_url_candidate_markers() lists
+ * every string these can make, for prefilter.c: change one, the other
+ * follows. */
+#define M_NAME "secomtrust"        /* in the authority */
+#define M_HOST_LABEL "scia."       /* in the authority */
+#define M_NAME_DOT "secom.trust"   /* in the authority, '-' read as '.' */
+#define M_DIR "upki-odcert"        /* in the path */
+#define M_PAGE "spentrance"        /* in the path */
+#define M_TOKEN "p1="              /* in the query, after one of: */
+#define M_TOKEN_AFTER "?&;"
+#define M_PUNYCODE "xn--"          /* a label that is decoded and folded again */
+
+const char *const *upki_url_candidate_markers(void)
+{
+	static const char *const markers[] = {
+		M_NAME, M_HOST_LABEL, M_NAME_DOT, "secom-trust", M_DIR, M_PAGE,
+		"?" M_TOKEN, "&" M_TOKEN, ";" M_TOKEN, M_PUNYCODE, NULL,
+	};
+
+	return markers;
 }
 
 static gboolean authority_resembles(const char *authority, const char *host, const char *folded_host)
@@ -344,13 +367,13 @@ static gboolean authority_resembles(const char *authority, const char *host, con
 	char *dashless = NULL;
 	gboolean hit;
 
-	if (strstr(authority, "secomtrust") || strstr(authority, "scia."))
+	if (strstr(authority, M_NAME) || strstr(authority, M_HOST_LABEL))
 		return TRUE;
 	if (strcmp(host, folded_host) == 0)
 		return TRUE;
 	dashless = g_strdup(authority);
 	g_strdelimit(dashless, "-", '.');
-	hit = strstr(dashless, "secom.trust") != NULL;
+	hit = strstr(dashless, M_NAME_DOT) != NULL;
 	g_free(dashless);
 	return hit;
 }
@@ -384,10 +407,10 @@ static gboolean rest_resembles(const char *rest, const upki_profile *p)
 {
 	char *prefix = fold(p->path_prefix, -1);
 	const char *query = strchr(rest, '?');
-	gboolean hit = strstr(rest, prefix) || strstr(rest, "upki-odcert") || strstr(rest, "spentrance");
+	gboolean hit = strstr(rest, prefix) || strstr(rest, M_DIR) || strstr(rest, M_PAGE);
 
-	for (const char *c = query; !hit && c && (c = strstr(c, "p1=")); c++)
-		hit = strchr("?&;", c[-1]) != NULL;
+	for (const char *c = query; !hit && c && (c = strstr(c, M_TOKEN)); c++)
+		hit = strchr(M_TOKEN_AFTER, c[-1]) != NULL;
 	g_free(prefix);
 	return hit;
 }

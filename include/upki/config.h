@@ -50,6 +50,8 @@ typedef struct upki_config {
 	char *spool;
 	char *annotate;
 	char *verify_time;    /* "signing" | "now" (upki-scan batch; delivery always checks now) */
+	char *early_accept;   /* "body" | "headers" (milter) */
+	char *log_level;      /* "info" | "debug" (milter) */
 	upki_profile *profile; /* built-in profile plus Sender, RetrievalHost, Kind* keys */
 } upki_config;
 

@@ -28,6 +28,18 @@ guint64 upki_url_check(const char *url, const upki_profile *p, upki_kind kind);
  * (meatwiki.nii.ac.jp) and ordinary links are not candidates. */
 gboolean upki_url_is_candidate(const char *url, const upki_profile *p);
 
+/* The Latin letter (or '.') that c, a case-folded character, imitates;
+ * c itself when it imitates none.  The one table of confusables: the
+ * candidate rule above and prefilter.c both fold with it. */
+gunichar upki_url_unconfuse(gunichar c);
+
+/* The strings whose presence in the folded form of a URL (NFKD, case
+ * folding, upki_url_unconfuse) upki_url_is_candidate() needs: every
+ * candidate's folded form holds one of them or p's host or path prefix
+ * folded.  NULL-terminated, static.  prefilter.c searches text for
+ * these, so the two rules cannot drift apart. */
+const char *const *upki_url_candidate_markers(void);
+
 /* Returns the host of url in lower case (ASCII hosts) or as written,
  * NULL when it has none.  Caller frees.  Used for logging host only. */
 char *upki_url_get_host(const char *url);

@@ -73,7 +73,24 @@ has "-t suspicious: Subject tagged" "^change Subject\[1\]: " out
 has "-t suspicious: quarantine with reasons" "^quarantine .*unsigned, url-host, url-idn" out
 
 expect "-t ordinary" 0 "$MILTER" -c "$good" -t samples/plain-sjis.eml
-has "-t ordinary: accepted at the end of the header" "^accept (end of header" out
+has "-t ordinary: body read, accepted at the end of the message" "^accept$" out
+lacks "-t ordinary: no verdict header" "X-UPKI-Notice" out
+{ cat "$good"; printf 'LogLevel debug\n'; } >"$T/debug.conf"
+expect "-t ordinary, LogLevel debug" 0 "$MILTER" -c "$T/debug.conf" -t samples/plain-sjis.eml
+has "-t ordinary: debug line says why (prefilter, no marker)" "TEST: passed at end of message without analysis: why=no-marker" err
+{ cat "$good"; printf 'EarlyAccept headers\nLogLevel debug\n'; } >"$T/eoh.conf"
+expect "-t ordinary, EarlyAccept headers" 0 "$MILTER" -c "$T/eoh.conf" -t samples/plain-sjis.eml
+has "-t ordinary, EarlyAccept headers: accepted at the end of the header" "^accept (end of header" out
+has "-t ordinary, EarlyAccept headers: debug line says why" "why=headers-only, body not read" err
+
+# A look-alike link behind a neutral Subject and an ordinary From: the
+# default reads the body and marks it, as upki-scan does.
+printf 'From: a@example.org\nSubject: hello\nMessage-ID: <n@x>\n\nlog in: https://scia.secomtrust.net.evil.example/login?p1=AAAABBBBCCCCDDDD\n' >"$T/neutral.eml"
+expect "-t neutral look-alike" 0 "$MILTER" -c "$good" -t "$T/neutral.eml"
+has "-t neutral look-alike: marked suspicious" "^insert X-UPKI-Notice: suspicious" out
+lacks "-t neutral look-alike: no token in the log" "AAAABBBBCCCCDDDD" err
+expect "-t neutral look-alike, EarlyAccept headers" 0 "$MILTER" -c "$T/eoh.conf" -t "$T/neutral.eml"
+has "-t neutral look-alike, EarlyAccept headers: passed unread (what it gives up)" "^accept (end of header" out
 
 { printf 'X-UPKI-Notice: genuine; kind=cert-issue\n'; cat samples/plain-utf8.eml; } >"$T/forged.eml"
 expect "-t forged verdict" 0 "$MILTER" -c "$good" -t "$T/forged.eml"

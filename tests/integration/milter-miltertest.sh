@@ -34,7 +34,8 @@ openssl smime -sign -in "$T/body" -signer samples/ca/signer.pem -inkey samples/c
 	-to user@example.ac.jp -subject maintenance >"$T/sender-signed.eml" 2>/dev/null \
 	|| skip_all "openssl smime -sign failed"
 
-conf default
+conf default "LogLevel debug"
+conf eoh "EarlyAccept headers" "LogLevel debug"
 conf quarantine "OnSuspicious quarantine"
 conf reject "OnSuspicious reject"
 conf oversized "MaxMessageSize 4k"
@@ -64,6 +65,12 @@ run() {
 }
 
 run tests/milter/t-verdicts.lua default
+# ordinary mail went through the prefilter at EOM, not the full pipeline
+early=$(grep -c 'passed at end of message without analysis: why=no-marker' "$T/t-verdicts.out")
+n=$((n + 1))
+if [ "$early" -ge 3 ]; then echo "ok $n ordinary mail passed at EOM without a full parse ($early debug lines)"
+else echo "not ok $n ordinary mail passed at EOM without a full parse: $early debug lines"; fi
+run tests/milter/t-early-headers.lua eoh
 run tests/milter/t-quarantine.lua quarantine
 run tests/milter/t-reject.lua reject
 run tests/milter/t-oversized.lua oversized

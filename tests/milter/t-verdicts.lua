@@ -88,14 +88,34 @@ case("unsigned mail from the sender", function()
 	mt.disconnect(conn)
 end)
 
-case("early accept", function()
-	for _, name in ipairs({ "plain-utf8.eml", "plain-iso2022jp.eml", "plain-attachment.eml",
-				"reply-cert-issue.eml" }) do
-		local conn, r = send(sample(name))
-		check(r == "eoh-accept", name .. ": accepted at the end of the header (no body sent)",
-		      reply_name(r))
-		mt.disconnect(conn)
+-- EarlyAccept body (the default): ordinary headers cannot rule out a
+-- look-alike link, so the body is read; the prefilter passes the message
+-- at the end without the full check (the shell script finds the debug
+-- line "why=no-marker" for each) and without a verdict header.
+case("ordinary mail passed at the end of the message", function()
+	local conn = connect()
+	check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiates")
+	check(mt.test_option(conn, SMFIP_NR_BODY), "body chunks need no reply (SMFIP_NR_BODY)")
+	check(not mt.test_option(conn, SMFIP_NOBODY), "wants the body")
+	mt.disconnect(conn)
+	for _, name in ipairs({ "plain-utf8.eml", "plain-iso2022jp.eml", "plain-attachment.eml" }) do
+		local conn2, r = send(sample(name))
+		check(r == SMFIR_CONTINUE, name .. ": body read, passed at the end", reply_name(r))
+		check(not mt.eom_check(conn2, MT_HDRINSERT, "X-UPKI-Notice"), name .. ": no verdict header")
+		mt.disconnect(conn2)
 	end
+end)
+
+case("look-alike behind a neutral Subject", function()
+	local conn, r = send("From: Taro <taro@example.ac.jp>\nSubject: hello\nMessage-ID: <n@x>\n" ..
+			     "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n" ..
+			     "aHR0cHM6Ly/vvZPvvYPvvYnvvYHvvI7vvZPvvYXvvYPvvY/vvY3vvZTvvZLvvZXvvZPvvZTvvI7vvY7vvYXvvZQv\n" ..
+			     "bG9naW4K\n")
+	check(r == SMFIR_CONTINUE, "neutral look-alike: examined", reply_name(r))
+	local v = notice_header(conn)
+	check(v and v:match("^suspicious"), "neutral look-alike (full-width host in base64): marked", v)
+	check(mt.eom_check(conn, MT_HDRCHANGE, "Subject"), "neutral look-alike: Subject tagged")
+	mt.disconnect(conn)
 end)
 
 case("forged verdict on ordinary mail", function()
@@ -116,7 +136,8 @@ case("foreign Authentication-Results kept", function()
 	local conn, r = send(sample("plain-utf8.eml"), {
 		{ name = "Authentication-Results", value = "other.example; dkim=pass" },
 	})
-	check(r == "eoh-accept", "someone else's Authentication-Results: early accept", reply_name(r))
+	check(r == SMFIR_CONTINUE, "someone else's Authentication-Results: passed", reply_name(r))
+	check(not mt.eom_check(conn, MT_HDRDELETE, "Authentication-Results"), "someone else's Authentication-Results kept")
 	mt.disconnect(conn)
 end)
 
