@@ -43,6 +43,13 @@ static const pf_row rows[] = {
 	{ "qp-cut-marker", H "Content-Transfer-Encoding: quoted-printable\n\nhttps://sc=\nia.example/=3D\n",
 	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
 	{ "token-only", H "\nhttps://evil.example/a?p1=abc\n", UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	/* what mime.c reads too: any text subtype, UTF-16, hidden controls */
+	{ "text-enriched", H "Content-Type: text/enriched\n\nhttps://scia.evil.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "utf-16", H "Content-Type: text/plain; charset=utf-16le\nContent-Transfer-Encoding: base64\n\n"
+	  "aAB0AHQAcABzADoALwAvAHMAYwBpAGEALgB4AC8A\n", UPKI_PREFILTER_MAY, UPKI_PF_MARKER }, /* https://scia.x/ */
+	{ "zero-width-in-host", H "Content-Type: text/plain; charset=utf-8\n\nhttps://sc\xe2\x80\x8bia.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
 	{ "punycode", H "\nhttps://xn--80ak6aa92e.com/\n", UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
 	{ "label", H "Content-Type: text/plain; charset=utf-8\n\n証明書取得ＵＲＬ\nhttps://evil.example/\n",
 	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
