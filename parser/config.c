@@ -51,6 +51,12 @@ static const upki_config_key keys[] = {
 	  "Milter and upki-scan --filter: a notice signed longer ago than this is suspicious (stale); 0: off." },
 	{ "MaxMessageSize", UPKI_CFG_SIZE, "4M", NULL, OFF(max_message_size),
 	  "Largest message examined; larger ones pass unchanged (OnOversized)." },
+	{ "MaxMimeDepth", UPKI_CFG_UINT, "32", NULL, OFF(max_mime_depth),
+	  "Deepest MIME nesting examined; a notice nested deeper is suspicious (too-complex)." },
+	{ "MaxMimeParts", UPKI_CFG_UINT, "1000", NULL, OFF(max_mime_parts),
+	  "Most MIME parts examined; a notice with more is suspicious (too-complex)." },
+	{ "MaxTextSize", UPKI_CFG_SIZE, "8M", NULL, OFF(max_text_size),
+	  "Most decoded text examined per message; a notice with more is suspicious (too-complex)." },
 	{ "SubjectTag", UPKI_CFG_STRING, "[要注意] ", NULL, OFF(subject_tag),
 	  "Prefix added to the Subject of suspicious notices." },
 	{ "OnSuspicious", UPKI_CFG_CHOICE, "mark", "mark|quarantine|reject", OFF(on_suspicious),
@@ -341,6 +347,14 @@ void upki_config_delivery_options(const upki_config *c, const upki_smime_verifie
 	o->verify_time = UPKI_VERIFY_AT_NOW;
 	o->stale_days = c->stale_days;
 	o->max_size = (gsize)c->max_message_size;
+	upki_config_limits(c, o);
+}
+
+void upki_config_limits(const upki_config *c, upki_options *o)
+{
+	o->limits.max_depth = c->max_mime_depth;
+	o->limits.max_parts = c->max_mime_parts;
+	o->limits.max_text = (gsize)c->max_text_size;
 }
 
 /* TRUE when line (trimmed, comment cut) is "key value"; *value is set. */

@@ -24,6 +24,8 @@
 #define MAX_DEPTH 32                   /* nesting the walk follows */
 #define MAX_NODES 1000                 /* MIME entities looked at per message */
 #define MAX_TEXT (8u * 1024 * 1024)    /* decoded text kept per message */
+/* (defaults of upki_mime_limits; the config keys MaxMimeDepth,
+ * MaxMimeParts and MaxTextSize change them) */
 
 static gpointer init_once(gpointer data)
 {
@@ -178,6 +180,8 @@ typedef struct walker {
 	GMimeParserOptions *opts;
 	gsize text_bytes;
 	guint nodes;
+	guint max_depth, max_nodes;
+	gsize max_text;
 } walker;
 
 /* The buffer the offsets of the current tree refer to (the message, or
@@ -236,7 +240,7 @@ static void add_text(walker *w, GMimeObject *o, int signed_by)
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
 	GBytes *raw = NULL;
 	upki_text *t = NULL;
-	gsize left = MAX_TEXT - w->text_bytes, n = 0;
+	gsize left = w->max_text - w->text_bytes, n = 0;
 
 	if (left == 0) {
 		finding(w, UPKI_R_TOO_COMPLEX);
@@ -518,7 +522,7 @@ static void walk_opaque(walker *w, GMimeObject *o, guint depth)
 /* A limit reached is a finding: what lies beyond it is not judged. */
 static gboolean within_limits(walker *w, guint depth)
 {
-	if (depth <= MAX_DEPTH && ++w->nodes <= MAX_NODES)
+	if (depth <= w->max_depth && ++w->nodes <= w->max_nodes)
 		return TRUE;
 	finding(w, UPKI_R_TOO_COMPLEX);
 	return FALSE;
@@ -552,7 +556,8 @@ static void walk(walker *w, const scope *sc, GMimeObject *o, upki_span span, int
 
 /* ---- entry points ----------------------------------------------------- */
 
-static upki_mime *parse(const char *buf, gsize len, gboolean body, GError **error)
+static upki_mime *parse(const char *buf, gsize len, gboolean body, const upki_mime_limits *lim,
+			GError **error)
 {
 	GMimeParserOptions *opts = NULL;
 	GMimeParser *parser = NULL;
@@ -583,7 +588,10 @@ static upki_mime *parse(const char *buf, gsize len, gboolean body, GError **erro
 	m = upki_mime_new();
 	upki_mime_fill_headers(m, msg);
 	if (body) {
-		walker w = { m, opts, 0, 0 };
+		walker w = { .m = m, .opts = opts,
+			     .max_depth = lim && lim->max_depth ? lim->max_depth : MAX_DEPTH,
+			     .max_nodes = lim && lim->max_parts ? lim->max_parts : MAX_NODES,
+			     .max_text = lim && lim->max_text ? lim->max_text : MAX_TEXT };
 		scope sc = { buf, len };
 		upki_span all = { 0, len };
 		if (guarded)
@@ -602,10 +610,16 @@ out:
 
 upki_mime *upki_mime_parse(const char *buf, gsize len, GError **error)
 {
-	return parse(buf, len, TRUE, error);
+	return parse(buf, len, TRUE, NULL, error);
+}
+
+upki_mime *upki_mime_parse_limited(const char *buf, gsize len, const upki_mime_limits *limits,
+				   GError **error)
+{
+	return parse(buf, len, TRUE, limits, error);
 }
 
 upki_mime *upki_mime_parse_headers(const char *buf, gsize len, GError **error)
 {
-	return parse(buf, len, FALSE, error);
+	return parse(buf, len, FALSE, NULL, error);
 }

@@ -460,7 +460,7 @@ upki_notice *upki_notice_analyze(const char *buf, gsize len, const upki_options 
 	}
 	if (!upki_lazylib_load(error))
 		goto out;
-	m = upki_mime_parse(buf, len, error);
+	m = upki_mime_parse_limited(buf, len, &o->limits, error);
 	if (!m)
 		goto out;
 	n = upki_notice_from_mime(m, o);

@@ -140,6 +140,7 @@ static gboolean setup(scanner *s)
 	s->opts.verify_time = strcmp(s->cfg->verify_time, "now") == 0 ? UPKI_VERIFY_AT_NOW
 									: UPKI_VERIFY_AT_SIGNING;
 	s->opts.max_size = (gsize)s->cfg->max_message_size;
+	upki_config_limits(s->cfg, &s->opts);
 	return TRUE;
 fail:
 	g_clear_error(&err);

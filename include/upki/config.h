@@ -42,6 +42,9 @@ typedef struct upki_config {
 	char *trust_anchor_dir;
 	guint stale_days;
 	guint64 max_message_size;
+	guint max_mime_depth;
+	guint max_mime_parts;
+	guint64 max_text_size;
 	char *subject_tag;
 	char *on_suspicious;
 	char *on_internal_error;
@@ -79,6 +82,10 @@ upki_config *upki_config_load(const char *path, GError **error);
  * o->verifier is verifier: both must outlive o. */
 void upki_config_delivery_options(const upki_config *c, const upki_smime_verifier *verifier,
 				  upki_options *o);
+
+/* Copies the budgets of the MIME walk (MaxMimeDepth, MaxMimeParts,
+ * MaxTextSize) into o->limits; the delivery options include them. */
+void upki_config_limits(const upki_config *c, upki_options *o);
 
 /* The value the file at path gives key (its last "key value" line),
  * without judging any other line: for a front end whose config failed

@@ -40,6 +40,14 @@ typedef struct upki_mime {
 	                       structure could differ), too-complex (a limit cut the walk) */
 } upki_mime;
 
+/* Budgets of the walk over the MIME tree (0: the built-in default).
+ * Reaching one is a finding (too-complex), never a silent stop. */
+typedef struct upki_mime_limits {
+	guint max_depth;   /* nesting followed; default 32 */
+	guint max_parts;   /* MIME entities looked at; default 1000 */
+	gsize max_text;    /* decoded text kept, bytes; default 8 MiB */
+} upki_mime_limits;
+
 /* Sets up GMime (once per process; thread-safe). */
 void upki_mime_init(void);
 
@@ -48,6 +56,9 @@ void upki_mime_init(void);
  * empty, holds NUL bytes in its header block or has no header field at
  * all.  Caller frees with upki_mime_free(). */
 upki_mime *upki_mime_parse(const char *buf, gsize len, GError **error);
+/* The same within limits (NULL: the defaults). */
+upki_mime *upki_mime_parse_limited(const char *buf, gsize len, const upki_mime_limits *limits,
+				   GError **error);
 void upki_mime_free(upki_mime *m);
 
 /* Quick look at a header block only (no body parsing): fills subject and

@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include "upki/error.h"
+#include "upki/mime.h"
 #include "upki/profile.h"
 #include "upki/reason.h"
 #include "upki/smime.h"
@@ -59,6 +60,7 @@ typedef struct upki_options {
 	gint64 now;           /* current unix time; 0: time(NULL) */
 	guint stale_days;     /* 0: no staleness check; else signing time older -> stale */
 	gsize max_size;       /* 0: no limit; else larger input -> UPKI_ERROR_TOO_LARGE */
+	upki_mime_limits limits; /* budgets of the MIME walk (zeros: defaults) */
 } upki_options;
 
 /* Analyses one message.  Returns NULL with a GError (UPKI_ERROR_NOT_MESSAGE,

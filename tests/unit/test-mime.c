@@ -647,6 +647,36 @@ static void test_structure_row(gconstpointer data)
 	g_free(msg);
 }
 
+/* Each budget: exactly at it nothing is reported, one past it the walk
+ * stops there and says so. */
+static void test_limits(void)
+{
+	const char *msg = "From: a@example.jp\nContent-Type: multipart/mixed; boundary=o\n\n"
+			  "--o\nContent-Type: multipart/mixed; boundary=i\n\n"
+			  "--i\nContent-Type: text/plain\n\n0123456789\n--i--\n"
+			  "--o\nContent-Type: text/plain\n\nabcdefghij\n--o--\n";
+	static const struct {
+		upki_mime_limits lim;
+		gboolean too_complex;
+		guint texts;
+	} rows[] = {
+		{ { 0, 0, 0 }, FALSE, 2 },
+		{ { 2, 4, 20 }, FALSE, 2 },   /* depth 2, 4 entities, 20 bytes: all read */
+		{ { 1, 0, 0 }, TRUE, 1 },     /* the inner text is at depth 2 */
+		{ { 0, 3, 0 }, TRUE, 1 },     /* the fourth entity is not read */
+		{ { 0, 0, 15 }, TRUE, 2 },    /* the second text is cut */
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+		GError *err = NULL;
+		upki_mime *m = upki_mime_parse_limited(msg, strlen(msg), &rows[i].lim, &err);
+		g_assert_no_error(err);
+		g_assert_cmpint(!!(m->findings & UPKI_REASON_BIT(UPKI_R_TOO_COMPLEX)), ==, rows[i].too_complex);
+		g_assert_cmpuint(m->texts->len, ==, rows[i].texts);
+		upki_mime_free(m);
+	}
+}
+
 /* Thousands of signed parts whose delimiters are spelt so that no two
  * readers agree cost what clean ones cost: the strict scans cover each
  * byte a bounded number of times, and the walk as a whole is not slower
@@ -1111,6 +1141,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mime/signed-ambiguous", test_signed_ambiguous);
 	g_test_add_func("/mime/signed-wrapped", test_signed_wrapped);
 	g_test_add_func("/mime/linear-walk", test_linear_walk);
+	g_test_add_func("/mime/limits", test_limits);
 	TEST_ADD_ROWS("/mime/structure", structure_rows, name, test_structure_row);
 	g_test_add_func("/mime/signed-nested", test_signed_nested);
 	g_test_add_func("/mime/guard", test_guard);
