@@ -15,6 +15,7 @@
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/cms.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -497,6 +498,11 @@ GBytes *upki_smime_get_content(GBytes *der)
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
 	return content;
+}
+
+void upki_smime_thread_stop(void)
+{
+	OPENSSL_thread_stop();
 }
 
 const char *upki_smime_status_token(upki_sig_status s)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "upki/lazylib.h"
+#include "upki/smime.h"
 #include "upki-scan-batch.h"
 
 #define WINDOW_PER_JOB 4
@@ -130,6 +131,7 @@ static void pool_job(gpointer data, gpointer user)
 	slot *sl = &pr->slots[i];
 
 	split_part_scan(pr->b, &g_array_index(pr->parts, scan_part, i), &sl->out, &sl->counts);
+	upki_smime_thread_stop();
 	g_mutex_lock(&pr->lock);
 	sl->done = TRUE;
 	g_cond_broadcast(&pr->cond);

@@ -62,6 +62,12 @@ void upki_smime_result_free(upki_smime_result *r);
  * unrefs. */
 GBytes *upki_smime_get_content(GBytes *der);
 
+/* Frees what OpenSSL keeps for the calling thread (error queue, random
+ * state).  A worker thread that verified signatures calls it when its
+ * work is done: GLib parks pool threads instead of ending them, so
+ * OpenSSL's own clean-up at thread exit may never run. */
+void upki_smime_thread_stop(void);
+
 /* Stable token of a status: "pass", "fail", "untrusted", "expired",
  * "none", "error".  Static storage. */
 const char *upki_smime_status_token(upki_sig_status s);
