@@ -78,33 +78,33 @@ static GString *insert_at(const notice_parts *np, gsize at, const char *text)
 	return s;
 }
 
-/* A part of the attacker's after a line that only starts with the boundary. */
-static GString *a_prefix_line(const notice_parts *np, const notice_parts *o)
+/* A part of the attacker's behind "--boundary" + tail, inserted before
+ * the delimiter of the signature part: a reader that takes the line for a
+ * delimiter shows the part, the strict reading keeps it in the content. */
+static GString *splice_before_signature(const notice_parts *np, const char *tail)
 {
-	(void)o;
-	char *t = g_strconcat("--", np->boundary, "X\r\n" EVIL_PART "\r\n", NULL);
+	char *t = g_strconcat("--", np->boundary, tail, "\r\n" EVIL_PART "\r\n", NULL);
 	GString *s = insert_at(np, np->sig_delim, t);
 	g_free(t);
 	return s;
 }
 
-/* The same behind delimiter lines that end in extra CR or white space. */
+static GString *a_prefix_line(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	return splice_before_signature(np, "X");
+}
+
 static GString *a_cr_cr_lf(const notice_parts *np, const notice_parts *o)
 {
 	(void)o;
-	char *t = g_strconcat("--", np->boundary, "\r\r\n" EVIL_PART "\r\n", NULL);
-	GString *s = insert_at(np, np->sig_delim, t);
-	g_free(t);
-	return s;
+	return splice_before_signature(np, "\r");
 }
 
 static GString *a_space_cr(const notice_parts *np, const notice_parts *o)
 {
 	(void)o;
-	char *t = g_strconcat("--", np->boundary, " \r \r\n" EVIL_PART "\r\n", NULL);
-	GString *s = insert_at(np, np->sig_delim, t);
-	g_free(t);
-	return s;
+	return splice_before_signature(np, " \r ");
 }
 
 /* A third part of the multipart/signed, after the signature. */
