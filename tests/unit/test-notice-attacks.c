@@ -142,53 +142,79 @@ static GString *a_relabel(const notice_parts *np, const notice_parts *o)
 	return s;
 }
 
-/* Two signed notices of the same sender in one message. */
-static GString *a_two_notices(const notice_parts *np, const notice_parts *o)
+/* The notice's signed entity inside a multipart/mixed (as a gateway
+ * wraps it), followed by a second signed entity and/or an extra part. */
+static GString *wrap(const notice_parts *np, const notice_parts *second, const char *extra)
 {
 	GString *s = g_string_new(NULL);
 	gsize hend = (gsize)(strstr(np->msg->str, "\r\n\r\n") - np->msg->str) + 2;
 	const char *ct = strstr(np->msg->str, "\r\nContent-Type:") + 2;
+	const notice_parts *entities[2] = { np, second };
 
 	g_string_append_len(s, np->msg->str, ct - np->msg->str);
 	g_string_append(s, "Content-Type: multipart/mixed; boundary=\"GW\"\r\nX-Was-");
 	g_string_append_len(s, ct, (gssize)(hend - (gsize)(ct - np->msg->str)));
-	g_string_append(s, "\r\n--GW\r\n");
-	for (int i = 0; i < 2; i++) {
-		const notice_parts *p = i ? o : np;
-		const char *pct = strstr(p->msg->str, "\r\nContent-Type:") + 2;
+	for (int i = 0; i < 2 && entities[i]; i++) {
+		const char *pct = strstr(entities[i]->msg->str, "\r\nContent-Type:") + 2;
+		g_string_append(s, "\r\n--GW\r\n");
 		g_string_append(s, pct);
-		g_string_append(s, i ? "\r\n--GW--\r\n" : "\r\n--GW\r\n");
 	}
+	if (extra)
+		g_string_append_printf(s, "\r\n--GW\r\n%s", extra);
+	g_string_append(s, "\r\n--GW--\r\n");
 	return s;
+}
+
+/* Two signed notices of the same sender in one message. */
+static GString *a_two_notices(const notice_parts *np, const notice_parts *o)
+{
+	return wrap(np, o, NULL);
 }
 
 /* The attacker's URL in an unsigned text part a reader shows. */
 static GString *a_enriched(const notice_parts *np, const notice_parts *o)
 {
 	(void)o;
-	GString *s = a_two_notices(np, np);
-	char *second = g_strrstr(s->str, "\r\n--GW\r\n");
-	g_string_insert(s, second - s->str, "\r\n--GW\r\nContent-Type: text/enriched\r\n\r\n"
-			"https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
-	return s;
+	return wrap(np, NULL, "Content-Type: text/enriched\r\n\r\n"
+		    "https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
+}
+
+/* The same in a text attachment, which mail programs show inline. */
+static GString *a_text_attachment(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	return wrap(np, NULL, "Content-Type: text/plain; name=readme.txt\r\n"
+		    "Content-Disposition: attachment; filename=readme.txt\r\n\r\n"
+		    "https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
+}
+
+/* A gateway's disclaimer: allowed, its links listed as unsigned. */
+static GString *a_disclaimer(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	return wrap(np, NULL, "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+		    "External mail. Policy: https://www.example.ac.jp/policy\r\n");
 }
 
 typedef struct attack_row {
 	const char *name;
 	attack_fn fn;
-	upki_reason must; /* a reason the verdict must carry; UPKI_R_COUNT: genuine allowed */
+	upki_reason must; /* a reason the verdict must carry */
+	gboolean genuine; /* the verdict must be genuine (a relay's change, no attack) */
 } attack_row;
 
 static const attack_row attack_rows[] = {
-	{ "prefix-line", a_prefix_line, UPKI_R_AMBIGUOUS_STRUCTURE },
-	{ "cr-cr-lf", a_cr_cr_lf, UPKI_R_AMBIGUOUS_STRUCTURE },
-	{ "space-cr", a_space_cr, UPKI_R_AMBIGUOUS_STRUCTURE },
-	{ "third-part", a_third_part, UPKI_R_AMBIGUOUS_STRUCTURE },
-	{ "second-content-type", a_second_content_type, UPKI_R_AMBIGUOUS_STRUCTURE },
-	{ "second-subject", a_second_subject, UPKI_R_AMBIGUOUS_STRUCTURE },
-	{ "relabel", a_relabel, UPKI_R_KIND_MISMATCH },
-	{ "two-notices", a_two_notices, UPKI_R_AMBIGUOUS_STRUCTURE },
-	{ "enriched-lookalike", a_enriched, UPKI_R_URL_HOST },
+	{ "prefix-line", a_prefix_line, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "cr-cr-lf", a_cr_cr_lf, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "space-cr", a_space_cr, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "third-part", a_third_part, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "second-content-type", a_second_content_type, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "second-subject", a_second_subject, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "relabel", a_relabel, UPKI_R_KIND_MISMATCH, FALSE },
+	{ "two-notices", a_two_notices, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "enriched-lookalike", a_enriched, UPKI_R_URL_HOST, FALSE },
+	{ "attachment-lookalike", a_text_attachment, UPKI_R_URL_HOST, FALSE },
+	{ "disclaimer", a_disclaimer, UPKI_R_UNSIGNED_LINKS, TRUE },
 };
 
 static void check_attack(const attack_row *row, const char *file, const char *other_file)
@@ -213,7 +239,10 @@ static void check_attack(const attack_row *row, const char *file, const char *ot
 		upki_notice *n = upki_notice_analyze(msg->str, msg->len, &o, &err);
 		g_assert_no_error(err);
 		char *why = upki_reason_join(n->reasons, ",");
-		if (row->must != UPKI_R_COUNT && !(n->reasons & UPKI_REASON_BIT(row->must)))
+		if (row->genuine && n->verdict != UPKI_VERDICT_GENUINE)
+			g_error("%s %s%s: %s %s, not genuine", file, row->name, lf ? " (LF)" : "",
+				upki_verdict_to_string(n->verdict), why);
+		if (!(n->reasons & UPKI_REASON_BIT(row->must)))
 			g_error("%s %s%s: %s %s, lacks %s", file, row->name, lf ? " (LF)" : "",
 				upki_verdict_to_string(n->verdict), why, upki_reason_token(row->must));
 		if (n->verdict == UPKI_VERDICT_GENUINE)
