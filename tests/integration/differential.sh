@@ -11,7 +11,7 @@
 #   (c) upki-scan on an mbox of all mutations (the batch quick path) gives
 #       each message the verdict it gets alone.
 # One TAP line per property and operator, failing lines list examples.
-# DIFF_SEED (default 1) and DIFF_COUNT (1500) make a run reproducible:
+# DIFF_SEED (default 1) and DIFF_COUNT (3000) make a run reproducible:
 #   DIFF_SEED=7 DIFF_COUNT=5000 sh tests/integration/differential.sh
 set -u
 . tests/lib/tap.sh
@@ -21,7 +21,7 @@ MILTER="$BUILD/upki-milter"
 for x in "$SCAN" "$MUTATE" "$FACTS"; do [ -x "$x" ] || skip_all "$x not built"; done
 tap_tmpdir
 SEED=${DIFF_SEED:-1}
-COUNT=${DIFF_COUNT:-1500}
+COUNT=${DIFF_COUNT:-3000}
 MILTER_N=${DIFF_MILTER:-250}
 TOKEN=QXR0YWNrZXJUb2tlbkF0dGFja2VyVG9rZW5BdHRhY2tlclRva2VuQXR0YWNrZXI
 CA=--ca-file=samples/ca/root.pem
