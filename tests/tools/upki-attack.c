@@ -448,5 +448,10 @@ out:
 		g_string_free(c.raw, TRUE);
 	if (c.attacker)
 		g_string_free(c.attacker, TRUE);
+	g_free(c.base_path);
+	g_free(c.out);
+	g_free(c.url);
+	g_free(c.kind);
+	g_free(c.ca_dir);
 	return rc;
 }

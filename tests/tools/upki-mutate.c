@@ -349,6 +349,9 @@ int main(int argc, char **argv)
 	g_option_context_free(octx);
 	if (!parsed || !out || argc < 2) {
 		fprintf(stderr, "usage: upki-mutate --seed N --count K --out DIR [--ca-dir D] [--url U] BASE...\n");
+		g_free(out);
+		g_free(ca_dir);
+		g_free(url);
 		return 2;
 	}
 	mut_ctx c = { .rng = 0x9e3779b97f4a7c15ull ^ (guint64)seed, .url = url ? url : DEFAULT_URL,
@@ -387,5 +390,8 @@ int main(int argc, char **argv)
 		rc = 1;
 	g_free(mpath);
 	g_string_free(c.attacker_lf, TRUE);
+	g_free(out);
+	g_free(ca_dir);
+	g_free(url);
 	return rc;
 }
