@@ -211,16 +211,13 @@ static gboolean span_known(upki_span span)
 }
 
 /* Every part of type text is shown by some reader (RFC 2046: unknown text
- * subtypes read as text/plain); a named attachment is a file. */
+ * subtypes read as text/plain), a named attachment too: Thunderbird and
+ * Apple Mail show text attachments inline, below the notice. */
 static gboolean is_text(GMimeObject *o)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
-	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(o);
 
-	if (!ct || g_ascii_strcasecmp(g_mime_content_type_get_media_type(ct), "text") != 0)
-		return FALSE;
-	return !(cd && g_mime_content_disposition_is_attachment(cd) &&
-		 g_mime_part_get_filename(GMIME_PART(o)));
+	return ct && g_ascii_strcasecmp(g_mime_content_type_get_media_type(ct), "text") == 0;
 }
 
 /* Keeps at most max bytes of s, cutting at a character boundary. */

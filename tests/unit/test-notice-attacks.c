@@ -173,6 +173,34 @@ static GString *a_enriched(const notice_parts *np, const notice_parts *o)
 	return s;
 }
 
+/* The notice as the first part of a multipart/mixed, part after it. */
+static GString *wrap_with(const notice_parts *np, const char *part)
+{
+	GString *s = g_string_new(NULL);
+	gsize hend = (gsize)(strstr(np->msg->str, "\r\n\r\n") - np->msg->str) + 2;
+	const char *ct = strstr(np->msg->str, "\r\nContent-Type:") + 2;
+
+	g_string_append_len(s, np->msg->str, ct - np->msg->str);
+	g_string_append(s, "Content-Type: multipart/mixed; boundary=\"GW\"\r\nX-Was-");
+	g_string_append_len(s, ct, (gssize)(hend - (gsize)(ct - np->msg->str)));
+	g_string_append(s, "\r\n--GW\r\n");
+	g_string_append(s, ct);
+	g_string_append(s, "\r\n--GW\r\n");
+	g_string_append(s, part);
+	g_string_append(s, "\r\n--GW--\r\n");
+	return s;
+}
+
+/* The attacker's look-alike in a named text attachment: Thunderbird and
+ * Apple Mail show it inline, under the notice. */
+static GString *a_text_attachment(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	return wrap_with(np, "Content-Type: text/plain; charset=us-ascii\r\n"
+			 "Content-Disposition: attachment; filename=\"readme.txt\"\r\n\r\n"
+			 "https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
+}
+
 typedef struct attack_row {
 	const char *name;
 	attack_fn fn;
@@ -189,6 +217,7 @@ static const attack_row attack_rows[] = {
 	{ "relabel", a_relabel, UPKI_R_KIND_MISMATCH },
 	{ "two-notices", a_two_notices, UPKI_R_AMBIGUOUS_STRUCTURE },
 	{ "enriched-lookalike", a_enriched, UPKI_R_URL_HOST },
+	{ "text-attachment-lookalike", a_text_attachment, UPKI_R_URL_HOST },
 };
 
 static void check_attack(const attack_row *row, const char *file, const char *other_file)
