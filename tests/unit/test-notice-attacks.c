@@ -201,6 +201,34 @@ static GString *a_text_attachment(const notice_parts *np, const notice_parts *o)
 			 "https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
 }
 
+/* A look-alike in the Subject (and in From's display name): every mail
+ * program shows both above the signed text, and nobody signs them. */
+static GString *a_subject_link(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new_len(np->msg->str, (gssize)np->msg->len);
+	char *subj = strstr(s->str, "\r\nSubject:");
+	g_assert_nonnull(subj);
+	char *end = subj + 2;
+	do
+		end = strstr(end, "\r\n") + 2;
+	while (*end == ' ' || *end == '\t');
+	g_string_insert(s, end - 2 - s->str,
+			" (new URL: https://scia.secomtrust.net.evil.example/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=EVIL)");
+	return s;
+}
+
+static GString *a_from_name_link(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new_len(np->msg->str, (gssize)np->msg->len);
+	char *from = strstr(s->str, "\r\nFrom:");
+	g_assert_nonnull(from);
+	char *lt = strchr(from, '<');
+	g_string_insert(s, lt - s->str, "\"see https://scia.secomtrust.net.evil.example/upki-odcert/\" ");
+	return s;
+}
+
 typedef struct attack_row {
 	const char *name;
 	attack_fn fn;
@@ -218,6 +246,8 @@ static const attack_row attack_rows[] = {
 	{ "two-notices", a_two_notices, UPKI_R_AMBIGUOUS_STRUCTURE },
 	{ "enriched-lookalike", a_enriched, UPKI_R_URL_HOST },
 	{ "text-attachment-lookalike", a_text_attachment, UPKI_R_URL_HOST },
+	{ "subject-lookalike-link", a_subject_link, UPKI_R_URL_HOST },
+	{ "from-name-lookalike-link", a_from_name_link, UPKI_R_URL_HOST },
 };
 
 static void check_attack(const attack_row *row, const char *file, const char *other_file)
