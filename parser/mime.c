@@ -257,6 +257,36 @@ static void add_text(walker *w, GMimeObject *o, int signed_by)
 	g_bytes_unref(raw);
 }
 
+/* A forwarded message/rfc822 is shown with its own Subject and From
+ * above its body: that text is judged too (as unsigned as the scope). */
+static void add_header_text(walker *w, GMimeMessage *msg, int signed_by)
+{
+	static const char *const names[] = { "Subject", "From" };
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	GString *all = g_string_new(NULL);
+
+	for (gsize k = 0; hl && k < G_N_ELEMENTS(names); k++) {
+		GMimeHeader *h = g_mime_header_list_get_header(hl, names[k]);
+		const char *raw = h ? g_mime_header_get_raw_value(h) : NULL;
+		char *v = raw ? upki_header_decode(raw) : NULL;
+		if (v && *v)
+			g_string_append_printf(all, "%s\n", v);
+		g_free(v);
+	}
+	if (all->len == 0 || w->text_bytes + all->len > w->max_text) {
+		if (all->len)
+			finding(w, UPKI_R_TOO_COMPLEX);
+		g_string_free(all, TRUE);
+		return;
+	}
+	upki_text *t = g_new0(upki_text, 1);
+	t->signed_by = signed_by;
+	t->header = TRUE;
+	w->text_bytes += all->len;
+	t->text = g_string_free(all, FALSE);
+	g_ptr_array_add(w->m->texts, t);
+}
+
 static gboolean is_smime_protocol(GMimeObject *o)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
@@ -537,6 +567,7 @@ static void walk(walker *w, const scope *sc, GMimeObject *o, upki_span span, int
 						   : unknown_span;
 		if (msg) {
 			check_duplicates(w, GMIME_OBJECT(msg), TRUE);
+			add_header_text(w, msg, signed_by);
 			walk(w, sc, g_mime_message_get_mime_part(msg), inner, signed_by, depth + 1);
 		}
 	} else if (GMIME_IS_MULTIPART_SIGNED(o) && is_smime_protocol(o)) {

@@ -146,7 +146,8 @@ static void collect_link(scan *s, const upki_link *l, gboolean is_signed)
 }
 
 /* The Subject and From's display name are shown with every notice and
- * signed by nobody: a link in them is judged as unsigned text.  Only
+ * signed by nobody: a link in them is judged as unsigned text, and so
+ * is one in those of an embedded message/rfc822.  Only
  * when the headers make the message notice-like already (the prefilter
  * never rules such a message out, so the front ends still agree). */
 static void collect_header_urls(scan *s, gboolean notice_like)
@@ -175,6 +176,8 @@ static void collect_urls(scan *s, gboolean notice_like)
 	for (guint i = 0; i < s->m->texts->len; i++) {
 		const upki_text *t = g_ptr_array_index(s->m->texts, i);
 		gboolean limit = FALSE;
+		if (t->header && !notice_like)
+			continue;
 		GPtrArray *links = t->is_html
 			? upki_extract_html_links_full(t->text, strlen(t->text), s->o->profile, &limit)
 			: upki_extract_text_links(t->text, s->o->profile, &limit);

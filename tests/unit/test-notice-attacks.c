@@ -229,6 +229,29 @@ static GString *a_from_name_link(const notice_parts *np, const notice_parts *o)
 	return s;
 }
 
+/* The whole notice as message/rfc822 under the sender's own header,
+ * its Subject and From changed: a mail program shows them above it. */
+static GString *a_rfc822_subject(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new(NULL);
+	gsize hend = (gsize)(strstr(np->msg->str, "\r\n\r\n") - np->msg->str) + 2;
+	const char *ct = strstr(np->msg->str, "\r\nContent-Type:") + 2;
+
+	g_string_append_len(s, np->msg->str, ct - np->msg->str);
+	g_string_append(s, "Content-Type: message/rfc822\r\nX-Was-");
+	g_string_append_len(s, ct, (gssize)(hend - (gsize)(ct - np->msg->str)));
+	g_string_append(s, "\r\n");
+	gsize inner = s->len;
+	g_string_append(s, np->msg->str);
+	char *subj = strstr(s->str + inner, "\r\nSubject:");
+	g_string_insert(s, subj - s->str + 2, "Subject: the link below expired, use "
+			"https://scia.secomtrust.net.evil.example/upki-odcert/\r\nX-Old-");
+	char *from = strstr(s->str + inner, "\r\nFrom:");
+	g_string_insert(s, from - s->str + 2, "From: Attacker <attacker@evil.example>\r\nX-Old-");
+	return s;
+}
+
 typedef struct attack_row {
 	const char *name;
 	attack_fn fn;
@@ -248,6 +271,7 @@ static const attack_row attack_rows[] = {
 	{ "text-attachment-lookalike", a_text_attachment, UPKI_R_URL_HOST },
 	{ "subject-lookalike-link", a_subject_link, UPKI_R_URL_HOST },
 	{ "from-name-lookalike-link", a_from_name_link, UPKI_R_URL_HOST },
+	{ "rfc822-subject-lookalike", a_rfc822_subject, UPKI_R_URL_HOST },
 };
 
 static void check_attack(const attack_row *row, const char *file, const char *other_file)
