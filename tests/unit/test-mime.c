@@ -796,7 +796,10 @@ static void test_signed_nested(void)
 			  "--mix--\n";
 	m = parse_ok(att, -1);
 	g_assert_cmpuint(m->signeds->len, ==, 1);
-	check_simple_signed(m, 0, 0);
+	/* the forwarded message's Subject and From come first, as shown */
+	g_assert_cmpstr(text_at(m, 0)->text, ==, "forwarded\nb@example.jp\n");
+	g_assert_true(text_at(m, 0)->header);
+	check_simple_signed(m, 1, 0);
 	upki_mime_free(m);
 }
 
