@@ -252,6 +252,28 @@ static GString *a_rfc822_subject(const notice_parts *np, const notice_parts *o)
 	return s;
 }
 
+/* A From that GMime's loose reading takes for the sender alone, and a
+ * mail program for another address: "...@ml.secom-sts.co.jp@evil.example". */
+static GString *a_from_two_domains(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new_len(np->msg->str, (gssize)np->msg->len);
+	char *gt = strstr(strstr(s->str, "\r\nFrom:"), "co.jp>");
+	g_assert_nonnull(gt);
+	g_string_insert(s, gt + 5 - s->str, "@evil.example");
+	return s;
+}
+
+static GString *a_from_semicolon(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new_len(np->msg->str, (gssize)np->msg->len);
+	char *gt = strstr(strstr(s->str, "\r\nFrom:"), "co.jp>");
+	g_assert_nonnull(gt);
+	g_string_insert(s, gt + 6 - s->str, "; attacker@evil.example");
+	return s;
+}
+
 typedef struct attack_row {
 	const char *name;
 	attack_fn fn;
@@ -272,6 +294,8 @@ static const attack_row attack_rows[] = {
 	{ "subject-lookalike-link", a_subject_link, UPKI_R_URL_HOST },
 	{ "from-name-lookalike-link", a_from_name_link, UPKI_R_URL_HOST },
 	{ "rfc822-subject-lookalike", a_rfc822_subject, UPKI_R_URL_HOST },
+	{ "from-two-domains", a_from_two_domains, UPKI_R_AMBIGUOUS_STRUCTURE },
+	{ "from-semicolon", a_from_semicolon, UPKI_R_AMBIGUOUS_STRUCTURE },
 };
 
 static void check_attack(const attack_row *row, const char *file, const char *other_file)
