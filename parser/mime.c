@@ -445,12 +445,33 @@ static void walk_children(walker *w, const scope *sc, GMimeMultipart *mp, GArray
 		walk(w, sc, g_mime_multipart_get_part(mp, i), span_at(spans, i), signed_by, depth + 1);
 }
 
+/* The parts of a multipart/alternative stand for one another, and a
+ * mail program shows one of them (the last it can): an unsigned
+ * alternative beside a signed one replaces the notice on screen. */
+static void check_alternatives(walker *w, GMimeMultipart *mp, guint first_text)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));
+
+	if (!ct || !g_mime_content_type_is_type(ct, "multipart", "alternative"))
+		return;
+	for (guint i = first_text + 1; i < w->m->texts->len; i++) {
+		const upki_text *a = g_ptr_array_index(w->m->texts, first_text);
+		const upki_text *b = g_ptr_array_index(w->m->texts, i);
+		if (a->signed_by != b->signed_by) {
+			finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
+			return;
+		}
+	}
+}
+
 static void walk_multipart(walker *w, const scope *sc, GMimeMultipart *mp, upki_span span,
 			   int signed_by, guint depth)
 {
 	GArray *spans = child_spans(w, sc, mp, span);
+	guint first_text = w->m->texts->len;
 
 	walk_children(w, sc, mp, spans, 0, signed_by, depth);
+	check_alternatives(w, mp, first_text);
 	if (spans)
 		g_array_unref(spans);
 }

@@ -173,15 +173,15 @@ static GString *a_enriched(const notice_parts *np, const notice_parts *o)
 	return s;
 }
 
-/* The notice as the first part of a multipart/mixed, part after it. */
-static GString *wrap_with(const notice_parts *np, const char *part)
+/* The notice as the first part of a multipart/subtype, part after it. */
+static GString *wrap_in(const notice_parts *np, const char *subtype, const char *part)
 {
 	GString *s = g_string_new(NULL);
 	gsize hend = (gsize)(strstr(np->msg->str, "\r\n\r\n") - np->msg->str) + 2;
 	const char *ct = strstr(np->msg->str, "\r\nContent-Type:") + 2;
 
 	g_string_append_len(s, np->msg->str, ct - np->msg->str);
-	g_string_append(s, "Content-Type: multipart/mixed; boundary=\"GW\"\r\nX-Was-");
+	g_string_append_printf(s, "Content-Type: multipart/%s; boundary=\"GW\"\r\nX-Was-", subtype);
 	g_string_append_len(s, ct, (gssize)(hend - (gsize)(ct - np->msg->str)));
 	g_string_append(s, "\r\n--GW\r\n");
 	g_string_append(s, ct);
@@ -189,6 +189,20 @@ static GString *wrap_with(const notice_parts *np, const char *part)
 	g_string_append(s, part);
 	g_string_append(s, "\r\n--GW--\r\n");
 	return s;
+}
+
+static GString *wrap_with(const notice_parts *np, const char *part)
+{
+	return wrap_in(np, "mixed", part);
+}
+
+/* An unsigned HTML alternative after the signed notice: every mail
+ * program shows it instead of the notice (no look-alike link needed). */
+static GString *a_alternative_html(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	return wrap_in(np, "alternative", "Content-Type: text/html; charset=us-ascii\r\n\r\n"
+		       "<p>This notice was withdrawn: <a href=\"https://evil.example/\">log in</a>.</p>\r\n");
 }
 
 /* The attacker's look-alike in a named text attachment: Thunderbird and
@@ -294,6 +308,7 @@ static const attack_row attack_rows[] = {
 	{ "subject-lookalike-link", a_subject_link, UPKI_R_URL_HOST },
 	{ "from-name-lookalike-link", a_from_name_link, UPKI_R_URL_HOST },
 	{ "rfc822-subject-lookalike", a_rfc822_subject, UPKI_R_URL_HOST },
+	{ "alternative-unsigned-html", a_alternative_html, UPKI_R_AMBIGUOUS_STRUCTURE },
 	{ "from-two-domains", a_from_two_domains, UPKI_R_AMBIGUOUS_STRUCTURE },
 	{ "from-semicolon", a_from_semicolon, UPKI_R_AMBIGUOUS_STRUCTURE },
 };
