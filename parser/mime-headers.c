@@ -20,6 +20,7 @@
 
 #include "upki/charset.h"
 #include "upki/rawheader.h"
+#include "upki/reason.h"
 #include "mime-private.h"
 
 /* mime-guard.c defuses address fields with more colons than this. */
@@ -76,6 +77,52 @@ static char *display_name(const char *raw, InternetAddress *first)
 	return gmime && *gmime ? g_strdup(gmime) : NULL;
 }
 
+/* GMime's loose reading drops what it cannot parse: "a@b.jp@evil.example"
+ * and "a@b.jp;x@evil.example" are one mailbox a@b.jp to it, another
+ * address or two to a mail program.  The From of a notice is written
+ * plainly: "addr", "<addr>" or "phrase <addr>", one '@' outside quoted
+ * strings and comments, no list, group or route; anything else is two
+ * readings of who sent it. */
+static gboolean from_is_plain(const char *raw)
+{
+	char *flat = raw ? upki_raw_strip_comments(raw) : NULL;
+	gboolean quoted = FALSE, ok = flat != NULL;
+	guint at = 0, lt = 0, gt = 0;
+	const char *p = flat;
+
+	for (; ok && *p; p++) {
+		if (*p == '\\' && quoted && p[1]) {
+			p++;
+			continue;
+		}
+		if (*p == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (quoted)
+			continue;
+		if (gt && !g_ascii_isspace(*p))
+			ok = FALSE; /* text after "<addr>" */
+		else if (*p == '@')
+			ok = ++at == 1;
+		else if (*p == '<')
+			ok = ++lt == 1;
+		else if (*p == '>')
+			ok = ++gt == 1 && lt == 1;
+		else if (*p == ',' || *p == ';' || *p == ':')
+			ok = FALSE;
+	}
+	ok = ok && !quoted && at == 1 && lt == gt;
+	if (ok && !lt) {
+		/* a bare addr-spec: nothing around it */
+		g_strstrip(flat);
+		for (p = flat; ok && *p; p++)
+			ok = !g_ascii_isspace(*p);
+	}
+	g_free(flat);
+	return ok;
+}
+
 static void fill_from(upki_mime *m, InternetAddressList *l, const char *raw)
 {
 	InternetAddress *first = NULL;
@@ -90,6 +137,8 @@ static void fill_from(upki_mime *m, InternetAddressList *l, const char *raw)
 	const char *addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(first));
 	if (plausible_addr(addr))
 		m->from_addr = g_ascii_strdown(addr, -1);
+	if (m->from_count == 1 && !from_is_plain(raw))
+		m->findings |= UPKI_REASON_BIT(UPKI_R_AMBIGUOUS_STRUCTURE);
 	m->from_name = display_name(raw, first);
 }
 

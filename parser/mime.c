@@ -211,8 +211,8 @@ static gboolean span_known(upki_span span)
 }
 
 /* Every part of type text is shown by some reader (RFC 2046: unknown text
- * subtypes read as text/plain), attachments too: mail programs show text
- * attachments inline below the message. */
+ * subtypes read as text/plain), a named attachment too: Thunderbird and
+ * Apple Mail show text attachments inline, below the notice. */
 static gboolean is_text(GMimeObject *o)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(o);
@@ -255,6 +255,36 @@ static void add_text(walker *w, GMimeObject *o, int signed_by)
 	w->text_bytes += strlen(t->text);
 	g_ptr_array_add(w->m->texts, t);
 	g_bytes_unref(raw);
+}
+
+/* A forwarded message/rfc822 is shown with its own Subject and From
+ * above its body: that text is judged too (as unsigned as the scope). */
+static void add_header_text(walker *w, GMimeMessage *msg, int signed_by)
+{
+	static const char *const names[] = { "Subject", "From" };
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	GString *all = g_string_new(NULL);
+
+	for (gsize k = 0; hl && k < G_N_ELEMENTS(names); k++) {
+		GMimeHeader *h = g_mime_header_list_get_header(hl, names[k]);
+		const char *raw = h ? g_mime_header_get_raw_value(h) : NULL;
+		char *v = raw ? upki_header_decode(raw) : NULL;
+		if (v && *v)
+			g_string_append_printf(all, "%s\n", v);
+		g_free(v);
+	}
+	if (all->len == 0 || w->text_bytes + all->len > w->max_text) {
+		if (all->len)
+			finding(w, UPKI_R_TOO_COMPLEX);
+		g_string_free(all, TRUE);
+		return;
+	}
+	upki_text *t = g_new0(upki_text, 1);
+	t->signed_by = signed_by;
+	t->header = TRUE;
+	w->text_bytes += all->len;
+	t->text = g_string_free(all, FALSE);
+	g_ptr_array_add(w->m->texts, t);
 }
 
 static gboolean is_smime_protocol(GMimeObject *o)
@@ -415,12 +445,33 @@ static void walk_children(walker *w, const scope *sc, GMimeMultipart *mp, GArray
 		walk(w, sc, g_mime_multipart_get_part(mp, i), span_at(spans, i), signed_by, depth + 1);
 }
 
+/* The parts of a multipart/alternative stand for one another, and a
+ * mail program shows one of them (the last it can): an unsigned
+ * alternative beside a signed one replaces the notice on screen. */
+static void check_alternatives(walker *w, GMimeMultipart *mp, guint first_text)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(mp));
+
+	if (!ct || !g_mime_content_type_is_type(ct, "multipart", "alternative"))
+		return;
+	for (guint i = first_text + 1; i < w->m->texts->len; i++) {
+		const upki_text *a = g_ptr_array_index(w->m->texts, first_text);
+		const upki_text *b = g_ptr_array_index(w->m->texts, i);
+		if (a->signed_by != b->signed_by) {
+			finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
+			return;
+		}
+	}
+}
+
 static void walk_multipart(walker *w, const scope *sc, GMimeMultipart *mp, upki_span span,
 			   int signed_by, guint depth)
 {
 	GArray *spans = child_spans(w, sc, mp, span);
+	guint first_text = w->m->texts->len;
 
 	walk_children(w, sc, mp, spans, 0, signed_by, depth);
+	check_alternatives(w, mp, first_text);
 	if (spans)
 		g_array_unref(spans);
 }
@@ -537,6 +588,7 @@ static void walk(walker *w, const scope *sc, GMimeObject *o, upki_span span, int
 						   : unknown_span;
 		if (msg) {
 			check_duplicates(w, GMIME_OBJECT(msg), TRUE);
+			add_header_text(w, msg, signed_by);
 			walk(w, sc, g_mime_message_get_mime_part(msg), inner, signed_by, depth + 1);
 		}
 	} else if (GMIME_IS_MULTIPART_SIGNED(o) && is_smime_protocol(o)) {

@@ -145,13 +145,39 @@ static void collect_link(scan *s, const upki_link *l, gboolean is_signed)
 	add_finding(s, l->url, is_signed, l->from_html, TRUE);
 }
 
-static void collect_urls(scan *s)
+/* The Subject and From's display name are shown with every notice and
+ * signed by nobody: a link in them is judged as unsigned text, and so
+ * is one in those of an embedded message/rfc822.  Only
+ * when the headers make the message notice-like already (the prefilter
+ * never rules such a message out, so the front ends still agree). */
+static void collect_header_urls(scan *s, gboolean notice_like)
+{
+	const char *shown[] = { s->m->subject, s->m->from_name };
+
+	for (gsize k = 0; notice_like && k < G_N_ELEMENTS(shown); k++) {
+		gboolean limit = FALSE;
+		GPtrArray *links = NULL;
+		if (!shown[k] || !*shown[k])
+			continue;
+		links = upki_extract_text_links(shown[k], s->o->profile, &limit);
+		if (limit)
+			s->reasons |= UPKI_REASON_BIT(UPKI_R_TOO_COMPLEX);
+		for (guint j = 0; j < links->len; j++)
+			collect_link(s, g_ptr_array_index(links, j), FALSE);
+		g_ptr_array_unref(links);
+	}
+}
+
+static void collect_urls(scan *s, gboolean notice_like)
 {
 	for (guint i = 0; i < s->m->texts->len; i++)
 		s->any_signed |= text_is_signed(s, g_ptr_array_index(s->m->texts, i));
+	collect_header_urls(s, notice_like);
 	for (guint i = 0; i < s->m->texts->len; i++) {
 		const upki_text *t = g_ptr_array_index(s->m->texts, i);
 		gboolean limit = FALSE;
+		if (t->header && !notice_like)
+			continue;
 		GPtrArray *links = t->is_html
 			? upki_extract_html_links_full(t->text, strlen(t->text), s->o->profile, &limit)
 			: upki_extract_text_links(t->text, s->o->profile, &limit);
@@ -434,7 +460,7 @@ upki_notice *upki_notice_from_mime(const upki_mime *m, const upki_options *o)
 	s.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	copy_headers(m, n);
 	verify_signatures(&s);
-	collect_urls(&s);
+	collect_urls(&s, sm.kind != UPKI_KIND_NONE || from_sender);
 
 	guint pick = pick_signature(&s);
 	judge(&s, n, pick != G_MAXUINT ? g_ptr_array_index(s.sigs, pick) : NULL, sm, from_sender);

@@ -17,6 +17,8 @@ typedef struct upki_text {
 	char *text;        /* UTF-8, line ends '\n' */
 	gboolean is_html;  /* text/html (text holds the markup) */
 	int signed_by;     /* index into upki_mime.signeds, -1: outside any signature */
+	gboolean header;   /* Subject and From of an embedded message/rfc822 (shown
+	                      by mail programs above its body), not a body part */
 } upki_text;
 
 typedef struct upki_signed {

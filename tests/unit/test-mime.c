@@ -503,8 +503,9 @@ static void test_texts(void)
 		"--outer--\n";
 	upki_mime *m = parse_ok(msg, -1);
 
-	/* A text attachment too: mail programs show it inline. */
-	g_assert_cmpuint(m->texts->len, ==, 5);
+	/* the attachment too: Thunderbird and Apple Mail show it inline */
+	/* and the forwarded message's Subject, shown above its body */
+	g_assert_cmpuint(m->texts->len, ==, 6);
 	g_assert_cmpstr(text_at(m, 0)->text, ==,
 			"証明書 https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=abc\nend\n");
 	g_assert_false(text_at(m, 0)->is_html);
@@ -512,7 +513,9 @@ static void test_texts(void)
 	g_assert_true(text_at(m, 1)->is_html);
 	g_assert_cmpstr(text_at(m, 2)->text, ==, "attached file");
 	g_assert_cmpstr(text_at(m, 3)->text, ==, "証明書 inline");
-	g_assert_cmpstr(text_at(m, 4)->text, ==, "証明書 inner");
+	g_assert_cmpstr(text_at(m, 4)->text, ==, "inner\n");
+	g_assert_true(text_at(m, 4)->header);
+	g_assert_cmpstr(text_at(m, 5)->text, ==, "証明書 inner");
 	for (guint i = 0; i < m->texts->len; i++)
 		g_assert_cmpint(text_at(m, i)->signed_by, ==, -1);
 	g_assert_cmpuint(m->signeds->len, ==, 0);
@@ -793,7 +796,10 @@ static void test_signed_nested(void)
 			  "--mix--\n";
 	m = parse_ok(att, -1);
 	g_assert_cmpuint(m->signeds->len, ==, 1);
-	check_simple_signed(m, 0, 0);
+	/* the forwarded message's Subject and From come first, as shown */
+	g_assert_cmpstr(text_at(m, 0)->text, ==, "forwarded\nb@example.jp\n");
+	g_assert_true(text_at(m, 0)->header);
+	check_simple_signed(m, 1, 0);
 	upki_mime_free(m);
 }
 

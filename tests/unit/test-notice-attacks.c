@@ -142,58 +142,158 @@ static GString *a_relabel(const notice_parts *np, const notice_parts *o)
 	return s;
 }
 
-/* The notice's signed entity inside a multipart/mixed (as a gateway
- * wraps it), followed by a second signed entity and/or an extra part. */
-static GString *wrap(const notice_parts *np, const notice_parts *second, const char *extra)
+/* Two signed notices of the same sender in one message. */
+static GString *a_two_notices(const notice_parts *np, const notice_parts *o)
 {
 	GString *s = g_string_new(NULL);
 	gsize hend = (gsize)(strstr(np->msg->str, "\r\n\r\n") - np->msg->str) + 2;
 	const char *ct = strstr(np->msg->str, "\r\nContent-Type:") + 2;
-	const notice_parts *entities[2] = { np, second };
 
 	g_string_append_len(s, np->msg->str, ct - np->msg->str);
 	g_string_append(s, "Content-Type: multipart/mixed; boundary=\"GW\"\r\nX-Was-");
 	g_string_append_len(s, ct, (gssize)(hend - (gsize)(ct - np->msg->str)));
-	for (int i = 0; i < 2 && entities[i]; i++) {
-		const char *pct = strstr(entities[i]->msg->str, "\r\nContent-Type:") + 2;
-		g_string_append(s, "\r\n--GW\r\n");
+	g_string_append(s, "\r\n--GW\r\n");
+	for (int i = 0; i < 2; i++) {
+		const notice_parts *p = i ? o : np;
+		const char *pct = strstr(p->msg->str, "\r\nContent-Type:") + 2;
 		g_string_append(s, pct);
+		g_string_append(s, i ? "\r\n--GW--\r\n" : "\r\n--GW\r\n");
 	}
-	if (extra)
-		g_string_append_printf(s, "\r\n--GW\r\n%s", extra);
-	g_string_append(s, "\r\n--GW--\r\n");
 	return s;
-}
-
-/* Two signed notices of the same sender in one message. */
-static GString *a_two_notices(const notice_parts *np, const notice_parts *o)
-{
-	return wrap(np, o, NULL);
 }
 
 /* The attacker's URL in an unsigned text part a reader shows. */
 static GString *a_enriched(const notice_parts *np, const notice_parts *o)
 {
 	(void)o;
-	return wrap(np, NULL, "Content-Type: text/enriched\r\n\r\n"
-		    "https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
+	GString *s = a_two_notices(np, np);
+	char *second = g_strrstr(s->str, "\r\n--GW\r\n");
+	g_string_insert(s, second - s->str, "\r\n--GW\r\nContent-Type: text/enriched\r\n\r\n"
+			"https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
+	return s;
 }
 
-/* The same in a text attachment, which mail programs show inline. */
+/* The notice as the first part of a multipart/subtype, part after it. */
+static GString *wrap_in(const notice_parts *np, const char *subtype, const char *part)
+{
+	GString *s = g_string_new(NULL);
+	gsize hend = (gsize)(strstr(np->msg->str, "\r\n\r\n") - np->msg->str) + 2;
+	const char *ct = strstr(np->msg->str, "\r\nContent-Type:") + 2;
+
+	g_string_append_len(s, np->msg->str, ct - np->msg->str);
+	g_string_append_printf(s, "Content-Type: multipart/%s; boundary=\"GW\"\r\nX-Was-", subtype);
+	g_string_append_len(s, ct, (gssize)(hend - (gsize)(ct - np->msg->str)));
+	g_string_append(s, "\r\n--GW\r\n");
+	g_string_append(s, ct);
+	g_string_append(s, "\r\n--GW\r\n");
+	g_string_append(s, part);
+	g_string_append(s, "\r\n--GW--\r\n");
+	return s;
+}
+
+static GString *wrap_with(const notice_parts *np, const char *part)
+{
+	return wrap_in(np, "mixed", part);
+}
+
+/* An unsigned HTML alternative after the signed notice: every mail
+ * program shows it instead of the notice (no look-alike link needed). */
+static GString *a_alternative_html(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	return wrap_in(np, "alternative", "Content-Type: text/html; charset=us-ascii\r\n\r\n"
+		       "<p>This notice was withdrawn: <a href=\"https://evil.example/\">log in</a>.</p>\r\n");
+}
+
+/* The attacker's look-alike in a named text attachment: Thunderbird and
+ * Apple Mail show it inline, under the notice. */
 static GString *a_text_attachment(const notice_parts *np, const notice_parts *o)
 {
 	(void)o;
-	return wrap(np, NULL, "Content-Type: text/plain; name=readme.txt\r\n"
-		    "Content-Disposition: attachment; filename=readme.txt\r\n\r\n"
-		    "https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
+	return wrap_with(np, "Content-Type: text/plain; charset=us-ascii\r\n"
+			 "Content-Disposition: attachment; filename=\"readme.txt\"\r\n\r\n"
+			 "https://scia.secomtrust.net.evil.example/upki-odcert/\r\n");
+}
+
+/* A look-alike in the Subject (and in From's display name): every mail
+ * program shows both above the signed text, and nobody signs them. */
+static GString *a_subject_link(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new_len(np->msg->str, (gssize)np->msg->len);
+	char *subj = strstr(s->str, "\r\nSubject:");
+	g_assert_nonnull(subj);
+	char *end = subj + 2;
+	do
+		end = strstr(end, "\r\n") + 2;
+	while (*end == ' ' || *end == '\t');
+	g_string_insert(s, end - 2 - s->str,
+			" (new URL: https://scia.secomtrust.net.evil.example/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=EVIL)");
+	return s;
+}
+
+static GString *a_from_name_link(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new_len(np->msg->str, (gssize)np->msg->len);
+	char *from = strstr(s->str, "\r\nFrom:");
+	g_assert_nonnull(from);
+	char *lt = strchr(from, '<');
+	g_string_insert(s, lt - s->str, "\"see https://scia.secomtrust.net.evil.example/upki-odcert/\" ");
+	return s;
+}
+
+/* The whole notice as message/rfc822 under the sender's own header,
+ * its Subject and From changed: a mail program shows them above it. */
+static GString *a_rfc822_subject(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new(NULL);
+	gsize hend = (gsize)(strstr(np->msg->str, "\r\n\r\n") - np->msg->str) + 2;
+	const char *ct = strstr(np->msg->str, "\r\nContent-Type:") + 2;
+
+	g_string_append_len(s, np->msg->str, ct - np->msg->str);
+	g_string_append(s, "Content-Type: message/rfc822\r\nX-Was-");
+	g_string_append_len(s, ct, (gssize)(hend - (gsize)(ct - np->msg->str)));
+	g_string_append(s, "\r\n");
+	gsize inner = s->len;
+	g_string_append(s, np->msg->str);
+	char *subj = strstr(s->str + inner, "\r\nSubject:");
+	g_string_insert(s, subj - s->str + 2, "Subject: the link below expired, use "
+			"https://scia.secomtrust.net.evil.example/upki-odcert/\r\nX-Old-");
+	char *from = strstr(s->str + inner, "\r\nFrom:");
+	g_string_insert(s, from - s->str + 2, "From: Attacker <attacker@evil.example>\r\nX-Old-");
+	return s;
+}
+
+/* A From that GMime's loose reading takes for the sender alone, and a
+ * mail program for another address: "...@ml.secom-sts.co.jp@evil.example". */
+static GString *a_from_two_domains(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new_len(np->msg->str, (gssize)np->msg->len);
+	char *gt = strstr(strstr(s->str, "\r\nFrom:"), "co.jp>");
+	g_assert_nonnull(gt);
+	g_string_insert(s, gt + 5 - s->str, "@evil.example");
+	return s;
+}
+
+static GString *a_from_semicolon(const notice_parts *np, const notice_parts *o)
+{
+	(void)o;
+	GString *s = g_string_new_len(np->msg->str, (gssize)np->msg->len);
+	char *gt = strstr(strstr(s->str, "\r\nFrom:"), "co.jp>");
+	g_assert_nonnull(gt);
+	g_string_insert(s, gt + 6 - s->str, "; attacker@evil.example");
+	return s;
 }
 
 /* A gateway's disclaimer: allowed, its links listed as unsigned. */
 static GString *a_disclaimer(const notice_parts *np, const notice_parts *o)
 {
 	(void)o;
-	return wrap(np, NULL, "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
-		    "External mail. Policy: https://www.example.ac.jp/policy\r\n");
+	return wrap_with(np, "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+			 "External mail. Policy: https://www.example.ac.jp/policy\r\n");
 }
 
 typedef struct attack_row {
@@ -213,7 +313,13 @@ static const attack_row attack_rows[] = {
 	{ "relabel", a_relabel, UPKI_R_KIND_MISMATCH, FALSE },
 	{ "two-notices", a_two_notices, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
 	{ "enriched-lookalike", a_enriched, UPKI_R_URL_HOST, FALSE },
-	{ "attachment-lookalike", a_text_attachment, UPKI_R_URL_HOST, FALSE },
+	{ "text-attachment-lookalike", a_text_attachment, UPKI_R_URL_HOST, FALSE },
+	{ "subject-lookalike-link", a_subject_link, UPKI_R_URL_HOST, FALSE },
+	{ "from-name-lookalike-link", a_from_name_link, UPKI_R_URL_HOST, FALSE },
+	{ "rfc822-subject-lookalike", a_rfc822_subject, UPKI_R_URL_HOST, FALSE },
+	{ "alternative-unsigned-html", a_alternative_html, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "from-two-domains", a_from_two_domains, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
+	{ "from-semicolon", a_from_semicolon, UPKI_R_AMBIGUOUS_STRUCTURE, FALSE },
 	{ "disclaimer", a_disclaimer, UPKI_R_UNSIGNED_LINKS, TRUE },
 };
 
