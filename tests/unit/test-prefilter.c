@@ -133,7 +133,7 @@ static const pf_row rows[] = {
 	  UPKI_PREFILTER_NO, UPKI_PF_NO_MARKER },
 	{ "sjis-unassigned-code", H_SJIS "\x85\x40" "\x82\x93\x82\x83\x82\x89\x82\x81\x81" "D\x82\x98\n",
 	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
-	{ "jis-roman-designation", H_JIS "\x1b(Jhttps://sc\x1b(Bia.x/\n",
+	{ "jis-roman-designation", H_JIS "\x1b(Jhttps://sc~ia.x/\x1b(B\n",
 	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
 };
 
