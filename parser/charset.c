@@ -13,11 +13,18 @@
 
 #include "upki/charset.h"
 #include "upki/mime.h"
+#include "charset-private.h"
 
 #define REPLACEMENT "\xEF\xBF\xBD"
 #define ESC 0x1b
 
-typedef enum { CS_GUESS, CS_UTF8, CS_ISO2022JP, CS_SJIS, CS_EUCJP, CS_OTHER } cs_family;
+typedef upki_charset_family cs_family;
+
+/* The converters tried first for each Japanese family: upki_charset_first()
+ * tells prefilter-fold.c, so the two cannot drift apart. */
+#define FIRST_ISO2022JP "ISO-2022-JP-2"
+#define FIRST_SJIS "CP932"
+#define FIRST_EUCJP "EUC-JP-MS"
 
 static cs_family family_of(const char *charset)
 {
@@ -260,7 +267,7 @@ static char *iso2022jp_as_cp932(const char *buf, gsize len)
 static char *from_iso2022jp(const char *buf, gsize len)
 {
 	/* JP-2 and JP-3 are supersets of plain ISO-2022-JP in glibc. */
-	char *out = convert_strict(buf, len, "ISO-2022-JP-2");
+	char *out = convert_strict(buf, len, FIRST_ISO2022JP);
 
 	if (!out)
 		out = convert_strict(buf, len, "ISO-2022-JP-3");
@@ -306,8 +313,8 @@ static char *first_strict(const char *buf, gsize len, const char *const *names)
 
 static char *convert_any(const char *buf, gsize len, const char *charset)
 {
-	static const char *const sjis[] = { "CP932", "SHIFT_JISX0213", NULL };
-	static const char *const eucjp[] = { "EUC-JP-MS", "EUC-JP", "EUC-JISX0213", NULL };
+	static const char *const sjis[] = { FIRST_SJIS, "SHIFT_JISX0213", NULL };
+	static const char *const eucjp[] = { FIRST_EUCJP, "EUC-JP", "EUC-JISX0213", NULL };
 	char *out = NULL;
 
 	switch (family_of(charset)) {
@@ -365,6 +372,30 @@ static char *normalise(char *s, gsize len)
 	valid = g_utf8_make_valid(out->str, (gssize)out->len);
 	g_string_free(out, TRUE);
 	return valid;
+}
+
+upki_charset_family upki_charset_family_of(const char *charset)
+{
+	return family_of(charset);
+}
+
+const char *upki_charset_first(upki_charset_family f)
+{
+	switch (f) {
+	case CS_ISO2022JP:
+		return FIRST_ISO2022JP;
+	case CS_SJIS:
+		return FIRST_SJIS;
+	case CS_EUCJP:
+		return FIRST_EUCJP;
+	default:
+		return NULL;
+	}
+}
+
+char *upki_charset_convert_strict(const char *buf, gsize len, const char *from)
+{
+	return convert_strict(buf, len, from);
 }
 
 char *upki_mime_to_utf8(const char *buf, gsize len, const char *charset)

@@ -180,6 +180,47 @@ static char *label_form(const char *s, gssize len)
 	return lower;
 }
 
+/* The label forms of the last profile's labels, per thread: a label is
+ * normalised once, not at every URL.  Each entry keeps the label it was
+ * made from and is used only while the label reads the same. */
+typedef struct label_memo {
+	char *label, *form;
+} label_memo;
+
+static void memo_free(gpointer data)
+{
+	GArray *a = data;
+
+	for (guint i = 0; i < a->len; i++) {
+		g_free(g_array_index(a, label_memo, i).label);
+		g_free(g_array_index(a, label_memo, i).form);
+	}
+	g_array_unref(a);
+}
+
+static GPrivate label_memos = G_PRIVATE_INIT(memo_free);
+
+static const char *label_form_of(guint i, const char *label)
+{
+	GArray *a = g_private_get(&label_memos);
+	label_memo *m = NULL;
+
+	if (!a) {
+		a = g_array_new(FALSE, TRUE, sizeof(label_memo));
+		g_private_set(&label_memos, a);
+	}
+	if (i >= a->len)
+		g_array_set_size(a, i + 1);
+	m = &g_array_index(a, label_memo, i);
+	if (!m->label || strcmp(m->label, label) != 0) {
+		g_free(m->label);
+		g_free(m->form);
+		m->label = g_strdup(label);
+		m->form = label_form(label, -1);
+	}
+	return m->form;
+}
+
 static gboolean has_label(const char *s, const char *end, const upki_profile *p)
 {
 	char *text = NULL;
@@ -189,9 +230,8 @@ static gboolean has_label(const char *s, const char *end, const upki_profile *p)
 		return FALSE;
 	text = label_form(s, end - s);
 	for (guint i = 0; !hit && i < p->url_labels->len; i++) {
-		char *label = label_form(g_ptr_array_index(p->url_labels, i), -1);
+		const char *label = label_form_of(i, g_ptr_array_index(p->url_labels, i));
 		hit = *label && strstr(text, label);
-		g_free(label);
 	}
 	g_free(text);
 	return hit;

@@ -32,8 +32,6 @@
 #include "upki/url.h"
 #include "prefilter-private.h"
 
-#define FOLD_CACHE_MAX 8192 /* distinct characters remembered per thread */
-
 const char *upki_prefilter_why_to_string(upki_prefilter_why why)
 {
 	static const char *const names[UPKI_PF_COUNT] = {
@@ -42,94 +40,6 @@ const char *upki_prefilter_why_to_string(upki_prefilter_why why)
 	};
 
 	return (guint)why < UPKI_PF_COUNT ? names[why] : "unknown";
-}
-
-/* ---- folding one character as url.c folds a URL ---- */
-
-/* Hidden controls are left out as url.c leaves them out. */
-static void fold_char_into(GString *out, gunichar c)
-{
-	char u[8];
-	int n = g_unichar_to_utf8(c, u);
-	char *nfkd = upki_text_is_hidden_control(c) ? NULL : g_utf8_normalize(u, n, G_NORMALIZE_ALL);
-	char *cf = g_utf8_casefold(nfkd ? nfkd : "", -1);
-
-	for (const char *p = cf; *p; p = g_utf8_next_char(p)) {
-		gunichar d = upki_url_unconfuse(g_utf8_get_char(p));
-		if (g_unichar_isspace(d) || g_unichar_ismark(d) || upki_text_is_hidden_control(d))
-			continue;
-		g_string_append_unichar(out, d);
-	}
-	g_free(cf);
-	g_free(nfkd);
-}
-
-/* Folding costs a normalisation per character: each thread keeps what
- * it folded (Japanese text repeats a few thousand characters). */
-static GPrivate fold_cache = G_PRIVATE_INIT((GDestroyNotify)g_hash_table_unref);
-
-static GHashTable *fold_table(void)
-{
-	GHashTable *t = g_private_get(&fold_cache);
-
-	if (!t) {
-		t = g_hash_table_new_full(NULL, NULL, NULL, g_free);
-		g_private_set(&fold_cache, t);
-	}
-	return t;
-}
-
-static void append_folded(GHashTable *t, GString *out, gunichar c)
-{
-	const char *hit = NULL;
-	GString *f = NULL;
-
-	hit = g_hash_table_lookup(t, GUINT_TO_POINTER(c));
-	if (hit) {
-		g_string_append(out, hit);
-		return;
-	}
-	f = g_string_new(NULL);
-	fold_char_into(f, c);
-	g_string_append_len(out, f->str, (gssize)f->len);
-	if (g_hash_table_size(t) < FOLD_CACHE_MAX)
-		g_hash_table_insert(t, GUINT_TO_POINTER(c), g_string_free(f, FALSE));
-	else
-		g_string_free(f, TRUE);
-}
-
-/* The skeleton of valid UTF-8 text (see the top of the file). */
-/* CJK unified ideographs fold to themselves (no decomposition, no case,
- * no confusable, neither blank nor mark): most of a Japanese text. */
-static gboolean folds_to_itself(gunichar c)
-{
-	return c >= 0x4e00 && c <= 0x9fff;
-}
-
-static void skeleton_utf8(GString *sk, const char *s, gsize n)
-{
-	const char *end = s + n;
-	GHashTable *t = NULL;
-
-	for (const char *p = s; p < end;) {
-		guchar c = (guchar)*p;
-		if (c < 0x80) {
-			if (!g_ascii_isspace(c))
-				g_string_append_c(sk, (char)g_ascii_tolower(c));
-			p++;
-			continue;
-		}
-		gunichar u = g_utf8_get_char(p);
-		const char *next = g_utf8_next_char(p);
-		if (folds_to_itself(u)) {
-			g_string_append_len(sk, p, next - p);
-		} else {
-			if (!t)
-				t = fold_table();
-			append_folded(t, sk, u);
-		}
-		p = next;
-	}
 }
 
 /* Bytes that read as themselves in every charset named below: printable
@@ -210,14 +120,18 @@ static gboolean html_has_link(const upki_prefilter *pf, const char *text)
 upki_prefilter_why upki_prefilter_text(const upki_prefilter *pf, const char *bytes, gsize n,
 				       const char *charset, gboolean html)
 {
-	GString *sk = NULL;
+	const GString *sk = NULL;
 	char *text = NULL;
 	upki_prefilter_why why = UPKI_PF_NO_MARKER;
 
-	if (!html && ascii_charset(charset) && plain_ascii(bytes, n)) {
-		sk = g_string_sized_new(n);
-		skeleton_utf8(sk, bytes, n);
-		goto out;
+	if (!html) {
+		/* The bytes read as mime.c would convert them, when they can be. */
+		if (ascii_charset(charset) && plain_ascii(bytes, n))
+			sk = upki_prefilter_skeleton_utf8(pf, bytes, n);
+		else
+			sk = upki_prefilter_skeleton_bytes(pf, bytes, n, charset);
+		if (sk)
+			goto out;
 	}
 	/* The conversion mime.c makes: the text the pipeline reads. */
 	text = upki_mime_to_utf8(bytes, n, charset);
@@ -225,14 +139,11 @@ upki_prefilter_why upki_prefilter_text(const upki_prefilter *pf, const char *byt
 		why = html_has_link(pf, text) ? UPKI_PF_HTML_LINK : UPKI_PF_NO_MARKER;
 		goto done;
 	}
-	sk = g_string_sized_new(strlen(text));
-	skeleton_utf8(sk, text, strlen(text));
+	sk = upki_prefilter_skeleton_utf8(pf, text, strlen(text));
 out:
 	if (has_marker(pf, sk))
 		why = UPKI_PF_MARKER;
 done:
-	if (sk)
-		g_string_free(sk, TRUE);
 	g_free(text);
 	return why;
 }
@@ -246,7 +157,7 @@ static void add_marker(upki_prefilter *pf, const char *s)
 	if (!s)
 		return;
 	sk = g_string_new(NULL);
-	skeleton_utf8(sk, s, strlen(s));
+	upki_prefilter_skeleton_exact(sk, s, strlen(s));
 	if (!sk->len) {
 		g_string_free(sk, TRUE);
 		return;
@@ -256,8 +167,11 @@ static void add_marker(upki_prefilter *pf, const char *s)
 		if (sk->len >= 2 ? x == 0 : TRUE)
 			pf->first2[sk->len >= 2 ? pair(sk->str) : ((guint)(guchar)sk->str[0] << 8 | x)] = 1;
 	g_array_append_val(pf->lengths, sk->len);
+	upki_prefilter_marker_chars(pf, sk->str);
 	g_ptr_array_add(pf->markers, g_string_free(sk, FALSE));
 }
+
+static gint generations;
 
 upki_prefilter *upki_prefilter_new(const upki_profile *p)
 {
@@ -267,6 +181,9 @@ upki_prefilter *upki_prefilter_new(const upki_profile *p)
 	pf->p = p;
 	pf->markers = g_ptr_array_new_with_free_func(g_free);
 	pf->lengths = g_array_new(FALSE, FALSE, sizeof(gsize));
+	pf->chars = g_array_new(FALSE, FALSE, sizeof(gunichar));
+	/* Never 0: a thread's tables start with generation 0, made for none. */
+	pf->gen = (guint)g_atomic_int_add(&generations, 1) + 1;
 	for (; *m; m++)
 		add_marker(pf, *m);
 	add_marker(pf, p->host);
@@ -282,6 +199,7 @@ void upki_prefilter_free(upki_prefilter *pf)
 		return;
 	g_ptr_array_unref(pf->markers);
 	g_array_unref(pf->lengths);
+	g_array_unref(pf->chars);
 	g_free(pf);
 }
 

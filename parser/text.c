@@ -76,8 +76,24 @@ gboolean upki_text_has_hidden_controls(const char *s, gssize len)
 
 #define MAX_MARK_RUN 30 /* UAX #15 stream-safe text format */
 
+/* ASCII without NUL: every normalisation form leaves it as it is. */
+static gboolean plain_ascii(const char *s, gssize len, gsize *n)
+{
+	gsize i = 0;
+
+	for (; len < 0 ? s[i] != '\0' : i < (gsize)len; i++)
+		if ((guchar)s[i] >= 0x80 || s[i] == '\0')
+			return FALSE;
+	*n = i;
+	return TRUE;
+}
+
 char *upki_text_normalize(const char *s, gssize len, GNormalizeMode mode)
 {
+	gsize n = 0;
+
+	if (s && plain_ascii(s, len, &n))
+		return g_strndup(s, n);
 	char *valid = g_utf8_make_valid(s ? s : "", s ? len : 0);
 	GString *safe = g_string_sized_new(strlen(valid));
 	char *nfkc = NULL;

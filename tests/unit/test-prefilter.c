@@ -29,6 +29,9 @@ typedef struct {
 
 #define H "From: a@example.org\nSubject: hello\n"
 #define H_MIXED H "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
+#define H_SJIS H "Content-Type: text/plain; charset=Shift_JIS\nContent-Transfer-Encoding: 8bit\n\n"
+#define H_EUC H "Content-Type: text/plain; charset=EUC-JP\nContent-Transfer-Encoding: 8bit\n\n"
+#define H_JIS H "Content-Type: text/plain; charset=ISO-2022-JP\n\n"
 
 static const pf_row rows[] = {
 	{ "ordinary", H "\nsee https://www.example.org/\n", UPKI_PREFILTER_NO, UPKI_PF_NO_MARKER },
@@ -81,6 +84,57 @@ static const pf_row rows[] = {
 	  UPKI_PREFILTER_MAY, UPKI_PF_STRUCTURE },
 	{ "uuencode", H "Content-Transfer-Encoding: x-uuencode\n\nbegin 644 x\n", UPKI_PREFILTER_MAY, UPKI_PF_ENCODING },
 	{ "not-a-field", H "garbage line\n\nhi\n", UPKI_PREFILTER_MAY, UPKI_PF_STRUCTURE },
+	/* prefilter-fold.c reads these without converting: each must still be seen */
+	{ "sjis-fullwidth", H_SJIS "\x82\x93\x82\x83\x82\x89\x82\x81\x81" "D\x82\x85\x82\x98\x82\x81\x82\x8d\x82\x90\x82\x8c\x82\x85\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "euc-fullwidth", H_EUC "\xa3\xf3\xa3\xe3\xa3\xe9\xa3\xe1\xa1\xa5\xa3\xe5\xa3\xf8\xa3\xe1\xa3\xed\xa3\xf0\xa3\xec\xa3\xe5\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "jis-fullwidth", H_JIS "\x1b$B#s#c#i#a!%#e#x#a#m#p#l#e\x1b(B\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "sjis-fullwidth-token", H_SJIS "\x82\x88\x82\x94\x82\x94\x82\x90\x82\x93\x81" "F\x81^\x81^\x82\x85\x82\x96\x82\x89\x82\x8c\x81" "D\x82\x85\x82\x98\x82\x81\x82\x8d\x82\x90\x82\x8c\x82\x85\x81^\x82\x81\x81H\x82\x90\x82P\x81\x81\x82\x98\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "euc-fullwidth-token", H_EUC "\xa3\xe8\xa3\xf4\xa3\xf4\xa3\xf0\xa3\xf3\xa1\xa7\xa1\xbf\xa1\xbf\xa3\xe5\xa3\xf6\xa3\xe9\xa3\xec\xa1\xa5\xa3\xe5\xa3\xf8\xa3\xe1\xa3\xed\xa3\xf0\xa3\xec\xa3\xe5\xa1\xbf\xa3\xe1\xa1\xa9\xa3\xf0\xa3\xb1\xa1\xe1\xa3\xf8\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "jis-fullwidth-token", H_JIS "\x1b$B#h#t#t#p#s!'!\x3f!\x3f#e#v#i#l!%#e#x#a#m#p#l#e!\x3f#a!)#p#1!a#x\x1b(B\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "sjis-cyrillic", H_SJIS "https://s\x84\x83i\x84p.x/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "euc-cyrillic", H_EUC "https://s\xa7\xe3i\xa7\xd1.x/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "jis-cyrillic", H_JIS "https://s\x1b$B'c\x1b(Bi\x1b$B'Q\x1b(B.x/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "sjis-greek", H_SJIS "https://x.sec\x83\xcdmtrust.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "euc-greek", H_EUC "https://x.sec\xa6\xcfmtrust.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "jis-greek", H_JIS "https://x.sec\x1b$B&O\x1b(Bmtrust.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "sjis-label", H_SJIS "\x8f\xd8\x96\xbe\x8f\x91\x8e\xe6\x93\xbe\x82t\x82q\x82k\nhttps://evil.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "euc-label", H_EUC "\xbe\xda\xcc\xc0\xbd\xf1\xbc\xe8\xc6\xc0\xa3\xd5\xa3\xd2\xa3\xcc\nhttps://evil.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "jis-label", H_JIS "\x1b$B>ZL@=q<hF@#U#R#L\x1b(B\nhttps://evil.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "sjis-ordinary", H_SJIS "\x82\xa8\x92m\x82\xe7\x82\xb9\x81" "F\x89\xef\x8b" "c\x82\xcd\x96\xbe\x93\xfa\x82\xc5\x82\xb7\x81" "B\x82\xe6\x82\xeb\x82\xb5\x82\xad\x82\xa8\x8a\xe8\x82\xa2\x82\xb5\x82\xdc\x82\xb7\x81" "B\nhttps://www.example.ac.jp/\n",
+	  UPKI_PREFILTER_NO, UPKI_PF_NO_MARKER },
+	{ "euc-ordinary", H_EUC "\xa4\xaa\xc3\xce\xa4\xe9\xa4\xbb\xa1\xa7\xb2\xf1\xb5\xc4\xa4\xcf\xcc\xc0\xc6\xfc\xa4\xc7\xa4\xb9\xa1\xa3\xa4\xe8\xa4\xed\xa4\xb7\xa4\xaf\xa4\xaa\xb4\xea\xa4\xa4\xa4\xb7\xa4\xde\xa4\xb9\xa1\xa3\nhttps://www.example.ac.jp/\n",
+	  UPKI_PREFILTER_NO, UPKI_PF_NO_MARKER },
+	{ "jis-ordinary", H_JIS "\x1b$B$*CN$i$;!'2q5D$OL@F|$G$9!#$h$m$7$/$*4j$$$7$^$9!#\x1b(B\nhttps://www.example.ac.jp/\n",
+	  UPKI_PREFILTER_NO, UPKI_PF_NO_MARKER },
+	{ "sjis-halfwidth-label", H_SJIS "\xb1\xb8\xbe\xbdPIN\x8e\xe6\x93\xbeURL\nhttps://evil.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "euc-halfwidth-label", H_EUC "\x8e\xb1\x8e\xb8\x8e\xbe\x8e\xbdPIN\xbc\xe8\xc6\xc0URL\nhttps://evil.example/\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "unlabelled-sjis-fullwidth", H "\n" "\x82\x93\x82\x83\x82\x89\x82\x81\x81" "D\x82\x85\x82\x98\x82\x81\x82\x8d\x82\x90\x82\x8c\x82\x85\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "unlabelled-jis-fullwidth", H "\n" "\x1b$B#s#c#i#a!%#e#x#a#m#p#l#e\x1b(B\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "unlabelled-jis-ordinary", H "\n" "\x1b$B$*CN$i$;!'2q5D$OL@F|$G$9!#\x1b(B\n",
+	  UPKI_PREFILTER_NO, UPKI_PF_NO_MARKER },
+	{ "sjis-unassigned-code", H_SJIS "\x85\x40" "\x82\x93\x82\x83\x82\x89\x82\x81\x81" "D\x82\x98\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
+	{ "jis-roman-designation", H_JIS "\x1b(Jhttps://sc~ia.x/\x1b(B\n",
+	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
 };
 
 static void test_row(gconstpointer data)
