@@ -11,8 +11,6 @@
 
 #include "upki/classify.h"
 #include "upki/text.h"
-#include "upki/extract.h"
-#include "upki/url.h"
 #include "classify-private.h"
 
 /* White space runs (ASCII and U+3000, E3 80 80 in UTF-8) become one
@@ -397,43 +395,3 @@ gboolean upki_classify_from_may_be_sender(const char *raw, gsize len, const upki
 	return maybe;
 }
 
-static gboolean has_label(const char *text, const upki_profile *p)
-{
-	char *f = fold(text);
-	gboolean found = FALSE;
-
-	for (guint i = 0; i < p->url_labels->len && !found; i++) {
-		char *l = fold(g_ptr_array_index(p->url_labels, i));
-		found = *l && strstr(f, l);
-		g_free(l);
-	}
-	g_free(f);
-	return found;
-}
-
-static gboolean has_candidate_url(const char *text, const upki_profile *p)
-{
-	GPtrArray *links = upki_extract_text_urls(text, p);
-	gboolean found = FALSE;
-
-	for (guint i = 0; links && i < links->len && !found; i++) {
-		const upki_link *l = g_ptr_array_index(links, i);
-		found = l->url && upki_url_is_candidate(l->url, p);
-	}
-	if (links)
-		g_ptr_array_unref(links);
-	return found;
-}
-
-gboolean upki_classify_body_has_markers(const char *text, const upki_profile *p)
-{
-	char *valid = NULL;
-	gboolean found = FALSE;
-
-	if (!text || !p)
-		return FALSE;
-	valid = g_utf8_make_valid(text, -1);
-	found = has_label(valid, p) || has_candidate_url(valid, p);
-	g_free(valid);
-	return found;
-}

@@ -61,16 +61,6 @@ void upki_notice_free(upki_notice *n)
 	g_free(n);
 }
 
-gboolean upki_notice_headers_may_matter(const char *subject, const char *from_addr,
-					const upki_profile *p)
-{
-	upki_subject_match sm = upki_classify_subject(subject, p);
-
-	if (sm.kind != UPKI_KIND_NONE && !sm.reply)
-		return TRUE;
-	return upki_classify_is_sender(from_addr, p);
-}
-
 /* Per-message working state: what the signatures said, and the findings. */
 typedef struct scan {
 	const upki_mime *m;

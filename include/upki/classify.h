@@ -35,8 +35,4 @@ gboolean upki_classify_is_sender(const char *addr, const upki_profile *p);
  * a message is no notice. */
 gboolean upki_classify_from_may_be_sender(const char *raw, gsize len, const upki_profile *p);
 
-/* TRUE when decoded body text carries markers of a notice: a retrieval
- * label, or a URL that url.c calls a candidate. */
-gboolean upki_classify_body_has_markers(const char *text, const upki_profile *p);
-
 #endif

@@ -74,10 +74,4 @@ void upki_notice_free(upki_notice *n);
 struct upki_mime;
 upki_notice *upki_notice_from_mime(const struct upki_mime *m, const upki_options *o);
 
-/* Quick decision from the header block alone: FALSE when the message
- * cannot be a notice (no candidate subject, not from the sender), so its
- * body need not be read.  TRUE means "look at the body". */
-gboolean upki_notice_headers_may_matter(const char *subject, const char *from_addr,
-					const upki_profile *p);
-
 #endif

@@ -145,32 +145,6 @@ static void test_sender(void)
 	upki_profile_free(p);
 }
 
-static void test_body_markers(void)
-{
-	static const struct { const char *text; gboolean has; } b[] = {
-		{ "証明書取得URL：\nhttps://example.jp/\n", TRUE },
-		{ "certificate acquisition URL: (see below)", TRUE },
-		{ "Certificate Acquisition URL:", TRUE },
-		{ "アクセスＰＩＮ取得ＵＲＬ：", TRUE },
-		{ "下記より取得してください\n"
-		  "https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliPin.jsp?p1=abcdefghijklmnop\n",
-		  TRUE },
-		{ "https://scia.secomtrust.net.evil.example/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1=x",
-		  TRUE },
-		{ "マニュアル https://meatwiki.nii.ac.jp/confluence/display/UPKIutilization/\n", FALSE },
-		{ "こんにちは。会議は明日です。\nhttps://www.example.jp/\n", FALSE },
-		{ "", FALSE },
-		{ NULL, FALSE },
-	};
-	upki_profile *p = upki_profile_new_default();
-
-	for (gsize i = 0; i < G_N_ELEMENTS(b); i++) {
-		g_test_message("row %zu", i);
-		g_assert_cmpint(upki_classify_body_has_markers(b[i].text, p), ==, b[i].has);
-	}
-	upki_profile_free(p);
-}
-
 static void check_fold(const gunichar *chars, glong n)
 {
 	char *s = g_ucs4_to_utf8(chars, n, NULL, NULL, NULL);
@@ -247,7 +221,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/classify/extra-tag", test_extra_tag);
 	g_test_add_func("/classify/sender", test_sender);
 	g_test_add_func("/classify/from-may-be-sender", test_from_may_be_sender);
-	g_test_add_func("/classify/body-markers", test_body_markers);
 	g_test_add_func("/classify/fold-fast", test_fold_fast);
 	return g_test_run();
 }
