@@ -16,7 +16,7 @@ SANFLAGS =
 endif
 
 PKGS    = gmime-3.0 glib-2.0 openssl json-glib-1.0
-# Loaded on first use (include/upki/lazylib.h): headers only at build time,
+# Loaded on first use (parser/lazylib-private.h): headers only at build time,
 # and the SONAME the headers belong to.
 LAZY_PKGS = libcurl libxml-2.0
 soname = $(shell objdump -p "$$(pkg-config --variable=libdir $(1) 2>/dev/null)/$(2).so" 2>/dev/null | awk '/SONAME/ {print $$2}')
@@ -25,23 +25,40 @@ XML2_SONAME := $(call soname,libxml-2.0,libxml2)
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-           -Wstrict-prototypes -Wmissing-prototypes -Iinclude -Iparser $(SANFLAGS) \
-           $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS) 2>/dev/null) \
+           -Wstrict-prototypes -Wmissing-prototypes -Iinclude $(SANFLAGS) \
+           $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS) $(FETCH_PKGS) 2>/dev/null) \
            $(if $(CURL_SONAME),-DUPKI_CURL_SONAME='"$(CURL_SONAME)"') \
            $(if $(XML2_SONAME),-DUPKI_XML2_SONAME='"$(XML2_SONAME)"')
+# Header dependencies come from the compiler (-MMD -MP): touching a header
+# rebuilds only the files that include it.
+DEPFLAGS = -MMD -MP
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDFLAGS += $(SANFLAGS)
 
-LIB_SRCS  = $(filter-out parser/upki-scan%.c, $(wildcard parser/*.c))
-SCAN_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard parser/upki-scan*.c))
+# The programs, one line each: name, source folder, extra libraries.  A
+# front end sees include/ only (docs/architecture.md); the library and its
+# unit tests also see the private headers beside the sources in parser/.
+PROGRAMS        = upki-scan upki-milter $(if $(wildcard fetch/*.c),upki-fetch)
+upki-scan_DIR   = scan
+upki-scan_LIBS  =
+upki-milter_DIR = milter
+upki-milter_LIBS = -lmilter
+# upki-fetch links libcurl and libxml2 the usual way: a daemon, not a
+# program started per message.
+FETCH_PKGS      = libcurl libxml-2.0 libzip sqlite3
+upki-fetch_DIR  = fetch
+upki-fetch_LIBS = $(shell pkg-config --libs $(FETCH_PKGS) 2>/dev/null)
+
+LIB_SRCS  = $(wildcard parser/*.c)
 LIB_OBJS  = $(LIB_SRCS:%.c=$(BUILD)/%.o)
-HEADERS   = $(wildcard include/upki/*.h)
 UNIT_SRCS = $(wildcard tests/unit/test-*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRCS = $(wildcard tests/tools/*.c)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
-MILTER_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard milter/*.c))
-PROGS     = $(BUILD)/upki-scan $(if $(MILTER_OBJS),$(BUILD)/upki-milter)
+prog_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $($(1)_DIR)/*.c))
+PROGS     = $(PROGRAMS:%=$(BUILD)/%)
+ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) \
+            $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps check demo install clean samples
 # Keep object files of tests and tools between runs.
@@ -59,22 +76,22 @@ all: $(BUILD)/libupki.a $(PROGS)
 deps:
 	@scripts/install-deps.sh
 
-$(BUILD)/%.o: %.c $(HEADERS) $(wildcard parser/*.h milter/*.h tests/unit/*.h tests/tools/*.h)
+$(BUILD)/parser/%.o $(BUILD)/tests/unit/%.o: PRIVATE = -Iparser
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(CFLAGS) $(PRIVATE) $(DEPFLAGS) -c -o $@ $<
 
 $(BUILD)/libupki.a: $(LIB_OBJS)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/upki-scan: $(SCAN_OBJS) $(BUILD)/libupki.a
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-
-$(BUILD)/upki-milter: $(MILTER_OBJS) $(BUILD)/libupki.a
-	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lmilter
+define program_rule
+$(BUILD)/$(1): $(call prog_objs,$(1)) $(BUILD)/libupki.a
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) $$($(1)_LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
@@ -85,6 +102,8 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+-include $(ALL_OBJS:.o=.d)
 
 # The build needs the -dev packages: install them first (root) or say which.
 check: deps

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "upki/lazylib.h"
 #include "upki/mime.h"
 #include "upki-milter.h"
 
@@ -104,7 +103,7 @@ int main(int argc, char **argv)
 	 * otherwise.  A daemon needs libcurl and libxml2 for every notice:
 	 * without them it does not start. */
 	upki_mime_init();
-	if (!upki_lazylib_load(&err)) {
+	if (!upki_notice_load_libraries(&err)) {
 		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
 		rc = 1;
 		goto out;

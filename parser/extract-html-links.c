@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "upki/extract.h"
-#include "upki/lazylib.h"
+#include "lazylib-private.h"
 #include "upki/text.h"
 #include "extract-private.h"
 #include "extract-html-private.h"

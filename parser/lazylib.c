@@ -10,7 +10,7 @@
 #include <dlfcn.h>
 
 #include "upki/error.h"
-#include "upki/lazylib.h"
+#include "lazylib-private.h"
 
 #ifndef UPKI_CURL_SONAME
 #define UPKI_CURL_SONAME "libcurl.so.4"

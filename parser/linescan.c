@@ -2,7 +2,7 @@
  * time.  Each round compares a block with '\n' and the block one byte
  * later with the two bytes wanted, and takes the first set bit of the
  * mask: most blocks hold no such line, and cost a few instructions. */
-#include "upki/linescan.h"
+#include "linescan-private.h"
 
 static inline gboolean hit_at(const char *b, gsize j, gsize end, char c1, char c2)
 {

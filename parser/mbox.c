@@ -28,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "upki/linescan.h"
+#include "linescan-private.h"
 #include "upki/mbox.h"
 #include "mbox-private.h"
 

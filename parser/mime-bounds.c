@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "upki/rawheader.h"
-#include "mime-bounds.h"
+#include "mime-bounds-private.h"
 
 #define MAX_BOUNDARY 256
 

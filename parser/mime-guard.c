@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "upki/mime-guard.h"
+#include "mime-guard-private.h"
 
 #define MAX_COLONS 64
 

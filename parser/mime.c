@@ -13,12 +13,12 @@
 
 #include "upki/charset.h"
 #include "upki/error.h"
-#include "upki/mime-guard.h"
+#include "mime-guard-private.h"
 #include "upki/mime.h"
 #include "upki/rawheader.h"
 #include "upki/reason.h"
 #include "upki/smime.h"
-#include "mime-bounds.h"
+#include "mime-bounds-private.h"
 #include "mime-private.h"
 
 #define MAX_DEPTH 32                   /* nesting the walk follows */

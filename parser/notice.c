@@ -11,7 +11,7 @@
 
 #include "upki/classify.h"
 #include "upki/extract.h"
-#include "upki/lazylib.h"
+#include "lazylib-private.h"
 #include "upki/mime.h"
 #include "upki/notice.h"
 #include "upki/url.h"
@@ -461,6 +461,11 @@ upki_notice *upki_notice_from_mime(const upki_mime *m, const upki_options *o)
 	g_hash_table_unref(s.seen);
 	g_ptr_array_unref(s.sigs);
 	return n;
+}
+
+gboolean upki_notice_load_libraries(GError **error)
+{
+	return upki_lazylib_load(error) != NULL;
 }
 
 upki_notice *upki_notice_analyze(const char *buf, gsize len, const upki_options *o, GError **error)

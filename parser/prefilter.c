@@ -25,7 +25,7 @@
 #include "upki/charset.h"
 #include "upki/classify.h"
 #include "upki/extract.h"
-#include "upki/lazylib.h"
+#include "lazylib-private.h"
 #include "upki/mime.h"
 #include "upki/rawheader.h"
 #include "upki/text.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 
 
-#include "upki/lazylib.h"
+#include "lazylib-private.h"
 #include "upki/text.h"
 #include "upki/url.h"
 

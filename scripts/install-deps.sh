@@ -7,11 +7,14 @@ set -eu
 # Build: compiler and the -dev packages.  Tests: openssl and the trust
 # store, real mail software (Postfix, procmail, miltertest, swaks, m4 for
 # Sendmail's config), valgrind for the daemons, systemd for
-# systemd-analyze (the unit is verified, not started).
+# systemd-analyze (the unit is verified, not started), python3 for the
+# test servers, chromium to render the HTML we write.  upki-fetch adds
+# libzip and SQLite.
 PKGS="gcc make pkg-config ca-certificates openssl
 libgmime-3.0-dev libglib2.0-dev libssl-dev libjson-glib-dev
 libcurl4-openssl-dev libxml2-dev libmilter-dev zlib1g-dev
-postfix procmail miltertest swaks m4 valgrind gzip systemd"
+libzip-dev libsqlite3-dev
+postfix procmail miltertest swaks m4 valgrind gzip systemd python3 chromium"
 
 missing=""
 for p in $PKGS; do

@@ -69,6 +69,14 @@ typedef struct upki_options {
 upki_notice *upki_notice_analyze(const char *buf, gsize len, const upki_options *o, GError **error);
 void upki_notice_free(upki_notice *n);
 
+/* Loads what the full pipeline needs besides what the program links
+ * (libcurl and libxml2, dlopen()ed on first use to keep start-up cheap).
+ * upki_notice_analyze() calls it itself; a daemon calls it at start to
+ * refuse to run without them, a batch calls it early on another thread.
+ * Thread-safe; later calls return the first answer at once.  FALSE with
+ * UPKI_ERROR_INTERNAL naming the library and why. */
+gboolean upki_notice_load_libraries(GError **error);
+
 /* Same verdict logic from already-parsed facts (front ends that parse
  * once, tests).  m is not consumed. */
 struct upki_mime;

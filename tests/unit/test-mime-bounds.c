@@ -3,7 +3,7 @@
  * take differently reported as ambiguous, and work linear in the size. */
 #include <string.h>
 
-#include "mime-bounds.h"
+#include "mime-bounds-private.h"
 #include "test-util.h"
 
 typedef struct bounds_row {

@@ -8,10 +8,10 @@
 
 #include "upki/charset.h"
 #include "upki/error.h"
-#include "upki/mime-guard.h"
+#include "mime-guard-private.h"
 #include "upki/mime.h"
 #include "upki/reason.h"
-#include "mime-bounds.h"
+#include "mime-bounds-private.h"
 #include "test-util.h"
 
 /* ---- helpers ---------------------------------------------------------- */

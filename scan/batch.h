@@ -1,9 +1,9 @@
-/* upki-scan-batch.h - what the batch parts of upki-scan share.
+/* batch.h - what the batch parts of upki-scan share.
  *
- * upki-scan-walk.c turns PATH arguments into a list of inputs (files in
- * a stable order), upki-scan-source.c scans one input into a buffer of
- * result lines, upki-scan-batch.c runs the inputs (in parallel with -j)
- * and writes the buffers in order, upki-scan-progress.c keeps the
+ * walk.c turns PATH arguments into a list of inputs (files in
+ * a stable order), source.c scans one input into a buffer of
+ * result lines, batch.c runs the inputs (in parallel with -j)
+ * and writes the buffers in order, progress.c keeps the
  * figures for the progress line and the summary.
  */
 #ifndef UPKI_SCAN_BATCH_H
@@ -12,9 +12,9 @@
 #include <stdatomic.h>
 #include <stdio.h>
 
-#include "upki-scan.h"
+#include "scan.h"
 
-/* ---- inputs (upki-scan-walk.c) ---- */
+/* ---- inputs (walk.c) ---- */
 
 typedef enum {
 	INPUT_STDIN,    /* one message on standard input */
@@ -36,7 +36,7 @@ typedef struct scan_input {
  * fails: a PATH that cannot be read becomes an INPUT_ERROR entry. */
 GPtrArray *walk_paths(char **paths);
 
-/* ---- output of an input or part (upki-scan-out.c) ---- */
+/* ---- output of an input or part (out.c) ---- */
 
 #define NO_INDEX G_MAXUINT64
 
@@ -79,7 +79,7 @@ void part_out_write(part_out *po, batch *b, const char *source, guint64 base);
 
 typedef struct quick quick;
 
-/* ---- figures (upki-scan-progress.c) ---- */
+/* ---- figures (progress.c) ---- */
 
 typedef struct scan_counts {
 	guint64 messages;
@@ -117,7 +117,7 @@ void batch_stderr(batch *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 /* The same for the stderr lines of a part (out_buf_write with base). */
 void batch_stderr_records(batch *b, out_buf *o, guint64 base);
 
-/* ---- one input (upki-scan-source.c) ---- */
+/* ---- one input (source.c) ---- */
 
 /* Scans every message of in, appending result lines to out and counts
  * to c; done_bytes and done_messages move as it goes. */
@@ -134,7 +134,7 @@ typedef struct scan_range {
  * from 0: out is local unless the part starts the file. */
 void source_scan_range(batch *b, const scan_input *in, const scan_range *range, part_out *out, scan_counts *c);
 
-/* ---- large mboxes in parts (upki-scan-split.c) ---- */
+/* ---- large mboxes in parts (split.c) ---- */
 
 typedef struct split split;
 
@@ -154,7 +154,7 @@ void split_part_scan(batch *b, const scan_part *p, part_out *out, scan_counts *c
 /* TRUE when part p's indexes are local (a split part after the first). */
 gboolean split_part_is_local(const scan_part *p);
 
-/* ---- the cheap look (upki-scan-quick.c) ---- */
+/* ---- the cheap look (quick.c) ---- */
 
 /* libupki's prefilter for the profile.  NULL when the environment variable
  * UPKI_SCAN_FULL is set: every message then takes the whole pipeline

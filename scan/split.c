@@ -1,4 +1,4 @@
-/* upki-scan-split.c - one large mbox scanned by several threads (-j).
+/* split.c - one large mbox scanned by several threads (-j).
  *
  * A regular, uncompressed mbox over SPLIT_MIN is cut into up to -j
  * parts at message boundaries (mbox.c's rule, found with pread), and
@@ -7,8 +7,8 @@
  * ("message number in the file") needs the number of messages in all
  * earlier parts, which nobody knows before they are scanned, so a part
  * after the first numbers its messages from 0 and its output is kept
- * as records whose index the writer moves up (upki-scan-out.c).  The
- * output is then exactly what one reader gives: upki-scan-batch.c
+ * as records whose index the writer moves up (out.c).  The
+ * output is then exactly what one reader gives: batch.c
  * writes the parts in order.
  *
  * A compressed mbox cannot be entered in the middle, and a small one is
@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "upki/mbox.h"
-#include "upki-scan-batch.h"
+#include "batch.h"
 
 #define SPLIT_MIN (8u * 1024 * 1024)
 #define SNIFF_BYTES 1024
@@ -33,7 +33,7 @@ struct split {
 
 /* ---- planning ---- */
 
-/* An uncompressed mbox: the test upki-scan-source.c applies, on a file. */
+/* An uncompressed mbox: the test source.c applies, on a file. */
 static gboolean is_plain_mbox(const scan_input *in, int fd)
 {
 	char head[SNIFF_BYTES];

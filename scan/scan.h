@@ -1,8 +1,8 @@
-/* upki-scan.h - what the parts of the upki-scan command share.
+/* scan.h - what the parts of the upki-scan command share.
  *
- * upki-scan.c parses options and builds the scanner; upki-scan-batch.c
+ * upki-scan.c parses options and builds the scanner; batch.c
  * walks PATH arguments (message files, mboxes, Maildirs, directories);
- * upki-scan-filter.c is the procmail filter.  None of this is libupki:
+ * filter.c is the procmail filter.  None of this is libupki:
  * only these files print or decide exit codes.
  */
 #ifndef UPKI_SCAN_H
@@ -61,10 +61,10 @@ void scan_note_code(scanner *s, int code);
 void scan_format_notice(scanner *s, const upki_notice *n, const upki_report_where *w, GString *out);
 void scan_format_error(scanner *s, const upki_report_where *w, const char *msg, GString *out);
 
-/* upki-scan-batch.c: scans every PATH (or stdin); returns the exit code. */
+/* batch.c: scans every PATH (or stdin); returns the exit code. */
 int scan_batch_run(scanner *s);
 
-/* upki-scan-spool.c: hands a genuine cert-issue or pin-issue notice to
+/* spool.c: hands a genuine cert-issue or pin-issue notice to
  * the spool of --spool (or the Spool key); does nothing for any other
  * notice or without a spool.  FALSE after a failed write, with a line on
  * stderr and EXIT_INTERNAL noted.  Call it once per analysed message. */
@@ -72,7 +72,7 @@ gboolean scan_spool_notice(scanner *s, const upki_notice *n, const upki_report_w
 /* TRUE when scan_spool_notice() would write a job for n. */
 gboolean scan_spool_wanted(const scanner *s, const upki_notice *n);
 
-/* upki-scan-filter.c: --filter; returns the exit code (0 unless --check). */
+/* filter.c: --filter; returns the exit code (0 unless --check). */
 int scan_filter_run(scanner *s);
 
 /* --filter when setup failed (bad option, config or trust store): the

@@ -1,4 +1,4 @@
-/* upki-scan-out.c - what one input or part of a batch scan writes, kept
+/* out.c - what one input or part of a batch scan writes, kept
  * until its turn.
  *
  * With -j 1 lines go straight to stdout.  With -j N each input (or part
@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "upki-scan-batch.h"
+#include "batch.h"
 
 #define SPILL_AT (1024 * 1024)
 

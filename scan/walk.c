@@ -1,4 +1,4 @@
-/* upki-scan-walk.c - PATH arguments turned into a list of inputs.
+/* walk.c - PATH arguments turned into a list of inputs.
  *
  * The order is part of the output's contract (-j N writes what -j 1
  * writes): command-line order, then directory entries sorted by name
@@ -10,14 +10,14 @@
  * their own cur/ and new/) inside a Maildir.  Symbolic links are
  * followed, but a directory already on the walk is not entered again,
  * so a link loop ends.  Only names are kept here; files are opened by
- * upki-scan-source.c when their turn comes.
+ * source.c when their turn comes.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include "upki-scan-batch.h"
+#include "batch.h"
 
 #define MAX_DEPTH 64
 

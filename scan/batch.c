@@ -1,8 +1,8 @@
-/* upki-scan-batch.c - the run over all inputs, serial or with -j N.
+/* batch.c - the run over all inputs, serial or with -j N.
  *
- * The walk (upki-scan-walk.c) fixes the order of the inputs; with -j a
- * large mbox becomes several parts (upki-scan-split.c).  Each input or
- * part is scanned into its own output buffer (upki-scan-source.c) and
+ * The walk (walk.c) fixes the order of the inputs; with -j a
+ * large mbox becomes several parts (split.c).  Each input or
+ * part is scanned into its own output buffer (source.c) and
  * the buffers are written whole in that order, so -j N prints exactly
  * what -j 1 prints.  With -j 1 lines go straight to stdout.  With -j N at
  * most a window of parts is in flight ahead of the one being written,
@@ -17,9 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "upki/lazylib.h"
 #include "upki/smime.h"
-#include "upki-scan-batch.h"
+#include "batch.h"
 
 #define WINDOW_PER_JOB 4
 #define PIN_AT (1024 * 1024)
@@ -56,7 +55,7 @@ static void unpin_charsets(GPtrArray *pins)
 }
 
 /* Loading the modules (5 ms) and the full pipeline's libraries (15 ms,
- * lazylib.h) would be half the start-up: a thread of its own does it on
+ * upki_notice_load_libraries()) would be half the start-up: a thread of its own does it on
  * the other core while scanning starts.  A message that needs a module
  * or the libraries first waits or loads it itself, as without this.
  * Only worth it for more than a few messages: below PIN_AT nothing is
@@ -74,7 +73,7 @@ static gpointer warm_up_run(gpointer data)
 
 	w->pins = pin_charsets();
 	if (w->libraries)
-		upki_lazylib_load(NULL);
+		upki_notice_load_libraries(NULL);
 	return NULL;
 }
 

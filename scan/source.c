@@ -1,4 +1,4 @@
-/* upki-scan-source.c - one input of a batch scan, message by message.
+/* source.c - one input of a batch scan, message by message.
  *
  * An input is standard input (always one message), a Maildir file (one
  * message), or a file that is sniffed: gzip (magic bytes or a .gz name)
@@ -10,7 +10,7 @@
  * The verdict of each message is libupki's.  Most archived mail cannot
  * be a notice, and most of its bytes are bodies and attachments, so a
  * message in an mbox or found by a directory walk is first looked at
- * cheaply (upki-scan-quick.c) and only possible notices go through the
+ * cheaply (quick.c) and only possible notices go through the
  * whole pipeline; a message file named on the command line, or stdin,
  * always goes the whole way.
  */
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "upki/mbox.h"
-#include "upki-scan-batch.h"
+#include "batch.h"
 
 #define SNIFF_BYTES 1024
 #define READ_CHUNK (64 * 1024)

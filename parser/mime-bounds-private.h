@@ -1,4 +1,4 @@
-/* mime-bounds.h - where the parts of a MIME entity lie in the raw bytes
+/* mime-bounds-private.h - where the parts of a MIME entity lie in the raw bytes
  * (private to mime.c; tests include it from parser/).
  *
  * GMime builds the tree; this module reads the same bytes by the strict

@@ -1,4 +1,4 @@
-/* upki-scan-filter.c - `upki-scan --filter`, the procmail filter.
+/* filter.c - `upki-scan --filter`, the procmail filter.
  *
  * One message in on stdin, the same message out on stdout with the
  * verdict headers of annotate.c; the body is copied byte for byte, so a
@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "upki/annotate.h"
-#include "upki-scan.h"
+#include "scan.h"
 
 #define CHUNK 65536
 

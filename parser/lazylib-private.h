@@ -1,4 +1,4 @@
-/* lazylib.h - libcurl and libxml2, loaded when first needed.
+/* lazylib-private.h - libcurl and libxml2, loaded when first needed.
  *
  * Only the full pipeline needs them (curl_url for the URL policy, the
  * HTML parser for HTML parts), and most mail never gets that far.  Linked

@@ -1,4 +1,4 @@
-/* upki-scan-spool.c - upki-scan's side of the hand-off to upki-fetch.
+/* spool.c - upki-scan's side of the hand-off to upki-fetch.
  *
  * Scan mode and the filter both end up here, so a notice becomes the
  * same job whichever way upki-scan met it.  The job file itself is
@@ -7,7 +7,7 @@
  * secret).
  */
 #include "upki/spool.h"
-#include "upki-scan.h"
+#include "scan.h"
 
 static const char *spool_dir(const scanner *s)
 {

@@ -1,8 +1,8 @@
 /* upki-scan - recognise, check and report UPKI notices in saved mail.
  *
  * A thin front end: options and configuration here, the walk over PATH
- * arguments in upki-scan-batch.c, the procmail filter in
- * upki-scan-filter.c; everything about a message is libupki's.  Exit
+ * arguments in batch.c, the procmail filter in
+ * filter.c; everything about a message is libupki's.  Exit
  * codes are an interface (DESIGN.md, upki-scan(1)): with --check 0
  * genuine, 1 not a notice, 2 suspicious; 3 when an input could not be
  * analysed, 4 for a usage or configuration error, 5 for an internal one.
@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "upki/mime.h"
-#include "upki-scan.h"
+#include "scan.h"
 
 static gboolean parse_format(scan_args *a)
 {

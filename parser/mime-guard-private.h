@@ -1,5 +1,5 @@
-/* mime-guard.h - defusing input that would crash GMime (used by mime.c;
- * public so tests can pin it down).
+/* mime-guard-private.h - defusing input that would crash GMime (used by
+ * mime.c; tests/unit/test-mime.c pins it down).
  */
 #ifndef UPKI_MIME_GUARD_H
 #define UPKI_MIME_GUARD_H

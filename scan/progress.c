@@ -1,4 +1,4 @@
-/* upki-scan-progress.c - the progress line and the summary of a batch.
+/* progress.c - the progress line and the summary of a batch.
  *
  * Both go to stderr, never stdout (which carries the results).  The
  * progress line is drawn only when stderr is a terminal and neither
@@ -10,7 +10,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#include "upki-scan-batch.h"
+#include "batch.h"
 
 #define DRAW_EVERY (250 * G_TIME_SPAN_MILLISECOND)
 #define MB 1e6

@@ -1,4 +1,4 @@
-/* upki-scan-quick.c - telling cheaply that a message is no notice.
+/* quick.c - telling cheaply that a message is no notice.
  *
  * An archive is mostly ordinary mail.  A message takes the whole
  * pipeline (GMime tree, text decoding, URL extraction, S/MIME) only when
@@ -16,7 +16,7 @@
 #include "upki/classify.h"
 #include "upki/mime.h"
 #include "upki/prefilter.h"
-#include "upki-scan-batch.h"
+#include "batch.h"
 
 struct quick {
 	upki_prefilter *pf;

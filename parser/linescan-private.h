@@ -1,4 +1,4 @@
-/* linescan.h - finding the lines that start with given bytes, fast.
+/* linescan-private.h - finding the lines that start with given bytes, fast.
  *
  * Splitting an mbox looks for lines starting "From " or ">"; skipping a
  * MIME part looks for lines starting "--".  Both read every byte of an
