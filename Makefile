@@ -134,6 +134,7 @@ fuzz: deps
 bench: deps
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) sh tests/bench/bench-scan.sh
+	@BUILD=$(BUILD) sh tests/bench/bench-notices.sh
 	@BUILD=$(BUILD) sh tests/bench/bench-milter.sh
 
 # Messages/s through a throwaway Postfix with and without upki-milter, and

@@ -50,11 +50,25 @@ static gsize field_end(const char *buf, gsize len, gsize pos)
 	return end;
 }
 
+/* No field can hold more colons than the whole message: most messages
+ * have fewer than the bound in all, and need no look at their fields. */
+static gboolean few_colons(const char *buf, gsize len)
+{
+	guint n = 0;
+
+	for (const char *p = buf, *end = buf + len; (p = memchr(p, ':', (gsize)(end - p))); p++)
+		if (++n > MAX_COLONS)
+			return FALSE;
+	return TRUE;
+}
+
 char *upki_mime_guard(const char *buf, gsize len)
 {
 	char *copy = NULL;
 
-	for (gsize pos = 0; buf && pos < len;) {
+	if (!buf || few_colons(buf, len))
+		return NULL;
+	for (gsize pos = 0; pos < len;) {
 		gsize name = address_field_at(buf + pos, len - pos);
 		gsize end = name ? field_end(buf, len, pos) : line_end(buf, len, pos);
 		guint colons = 0;

@@ -22,9 +22,11 @@
 
 #include "upki/error.h"
 #include "upki/smime.h"
+#include "smime-cache-private.h"
 
 struct upki_smime_verifier {
 	X509_STORE *store;
+	upki_smime_cache *cache; /* mutable behind its own lock: a verifier stays shareable */
 };
 
 /* ---- trust store ---------------------------------------------------- */
@@ -107,6 +109,7 @@ upki_smime_verifier *upki_smime_verifier_new(const char *ca_file, const char *ca
 	gboolean ok;
 
 	v->store = X509_STORE_new();
+	v->cache = upki_smime_cache_new();
 	if (!v->store) {
 		g_set_error(error, UPKI_ERROR, UPKI_ERROR_TRUST, "cannot allocate a trust store");
 		ok = FALSE;
@@ -123,11 +126,27 @@ upki_smime_verifier *upki_smime_verifier_new(const char *ca_file, const char *ca
 	return v;
 }
 
+void upki_smime_verifier_set_caching(upki_smime_verifier *v, gboolean on)
+{
+	if (on && !v->cache)
+		v->cache = upki_smime_cache_new();
+	if (!on) {
+		upki_smime_cache_free(v->cache);
+		v->cache = NULL;
+	}
+}
+
+upki_smime_cache *upki_smime_verifier_cache(const upki_smime_verifier *v)
+{
+	return v ? v->cache : NULL;
+}
+
 void upki_smime_verifier_free(upki_smime_verifier *v)
 {
 	if (!v)
 		return;
 	X509_STORE_free(v->store);
+	upki_smime_cache_free(v->cache);
 	g_free(v);
 }
 
@@ -268,7 +287,8 @@ static char *openssl_reason(const char *fallback)
 }
 
 /* Digest and signature only: the chain is judged separately below. */
-static gboolean signature_matches(CMS_ContentInfo *cms, const upki_signed *s, char **detail)
+static gboolean signature_matches(CMS_ContentInfo *cms, STACK_OF(X509) *certs, const upki_signed *s,
+				  char **detail)
 {
 	gsize len = 0;
 	const void *data = s->content ? g_bytes_get_data(s->content, &len) : NULL;
@@ -291,7 +311,9 @@ static gboolean signature_matches(CMS_ContentInfo *cms, const upki_signed *s, ch
 		}
 		dcont = BIO_push(buf, mem);
 	}
-	ok = CMS_verify(cms, NULL, NULL, dcont, NULL,
+	/* certs: the signature's own, which smime-cache.c may have taken out
+	 * of the decoded SignedData. */
+	ok = CMS_verify(cms, certs, NULL, dcont, NULL,
 			CMS_BINARY | CMS_NO_SIGNER_CERT_VERIFY) == 1;
 	if (!ok)
 		*detail = openssl_reason("signature does not verify");
@@ -305,14 +327,27 @@ static gboolean is_time_error(int err)
 	return err == X509_V_ERR_CERT_HAS_EXPIRED || err == X509_V_ERR_CERT_NOT_YET_VALID;
 }
 
+/* The certificates of one signature, and whether they are the cache's
+ * own objects (then chain answers can be remembered). */
+typedef struct sig_certs {
+	STACK_OF(X509) *stack;
+	gboolean shared;
+} sig_certs;
+
 /* Builds and checks the chain at time at, or without any time check when
  * no_time.  Returns the X509_V_ERR_* code (X509_V_OK on success). */
-static int check_chain(const upki_smime_verifier *v, X509 *signer, STACK_OF(X509) *certs,
+static int check_chain(const upki_smime_verifier *v, X509 *signer, const sig_certs *sc,
 		       gint64 at, gboolean no_time)
 {
-	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	X509_STORE_CTX *ctx = NULL;
+	STACK_OF(X509) *certs = sc->stack;
+	upki_smime_cache *cache = sc->shared ? v->cache : NULL;
 	X509_VERIFY_PARAM *param;
 	int err = X509_V_ERR_UNSPECIFIED;
+
+	if (upki_smime_cache_chain_get(cache, signer, certs, at, no_time, &err))
+		return err;
+	ctx = X509_STORE_CTX_new();
 
 	if (!ctx || X509_STORE_CTX_init(ctx, v->store, signer, certs) != 1)
 		goto out;
@@ -325,6 +360,7 @@ static int check_chain(const upki_smime_verifier *v, X509 *signer, STACK_OF(X509
 	else
 		X509_VERIFY_PARAM_set_time(param, (time_t)at);
 	err = X509_verify_cert(ctx) == 1 ? X509_V_OK : X509_STORE_CTX_get_error(ctx);
+	upki_smime_cache_chain_put(cache, signer, certs, at, no_time, err, X509_STORE_CTX_get0_chain(ctx));
 out:
 	X509_STORE_CTX_free(ctx);
 	return err;
@@ -333,7 +369,7 @@ out:
 /* A time failure alone means "expired"; if the chain would not hold even
  * with time ignored, the signer is untrusted whatever its dates. */
 static upki_sig_status judge_chain(const upki_smime_verifier *v, X509 *signer,
-				   STACK_OF(X509) *certs, gint64 at, char **detail)
+				   const sig_certs *certs, gint64 at, char **detail)
 {
 	int err = check_chain(v, signer, certs, at, FALSE);
 	int timeless;
@@ -392,7 +428,7 @@ static void keep_common_emails(GPtrArray *emails, X509 *x)
  * signingTime is the signer's own claim: one in the future proves
  * nothing, so the chain is then checked at now. */
 static upki_sig_status judge_signer(const upki_smime_verifier *v, CMS_SignerInfo *si, X509 *signer,
-				    STACK_OF(X509) *certs, upki_verify_time when, gint64 now,
+				    const sig_certs *certs, upki_verify_time when, gint64 now,
 				    upki_smime_result *r)
 {
 	gint64 t = signing_time_of(si);
@@ -414,17 +450,16 @@ static upki_sig_status judge_signer(const upki_smime_verifier *v, CMS_SignerInfo
  * chain on its own, the first one that fails decides the status. */
 static upki_sig_status verify_cms(const upki_smime_verifier *v, const upki_signed *s,
 				  CMS_ContentInfo *cms, upki_verify_time when, gint64 now,
-				  upki_smime_result *r, STACK_OF(X509) **certs)
+				  upki_smime_result *r, const sig_certs *certs)
 {
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
 	int count = sis ? sk_CMS_SignerInfo_num(sis) : 0;
 
 	if (count <= 0)
 		return fail(r, UPKI_SIG_ERROR, "no signer in the signature");
-	*certs = CMS_get1_certs(cms);
 	for (int i = 0; i < count; i++) {
 		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
-		X509 *signer = find_signer(si, *certs);
+		X509 *signer = find_signer(si, certs->stack);
 		if (!signer)
 			return fail(r, UPKI_SIG_ERROR, "signer certificate not included");
 		if (i == 0) {
@@ -437,11 +472,11 @@ static upki_sig_status verify_cms(const upki_smime_verifier *v, const upki_signe
 	r->signer_count = (guint)count;
 	if (CMS_is_detached(cms) ? s->opaque || !s->content : !s->opaque)
 		return fail(r, UPKI_SIG_ERROR, "signed content missing or in the wrong place");
-	if (!signature_matches(cms, s, &r->detail))
+	if (!signature_matches(cms, certs->stack, s, &r->detail))
 		return UPKI_SIG_BAD;
 	for (int i = 0; i < count; i++) {
 		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
-		upki_sig_status status = judge_signer(v, si, find_signer(si, *certs), *certs, when, now, r);
+		upki_sig_status status = judge_signer(v, si, find_signer(si, certs->stack), certs, when, now, r);
 		if (status != UPKI_SIG_PASS)
 			return status;
 	}
@@ -453,11 +488,11 @@ upki_smime_result *upki_smime_verify(const upki_smime_verifier *v, const upki_si
 {
 	upki_smime_result *r = result_new();
 	CMS_ContentInfo *cms = NULL;
-	STACK_OF(X509) *certs = NULL;
+	sig_certs certs = { NULL, FALSE };
 
 	if (!s || !s->signature)
 		goto out;
-	cms = read_signed_data(s->signature);
+	cms = upki_smime_cache_read(v ? v->cache : NULL, s->signature, &certs.stack, &certs.shared);
 	if (!cms) {
 		r->status = fail(r, UPKI_SIG_ERROR, "not CMS signed data");
 		goto out;
@@ -468,7 +503,7 @@ upki_smime_result *upki_smime_verify(const upki_smime_verifier *v, const upki_si
 	}
 	r->status = verify_cms(v, s, cms, when, now, r, &certs);
 out:
-	sk_X509_pop_free(certs, X509_free);
+	sk_X509_pop_free(certs.stack, X509_free);
 	CMS_ContentInfo_free(cms);
 	ERR_clear_error();
 	return r;

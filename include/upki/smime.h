@@ -49,6 +49,13 @@ typedef struct upki_smime_verifier upki_smime_verifier;
 upki_smime_verifier *upki_smime_verifier_new(const char *ca_file, const char *ca_dir, GError **error);
 void upki_smime_verifier_free(upki_smime_verifier *v);
 
+/* A verifier remembers decoded certificates and chain answers (exactly
+ * what OpenSSL would answer again; parser/smime-cache-private.h says why
+ * that holds).  On by default; off, every signature is decoded whole and
+ * every chain built afresh, which tests and benchmarks compare with.
+ * Call before the verifier is shared between threads. */
+void upki_smime_verifier_set_caching(upki_smime_verifier *v, gboolean on);
+
 /* Verifies one signature.  when chooses the time the chain is checked
  * at; now is the current unix time (tests pass a fixed one).  With
  * UPKI_VERIFY_AT_SIGNING and no signingTime attribute, now is used.

@@ -1,0 +1,95 @@
+#!/bin/sh
+# bench-notices.sh - `make bench`: a certificate office's mailbox, nearly
+# all notices, each needing the whole pipeline with S/MIME verification.
+# Prints CPU per notice for upki-scan with its verifier cache (the normal
+# case), without it (UPKI_SCAN_NO_CACHE=1: every certificate decoded and
+# every chain built again, the figure before the cache), with -j 2, and
+# for a Python standard-library peer doing shibcert's checks without any
+# signature check (tests/bench/shibcert-peer.py), all on the same file
+# in the same run.  Not a test: figures and ratios (docs/performance.md).
+#
+#   BENCH_NOTICES=6000  notices in the mbox (default 6000)
+#   BENCH_RUNS=3        runs per command; the least CPU counts
+set -u
+BUILD=${BUILD:-build}
+SCAN="$BUILD/upki-scan"
+N=${BENCH_NOTICES:-6000}
+RUNS=${BENCH_RUNS:-3}
+SHARED=${UPKI_SHARED_SAMPLES:-../shared/upki-samples}
+DIR=$(mktemp -d)
+trap 'rm -rf "$DIR"' EXIT
+
+if [ ! -x "$SCAN" ]; then
+	echo "bench-notices: build first (make all)" >&2
+	exit 1
+fi
+
+# The genuine notices of samples/ (their signatures chain to samples/ca)
+# and, when present, the real ones (the system store); each set in its
+# own mbox so that each runs with its own trust anchors.
+make_mbox() {
+	out=$1; shift
+	python3 - "$out" "$N" "$@" <<'PY'
+import sys
+out, n, files = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+msgs = [open(f, "rb").read().replace(b"\r\n", b"\n") for f in files]
+with open(out, "wb") as f:
+    for i in range(n):
+        f.write(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2026\n")
+        for line in msgs[i % len(msgs)].split(b"\n"):
+            if line.lstrip(b">").startswith(b"From "):
+                line = b">" + line
+            f.write(line + b"\n")
+        f.write(b"\n")
+PY
+}
+
+# cpu_of CMD...: the least user+system CPU seconds of $RUNS runs.
+cpu_of() {
+	best=""
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		i=$((i + 1))
+		t=$(python3 -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.3f" % (r.ru_utime + r.ru_stime))' "$@")
+		if [ -z "$best" ] || awk "BEGIN { exit !($t < $best) }"; then best=$t; fi
+	done
+	echo "$best"
+}
+
+per() { awk "BEGIN { printf \"%.3f\", $1 * 1000 / $2 }"; }
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / ($2 > 0 ? $2 : 0.001) }"; }
+
+run_set() {
+	label=$1 mbox=$2; shift 2
+	notices=$("$SCAN" -q --notices-only "$@" "$mbox" | grep -c '"verdict":"genuine"')
+	cached=$(cpu_of "$SCAN" -q --notices-only -j 1 "$@" "$mbox")
+	fresh=$(cpu_of env UPKI_SCAN_NO_CACHE=1 "$SCAN" -q --notices-only -j 1 "$@" "$mbox")
+	two=$(cpu_of "$SCAN" -q --notices-only -j 2 "$@" "$mbox")
+	peer=$(cpu_of python3 tests/bench/shibcert-peer.py "$mbox")
+	echo
+	echo "== $label: $N messages, $notices genuine, $(stat -c %s "$mbox") bytes =="
+	printf '%-44s %8s s CPU %8s ms/notice\n' "upki-scan --notices-only -j 1" "$cached" "$(per "$cached" "$N")"
+	printf '%-44s %8s s CPU %8s ms/notice\n' "  the same, UPKI_SCAN_NO_CACHE=1 (before)" "$fresh" "$(per "$fresh" "$N")"
+	printf '%-44s %8s s CPU %8s ms/notice\n' "upki-scan --notices-only -j 2 (CPU of both)" "$two" "$(per "$two" "$N")"
+	printf '%-44s %8s s CPU %8s ms/notice\n' "python3 shibcert-peer.py (no signature check)" "$peer" "$(per "$peer" "$N")"
+	echo "cache: $(ratio "$fresh" "$cached")x less CPU than without it"
+	echo "upki-scan / python peer throughput: $(ratio "$peer" "$cached")x (target >= 4x; target 0.15 ms/notice)"
+}
+
+echo "machine: $(nproc) cores, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
+make_mbox "$DIR/samples.mbox" samples/cert-issue.eml samples/cert-issue-lf.eml samples/cert-issue-html.eml \
+	samples/cert-issue-opaque.eml samples/cert-revoked.eml samples/cert-renewed.eml samples/cert-retrieved.eml \
+	samples/pin-issue.eml
+run_set "samples/ notices (test CA)" "$DIR/samples.mbox" --ca-file=samples/ca/root.pem --verify-time=signing
+if [ -d "$SHARED" ]; then
+	# shellcheck disable=SC2046
+	make_mbox "$DIR/real.mbox" $(ls "$SHARED"/*.eml)
+	run_set "real notices ($SHARED, system store)" "$DIR/real.mbox"
+else
+	echo "real notices: skipped (no $SHARED)"
+fi
+exit 0
