@@ -86,4 +86,32 @@ fetch_outcome fetch_pin_records_from_zip(GPtrArray *entries, GPtrArray **records
  * renamed over path, directory fsync'd.  FALSE with *error. */
 gboolean fetch_write_durably(const char *path, const void *data, gsize len, char **error);
 
+/* The trust install checks against: an OpenSSL library context of our
+ * own with the default and legacy providers (RC2-40 PKCS#12 files need
+ * the latter; the process-wide context stays as it was) and the CAs of
+ * CertCAFile or the system's default paths. */
+typedef struct fetch_trust fetch_trust;
+
+fetch_trust *fetch_trust_new(const char *ca_file, char **error);
+void fetch_trust_free(fetch_trust *t);
+
+/* An opened PKCS#12: its key, the certificate that key belongs to, the
+ * other certificates it carries. */
+typedef struct fetch_p12 fetch_p12;
+
+typedef enum { FETCH_P12_OK, FETCH_P12_WRONG_PIN, FETCH_P12_BAD } fetch_p12_result;
+
+/* Opens der with pin.  WRONG_PIN when the MAC does not verify with it;
+ * BAD (with *error) when it is no PKCS#12 we can use. */
+fetch_p12_result fetch_p12_open(fetch_trust *t, GBytes *der, const char *pin, fetch_p12 **out, char **error);
+void fetch_p12_free(fetch_p12 *p);
+
+/* The certificate is client.txt's line (serial, email, DN), chains to the
+ * trust's CAs and is valid at now.  FALSE with *error. */
+gboolean fetch_p12_check(fetch_trust *t, fetch_p12 *p, const char *serial, const char *email, const char *dn,
+			 gint64 now, char **error);
+
+/* Fills serial (decimal), subject, issuer (RFC 2253) and not_after. */
+void fetch_p12_describe(fetch_p12 *p, fetch_installed *i);
+
 #endif

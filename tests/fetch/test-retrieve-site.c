@@ -233,8 +233,6 @@ static void test_cert_zip(void)
 	g_free(path);
 }
 
-/* For the install tests: the PINs pinA gave. */
-GPtrArray *site_pins_a(void);
 GPtrArray *site_pins_a(void)
 {
 	return pins_a;
@@ -272,4 +270,5 @@ void site_tests_add(void)
 	g_test_add_func("/site/wrong-ca", test_wrong_ca);
 	g_test_add_func("/site/cert-refused", test_cert_refused);
 	g_test_add_func("/site/cert-zip", test_cert_zip);
+	install_tests_add(site_dir);
 }

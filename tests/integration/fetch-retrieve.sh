@@ -142,7 +142,7 @@ while [ ! -s "$T/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 
 export FETCH_SITE_PORT="$(cat "$T/port")" FETCH_SITE_DIR="$S" FETCH_SITE_SUFFIX="$SUFFIX"
 export PIN_A EMAIL_A DN_A PIN_B NAME_B PIN_C PIN_D2 SERIAL_A SERIAL_R SERIAL_C SERIAL_D1
-timeout 300 "$TEST" --tap
+timeout 300 "$TEST" --tap "$@"
 rc=$?
 [ $rc = 0 ] || { echo "# fake site log:"; tail -20 "$T/site.log" | sed 's/^/# /'; }
 exit $rc
