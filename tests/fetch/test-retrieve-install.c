@@ -29,6 +29,21 @@ static const char *lookup(void *ctx, const char *email, const char *dn)
 	return NULL;
 }
 
+/* By email alone: for a client.txt whose DN is written another way. */
+static const char *email_lookup(void *ctx, const char *email, const char *dn)
+{
+	GPtrArray *pins = ctx;
+
+	(void)dn;
+	for (guint i = 0; i < pins->len; i++) {
+		fetch_pin_record *r = pins->pdata[i];
+
+		if (g_ascii_strcasecmp(r->email, email) == 0)
+			return r->pin;
+	}
+	return NULL;
+}
+
 static const char *wrong_lookup(void *ctx, const char *email, const char *dn)
 {
 	(void)ctx;
@@ -238,9 +253,21 @@ static void test_several(void)
 	run_clear(&rn);
 }
 
+static void test_dn_oneline(void)
+{
+	run rn = { 0 };
+
+	g_assert_cmpint(install(&rn, "certzip/certO.zip", "O", email_lookup, all_pins, 0), ==, FETCH_OK);
+	check_receipt(rn.installed->pdata[0], g_getenv("SERIAL_A"));
+	run_clear(&rn);
+}
+
 static void test_refusals(void)
 {
 	refused("certzip/certX.zip", "X", lookup, 0, FETCH_FAIL, "is not for heidi@example.ac.jp");
+	refused("certzip/certS.zip", "S", email_lookup, 0, FETCH_FAIL, "serial is not client.txt's");
+	refused("certzip/certD.zip", "D", email_lookup, 0, FETCH_FAIL, "subject is not client.txt's DN");
+	refused("certzip/certK.zip", "K", lookup, 0, FETCH_FAIL, "key matches none of its certificates");
 	refused("certzip/certR.zip", "R-wrong", wrong_lookup, 0, FETCH_FAIL, "wrong PIN");
 	refused("certzip/certR.zip", "R-none", no_lookup, 0, FETCH_RETRY, "no PIN recorded yet for bob@");
 	refused("certzip/certN.zip", "N", lookup, 0, FETCH_FAIL, "does not chain to CertCAFile");
@@ -256,5 +283,6 @@ void install_tests_add(const char *site_dir)
 	g_test_add_func("/install/downloaded-3des", test_downloaded_3des);
 	g_test_add_func("/install/rc2-40", test_rc2_40);
 	g_test_add_func("/install/several", test_several);
+	g_test_add_func("/install/dn-one-line", test_dn_oneline);
 	g_test_add_func("/install/refusals", test_refusals);
 }

@@ -109,6 +109,9 @@ client X "Frank Example" certca 30
 # Frank's certificate locked with Heidi's PIN, in a ZIP that announces Heidi
 quiet openssl pkcs12 -export -inkey "$W/X.key" -in "$W/X.pem" -passout "pass:$PIN_E" -out "$W/X-as-E.p12"
 
+# Alice's certificate with Bob's key beside it, locked with Alice's PIN
+quiet openssl pkcs12 -export -inkey "$W/R.key" -nocerts -certfile "$W/A.pem" -passout "pass:$PIN_A" -out "$W/K.p12"
+
 # certzip NAME FILE...: a certificate ZIP with client.txt made of the
 # lines "serial<TAB>name<TAB>email<TAB>dn" in $W/NAME.client
 certzip() {
@@ -132,6 +135,15 @@ printf '%s\t%s\t%s\t%s\n' "$SERIAL_X" "Heidi Example" "$EMAIL_E" "$DN_E" >"$W/ce
 certzip certX "$W/X-as-E.p12"
 printf '%s\t%s\t%s\t%s\n' "$SERIAL_A" "Alice Example" "$EMAIL_A" "$DN_A" >"$W/certE.client"
 certzip certE "$W/A.p12"
+row A "Alice Example" >"$W/certK.client"; certzip certK "$W/K.p12"
+# Alice's file under another serial, under another DN, under her DN in
+# OpenSSL's one-line form (most significant RDN first)
+printf '%s\t%s\t%s\t%s\n' "$((SERIAL_A + 1))" "Alice Example" "$EMAIL_A" "$DN_A" >"$W/certS.client"
+certzip certS "$W/A.p12"
+printf '%s\t%s\t%s\t%s\n' "$SERIAL_A" "Alice Example" "$EMAIL_A" "$(dn "Alice Exampl")" >"$W/certD.client"
+certzip certD "$W/A.p12"
+printf '%s\t%s\t%s\t%s\n' "$SERIAL_A" "Alice Example" "$EMAIL_A" "$(subj "Alice Example")" >"$W/certO.client"
+certzip certO "$W/A.p12"
 rm -f "$S/pins.tsv.body"
 
 python3 tests/fetch/fake-site.py --dir "$S" --port-file "$T/port" --timeout 120 2>"$T/site.log" &
