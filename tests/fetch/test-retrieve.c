@@ -229,6 +229,7 @@ static void test_pin_table_bad(void)
 
 static void test_zip_limits(void)
 {
+	static const char fake[] = "PK\003\004 not really a zip";
 	gsize big = 8 << 20;
 	char *zeros = g_malloc0(big);
 	GBytes *z = zip1("pin.txt", zeros, big);
@@ -261,7 +262,7 @@ static void test_zip_limits(void)
 	g_assert_cmpuint(entries->len, ==, 20);
 	g_ptr_array_unref(entries);
 	g_bytes_unref(z);
-	z = g_bytes_new_static("PK\003\004 not really a zip", 24);
+	z = g_bytes_new_static(fake, sizeof(fake) - 1);
 	g_assert_cmpint(fetch_zip_read(z, 10, 4096, &entries, &err), ==, FETCH_FAIL);
 	g_assert_nonnull(strstr(err, "not a readable ZIP"));
 	g_free(err);
