@@ -21,6 +21,8 @@ and a URL works once.  What the token's name (the part of p1 before
                                        with an unexpected action
   slow        the entrance answers after 30 s
   huge        an endless page without Content-Length
+  big         a 2 MiB page with its Content-Length
+  loop        a redirect to itself, for ever
   bomb        a PIN ZIP whose table inflates to 32 MiB
   e503 / e404 that HTTP status at the entrance
 
@@ -121,6 +123,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if token.startswith("redirect-onhost"):
             target = BASE + "view/jsp/SPEntranceCliPin.jsp?p1=" + urllib.parse.quote("pinC-" + token.split("-", 2)[2])
             return self.send(302, b"", headers=[("Location", target)])
+        if name == "loop":
+            return self.send(302, b"", headers=[("Location", self.path)])
+        if name == "big":
+            return self.send(200, b"<p>" + b"x" * (2 << 20) + b"</p>")
         if name == "slow":
             time.sleep(30)
         if name == "huge":

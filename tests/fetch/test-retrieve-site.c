@@ -129,6 +129,7 @@ static void test_redirects(void)
 	char *err = NULL;
 
 	pin_fails("SPEntranceCliPin.jsp", "redirect-offhost", FETCH_FAIL, "host evil.example.net");
+	pin_fails("SPEntranceCliPin.jsp", "loop", FETCH_FAIL, "too many");
 	g_assert_cmpint(pin("SPEntranceCliPin.jsp", "redirect-onhost", &recs, &err), ==, FETCH_OK);
 	g_assert_cmpstr(((fetch_pin_record *)recs->pdata[0])->pin, ==, env("PIN_C"));
 	g_ptr_array_unref(recs);
@@ -151,6 +152,7 @@ static void test_slow(void)
 static void test_caps(void)
 {
 	pin_fails("SPEntranceCliPin.jsp", "huge", FETCH_FAIL, "larger than");
+	pin_fails("SPEntranceCliPin.jsp", "big", FETCH_FAIL, "Maximum file size exceeded");
 	pin_fails("SPEntranceCliPin.jsp", "bomb", FETCH_FAIL, "inflates to more than");
 }
 
