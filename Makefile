@@ -38,7 +38,7 @@ LDFLAGS += $(SANFLAGS)
 # The programs, one line each: name, source folder, extra libraries.  A
 # front end sees include/ only (docs/architecture.md); the library and its
 # unit tests also see the private headers beside the sources in parser/.
-PROGRAMS        = upki-scan upki-milter $(if $(wildcard fetch/*.c),upki-fetch)
+PROGRAMS        = upki-scan upki-milter $(if $(wildcard fetch/upki-fetch.c),upki-fetch)
 upki-scan_DIR   = scan
 upki-scan_LIBS  =
 upki-milter_DIR = milter
@@ -57,8 +57,14 @@ TOOL_SRCS = $(wildcard tests/tools/*.c)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 prog_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $($(1)_DIR)/*.c))
 PROGS     = $(PROGRAMS:%=$(BUILD)/%)
+# upki-fetch's retrieve action, tested on its own (tests/fetch/) against a
+# local imitation of the site, whether or not the program is there yet.
+RETRIEVE_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard fetch/retrieve*.c))
+RETRIEVE_TEST = $(if $(RETRIEVE_OBJS),$(BUILD)/tests/test-retrieve)
+RETRIEVE_TEST_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fetch/*.c))
 ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) \
-            $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o)
+            $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o) \
+            $(RETRIEVE_OBJS) $(RETRIEVE_TEST_OBJS)
 
 .PHONY: all deps check demo install clean samples
 # Keep object files of tests and tools between runs.
@@ -77,6 +83,7 @@ deps:
 	@scripts/install-deps.sh
 
 $(BUILD)/parser/%.o $(BUILD)/tests/unit/%.o: PRIVATE = -Iparser
+$(BUILD)/tests/fetch/%.o: PRIVATE = -Ifetch
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
@@ -98,6 +105,11 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/test-retrieve: $(RETRIEVE_TEST_OBJS) $(RETRIEVE_OBJS) $(BUILD)/libupki.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
+
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -111,7 +123,7 @@ check: deps
 	@BUILD=$(BUILD) tests/run-tests.sh
 
 .PHONY: all-tests
-all-tests: all $(UNIT_BINS) $(TOOL_BINS)
+all-tests: all $(UNIT_BINS) $(TOOL_BINS) $(RETRIEVE_TEST)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
