@@ -82,7 +82,7 @@ char *upki_template_render(const upki_templates *t, upki_tpl_id id, upki_tpl_par
 
 /* url made harmless to show: the scheme hxxp(s), every dot (ASCII and
  * full-width) "[.]", '@' "[@]", controls and invisible format
- * characters as "[U+XXXX]", cut after 200 characters with "…".  No mail
+ * characters as "[U+XXXX]", cut 200 characters after the scheme with "…".  No mail
  * program turns the result into a link.  Caller frees. */
 char *upki_template_defang(const char *url);
 
