@@ -125,7 +125,7 @@ check: deps
 all-tests: all $(UNIT_BINS) $(TOOL_BINS)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/tools/upki-unwrap
 	@BUILD=$(BUILD) scripts/demo.sh
 
 # libFuzzer over the whole pipeline (clang), seeded with samples/.
