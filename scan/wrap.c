@@ -18,6 +18,10 @@ gboolean scan_wrap_setup(scanner *s)
 {
 	GError *err = NULL;
 
+	if (s->a->annotate && !s->a->filter) {
+		fprintf(stderr, "upki-scan: --annotate applies to --filter only\n");
+		return FALSE;
+	}
 	if (s->a->annotate && !upki_config_set(s->cfg, "Annotate", s->a->annotate, &err)) {
 		fprintf(stderr, "upki-scan: --annotate: %s\n", err->message);
 		g_error_free(err);

@@ -137,7 +137,12 @@ check "the headers-mode message has a verdict" grep -q '^X-UPKI-Notice: genuine'
 "$SCAN" --filter --config="$T/wrap.conf" --annotate=headers --ca-file="$CA" --verify-time=signing \
 	<samples/cert-issue.eml >"$T/flag.out"
 check "--annotate=headers overrides Annotate wrap" cmp -s "$T/headers.out" "$T/flag.out"
-check "--annotate=other is refused" sh -c "! '$SCAN' --annotate=other --config='$T/wrap.conf' samples/cert-issue.eml >/dev/null 2>&1"
+"$SCAN" --filter --annotate=other --config="$T/wrap.conf" --ca-file="$CA" --verify-time=signing \
+	<samples/cert-issue.eml >"$T/other-flag.out" 2>"$T/other-flag.err"
+check "--filter --annotate=other: a bad command line, forged verdicts still removed, exit 0" \
+	sh -c "grep -q 'bad value for Annotate' '$T/other-flag.err' && ! grep -q '^X-UPKI-Notice' '$T/other-flag.out'"
+"$SCAN" --annotate=wrap --config="$T/wrap.conf" --ca-file="$CA" samples/cert-issue.eml >/dev/null 2>&1
+check "--annotate without --filter is a usage error (exit 4)" [ $? = 4 ]
 # WrapVerdicts: genuine-other only leaves a cert-issue in headers mode
 conf "$T/other.conf" "WrapVerdicts genuine-other"
 "$SCAN" --filter --config="$T/other.conf" --ca-file="$CA" --verify-time=signing <samples/cert-issue.eml >"$T/other.out"
