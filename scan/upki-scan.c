@@ -121,6 +121,8 @@ static gboolean setup(scanner *s)
 		fprintf(stderr, "upki-scan: --verify-time: %s\n", err->message);
 		goto fail;
 	}
+	if (!scan_wrap_setup(s))
+		goto fail;
 	const char *ca_file = a->ca_file ? a->ca_file : s->cfg->trust_anchor_file;
 	const char *ca_dir = a->ca_dir ? a->ca_dir : s->cfg->trust_anchor_dir;
 	s->verifier = upki_smime_verifier_new(ca_file, ca_dir, &err);
@@ -128,8 +130,6 @@ static gboolean setup(scanner *s)
 		fprintf(stderr, "upki-scan: trust store: %s\n", err->message);
 		goto fail;
 	}
-	if (!scan_wrap_setup(s))
-		goto fail;
 	if (a->filter) {
 		/* delivery: the milter's policy, from the same helper; only an
 		 * explicit --verify-time changes when the signer is checked */
