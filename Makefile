@@ -6,6 +6,9 @@ PREFIX  ?= /usr/local
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 SANITIZE ?=
+# Annotate wrap's instruction templates (TemplateDir's default); the build
+# and test tree point TemplateDir at templates/ instead.
+TEMPLATEDIR ?= $(PREFIX)/share/upki-notice/templates
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -28,7 +31,8 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wstrict-prototypes -Wmissing-prototypes -Iinclude $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS) $(FETCH_PKGS) 2>/dev/null) \
            $(if $(CURL_SONAME),-DUPKI_CURL_SONAME='"$(CURL_SONAME)"') \
-           $(if $(XML2_SONAME),-DUPKI_XML2_SONAME='"$(XML2_SONAME)"')
+           $(if $(XML2_SONAME),-DUPKI_XML2_SONAME='"$(XML2_SONAME)"') \
+           -DUPKI_TEMPLATE_DIR='"$(TEMPLATEDIR)"'
 # Header dependencies come from the compiler (-MMD -MP): touching a header
 # rebuilds only the files that include it.
 DEPFLAGS = -MMD -MP
@@ -89,6 +93,13 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(PRIVATE) $(DEPFLAGS) -c -o $@ $<
 
+# TemplateDir's default is compiled in: a new PREFIX rebuilds config.o.
+$(BUILD)/parser/config.o: $(BUILD)/templatedir.stamp
+.PHONY: FORCE
+$(BUILD)/templatedir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(TEMPLATEDIR)' | cmp -s - $@ || echo '$(TEMPLATEDIR)' >$@
+
 $(BUILD)/libupki.a: $(LIB_OBJS)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -126,7 +137,7 @@ check: deps
 all-tests: all $(UNIT_BINS) $(TOOL_BINS) $(RETRIEVE_TEST)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/tools/upki-unwrap
 	@BUILD=$(BUILD) scripts/demo.sh
 
 # libFuzzer over the whole pipeline (clang), seeded with samples/.
@@ -169,6 +180,8 @@ install: all
 	install -m 644 man/upki-milter.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 etc/upki-milter.conf.example README.md docs/*.md \
 	           $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
+	install -d $(DESTDIR)$(TEMPLATEDIR)
+	install -m 644 templates/*.txt templates/*.html $(DESTDIR)$(TEMPLATEDIR)/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 644 man/upki-milter.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	sed 's#/usr/bin/upki-milter#$(PREFIX)/bin/upki-milter#g' etc/upki-milter.service \

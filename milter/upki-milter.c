@@ -111,9 +111,6 @@ int main(int argc, char **argv)
 	c = load(&o);
 	if (!c)
 		goto out;
-	if (g_str_equal(c->cfg->annotate, "wrap"))
-		fprintf(stderr, "%s: warning: Annotate wrap is not implemented yet: headers only\n",
-			UPKI_MILTER_NAME);
 	if (o.check_only) {
 		printf("%s: configuration OK (%s)\n", UPKI_MILTER_NAME,
 		       c->path ? c->path : "built-in defaults");

@@ -113,9 +113,13 @@ static gboolean header_complete(const GByteArray *in)
 static GString *annotate(scanner *s, const GByteArray *in, const upki_notice *n)
 {
 	upki_annotate_options o = { .authserv_id = authserv_id(s), .subject_tag = s->cfg->subject_tag };
-	GPtrArray *edits = upki_annotate_edits((const char *)in->data, in->len, n, &o);
-	GString *out = upki_annotate_apply((const char *)in->data, in->len, edits);
+	GPtrArray *edits = NULL;
+	GString *out = scan_wrap_message(s, in, n); /* Annotate wrap (scan/wrap.c) */
 
+	if (out)
+		return out;
+	edits = upki_annotate_edits((const char *)in->data, in->len, n, &o);
+	out = upki_annotate_apply((const char *)in->data, in->len, edits);
 	g_ptr_array_unref(edits);
 	return out;
 }

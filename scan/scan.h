@@ -13,6 +13,7 @@
 #include "upki/config.h"
 #include "upki/notice.h"
 #include "upki/report.h"
+#include "upki/wrap.h"
 
 enum {
 	EXIT_GENUINE = 0,
@@ -35,6 +36,7 @@ typedef struct scan_args {
 	char *ca_dir;
 	char *verify_time;
 	char *spool;
+	char *annotate;  /* --annotate: headers|wrap (overrides Annotate) */
 	gboolean check;
 	gboolean filter;
 	gboolean notices_only;
@@ -49,6 +51,7 @@ typedef struct scanner {
 	upki_config *cfg;
 	upki_smime_verifier *verifier;
 	upki_options opts;
+	upki_wrapper *wrapper; /* Annotate wrap loaded (NULL: headers mode) */
 	int worst;   /* highest exit code so far; only grows */
 	GMutex lock; /* guards worst and stdout when -j > 1 */
 } scanner;
@@ -71,6 +74,14 @@ int scan_batch_run(scanner *s);
 gboolean scan_spool_notice(scanner *s, const upki_notice *n, const upki_report_where *w);
 /* TRUE when scan_spool_notice() would write a job for n. */
 gboolean scan_spool_wanted(const scanner *s, const upki_notice *n);
+
+/* wrap.c: applies --annotate and, for Annotate wrap, loads the
+ * templates.  FALSE (after a line on stderr) when they do not load,
+ * except with --filter, which then goes on in headers mode. */
+gboolean scan_wrap_setup(scanner *s);
+/* The wrapped message for n, or NULL when n is not to be wrapped or
+ * wrapping failed (said on stderr): then headers mode. */
+GString *scan_wrap_message(scanner *s, const GByteArray *in, const upki_notice *n);
 
 /* filter.c: --filter; returns the exit code (0 unless --check). */
 int scan_filter_run(scanner *s);

@@ -62,6 +62,7 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 		{ "verify-time", 0, 0, G_OPTION_ARG_STRING, &a->verify_time, "Check the signer at the signing time (default) or now", "signing|now" },
 		{ "check", 0, 0, G_OPTION_ARG_NONE, &a->check, "Print nothing; exit 0 genuine, 1 not a notice, 2 suspicious, 3+ error", NULL },
 		{ "filter", 0, 0, G_OPTION_ARG_NONE, &a->filter, "Read one message on stdin, write it annotated on stdout", NULL },
+		{ "annotate", 0, 0, G_OPTION_ARG_STRING, &a->annotate, "With --filter: add headers only, or wrap notices with instructions (Annotate)", "headers|wrap" },
 		{ "spool", 0, 0, G_OPTION_ARG_FILENAME, &a->spool, "Hand genuine cert-issue and pin-issue notices to this spool", "DIR" },
 		{ "notices-only", 0, 0, G_OPTION_ARG_NONE, &a->notices_only, "Leave out messages that are not notices", NULL },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "Scan this many files in parallel", "N" },
@@ -120,6 +121,8 @@ static gboolean setup(scanner *s)
 		fprintf(stderr, "upki-scan: --verify-time: %s\n", err->message);
 		goto fail;
 	}
+	if (!scan_wrap_setup(s))
+		goto fail;
 	const char *ca_file = a->ca_file ? a->ca_file : s->cfg->trust_anchor_file;
 	const char *ca_dir = a->ca_dir ? a->ca_dir : s->cfg->trust_anchor_dir;
 	s->verifier = upki_smime_verifier_new(ca_file, ca_dir, &err);
@@ -278,6 +281,7 @@ int main(int argc, char **argv)
 			code = MAX(code, EXIT_INTERNAL);
 	}
 out:
+	upki_wrapper_free(s.wrapper);
 	upki_smime_verifier_free(s.verifier);
 	upki_config_free(s.cfg);
 	g_free(a.format_name);
@@ -286,6 +290,7 @@ out:
 	g_free(a.ca_dir);
 	g_free(a.verify_time);
 	g_free(a.spool);
+	g_free(a.annotate);
 	g_strfreev(a.paths);
 	g_mutex_clear(&s.lock);
 	return code;

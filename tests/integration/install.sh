@@ -11,10 +11,19 @@ n=$((n + 1))
 rm -f "$T.log"
 for f in usr/bin/upki-scan usr/share/man/man1/upki-scan.1 usr/share/man/man5/upki-milter.conf.5 \
 	usr/share/doc/upki-notice/upki-milter.conf.example usr/share/doc/upki-notice/README.md \
-	usr/bin/upki-milter usr/share/man/man8/upki-milter.8 usr/lib/systemd/system/upki-milter.service; do
+	usr/bin/upki-milter usr/share/man/man8/upki-milter.8 usr/lib/systemd/system/upki-milter.service \
+	usr/share/doc/upki-notice/wrap.md usr/share/upki-notice/templates/genuine-cert-issue.html \
+	usr/share/upki-notice/templates/suspicious.txt usr/share/upki-notice/templates/reasons-ja.txt; do
 	n=$((n + 1))
 	[ -f "$T/$f" ] && echo "ok $n installed $f" || echo "not ok $n missing $f"
 done
+# Annotate wrap's TemplateDir defaults to where the templates went
+n=$((n + 1))
+ntpl=$(ls templates | wc -l)
+[ "$(ls "$T/usr/share/upki-notice/templates" 2>/dev/null | wc -l)" = "$ntpl" ] &&
+	grep -a -q '/usr/share/upki-notice/templates' "$T/usr/bin/upki-scan" &&
+	echo "ok $n all $ntpl templates installed, and TemplateDir's default names their directory" ||
+	echo "not ok $n templates not installed where TemplateDir's default points"
 n=$((n + 1))
 if "$T/usr/bin/upki-scan" --version >/dev/null 2>&1; then echo "ok $n installed binary runs"; else
 	echo "not ok $n installed binary does not run"; fi
