@@ -211,116 +211,6 @@ static void test_samples(void)
 	g_free(dir);
 }
 
-/* ---- charsets --------------------------------------------------------- */
-
-static void test_to_utf8(void)
-{
-	static const struct {
-		const char *in;
-		gssize len; /* -1: strlen */
-		const char *charset, *out;
-	} rows[] = {
-		{ "\033$B%/%i%$%\"%s%H\033(B", -1, "iso-2022-jp", "クライアント" },
-		{ "\033$B>ZL@=q\033(B abc", -1, "ISO-2022-JP", "証明書 abc" },
-		/* NEC row 13 (circled one) under ESC $ B: only Microsoft's reading has it. */
-		{ "\033$B-!>ZL@=q\033(B", -1, "iso-2022-jp", "①証明書" },
-		{ "\033$B>ZL@=q\033(B", -1, NULL, "証明書" },
-		{ "\033$B>ZL@=q\033(B", -1, "us-ascii", "証明書" },
-		{ "\x8f\xd8\x96\xbe\x8f\x91", -1, "Shift_JIS", "証明書" },
-		{ "\x8f\xd8\x96\xbe\x8f\x91", -1, "x-sjis", "証明書" },
-		{ "\x87\x40\x8f\xd8", -1, "shift_jis", "①証" },
-		{ "\x8f\xd8\x96\xbe\x8f\x91", -1, NULL, "証明書" },
-		{ "\xbe\xda\xcc\xc0\xbd\xf1", -1, "euc-jp", "証明書" },
-		{ "証明書", -1, "utf-8", "証明書" },
-		{ "証明書", -1, "x-no-such-charset", "証明書" },
-		{ "証明書", -1, NULL, "証明書" },
-		{ "caf\xe9", -1, NULL, "café" },
-		{ "caf\xe9", -1, "iso-8859-1", "café" },
-		{ "a\xff" "b", -1, "utf-8", "a\xEF\xBF\xBD" "b" },
-		{ "a\r\nb\rc\n", -1, "utf-8", "a\nb\nc\n" },
-		{ "a\0b", 3, "utf-8", "a\xEF\xBF\xBD" "b" },
-		{ "a\0b", 3, "iso-2022-jp", "a\xEF\xBF\xBD" "b" },
-		{ "a\0b", 3, "iso-8859-1", "a\xEF\xBF\xBD" "b" },
-		/* every ASCII letter of UTF-16 holds a NUL byte: still one text */
-		{ "\xff\xfeh\0t\0t\0p\0s\0:\0", 14, "utf-16", "https:" },
-		{ "\0h\0t\0t\0p", 8, "UTF-16BE", "http" },
-		{ "h\0\0\0t\0\0\0", 8, "utf-32le", "ht" },
-		{ "", -1, "iso-2022-jp", "" },
-	};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-		gsize len = rows[i].len < 0 ? strlen(rows[i].in) : (gsize)rows[i].len;
-		char *out = upki_mime_to_utf8(rows[i].in, len, rows[i].charset);
-		g_test_message("row %zu", i);
-		g_assert_cmpstr(out, ==, rows[i].out);
-		g_free(out);
-	}
-}
-
-/* Broken input never fails and always gives valid UTF-8. */
-static void test_to_utf8_broken(void)
-{
-	static const struct { const char *in; const char *charset; } rows[] = {
-		{ "\033$B%/%", "iso-2022-jp" },      /* cut mid character */
-		{ "\033$B\x7f\x80\xff\033(B", "iso-2022-jp" },
-		{ "\033$(D0!\033(B", "iso-2022-jp" }, /* JIS X 0212 */
-		{ "\x8f", "shift_jis" },
-		{ "\x8f\xd8\xff\xfe", "cp932" },
-		{ "\xbe", "euc-jp" },
-		{ "\xff\xfe\xfd", NULL },
-		{ "\xc3", "utf-8" },
-		{ "abc\xff", "koi8-r" },
-		{ "\x80\x81", "utf-16" },
-	};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-		char *out = upki_mime_to_utf8(rows[i].in, strlen(rows[i].in), rows[i].charset);
-		g_assert_nonnull(out);
-		g_assert_true(g_utf8_validate(out, -1, NULL));
-		g_free(out);
-	}
-	char *out = upki_mime_to_utf8("\033$B%/%", 6, "iso-2022-jp");
-	g_assert_nonnull(strstr(out, "\xEF\xBF\xBD"));
-	g_free(out);
-}
-
-static void test_header_decode(void)
-{
-	/* The first real Subject, split between three words mid-escape. */
-	const char *real = " =?iso-2022-jp?B?W1VQS0ldIBskQiUvJWklJCUiJXMlSD5aTEA9cUgvOVQbKEI=?=\r\n"
-			   " =?iso-2022-jp?B?GyRCPHVJVURMQ04bKEIgLyBbVVBLSV0gY2xpZW4=?=\r\n"
-			   "\t=?iso-2022-jp?B?dCBjZXJ0aWZpY2F0ZSBpc3N1ZSBhY2NlcHRhbmNlIG5vdGljZQ==?=";
-	static const struct { const char *raw, *out; } rows[] = {
-		{ "=?iso-2022-jp?Q?[UPKI]_=1B$B%\"%/%;%9=1B(BPIN=1B$BH/9TDLCN=1B(B?=", "[UPKI] アクセスPIN発行通知" },
-		{ "=?UTF-8?B?W1VQS0ldIOOCr+ODqeOCpOOCouODs+ODiA==?=", "[UPKI] クライアント" },
-		{ "=?utf-8?q?=5BUPKI=5D_=E8=A8=BC=E6=98=8E=E6=9B=B8?=", "[UPKI] 証明書" },
-		/* "ク" (E3 82 AF) split between two words. */
-		{ "=?UTF-8?B?W1VQS0ldIOOC?= =?UTF-8?B?r+ODqQ==?=", "[UPKI] クラ" },
-		{ "=?Shift_JIS?B?W1VQS0ldII/Ylr6PkQ==?=", "[UPKI] 証明書" },
-		{ "[UPKI] 証明書", "[UPKI] 証明書" },
-		{ "[UPKI] \033$B>ZL@=q\033(B", "[UPKI] 証明書" },
-		{ "[UPKI] \x8f\xd8\x96\xbe\x8f\x91", "[UPKI] 証明書" },
-		{ "Re: =?UTF-8?B?44Kv44Op?= text =?UTF-8?B?44Kv44Op?=", "Re: クラ text クラ" },
-		{ "=?UTF-8?B?44Kv?= =?ISO-2022-JP?B?GyRCJWkbKEI=?=", "クラ" },
-		{ "=?utf-8*ja?B?44Kv44Op?=", "クラ" },
-		{ "a\r\n\tb\r\n c", "a b c" },
-		{ "=?bogus", "=?bogus" },
-		{ "=?UTF-8?X?abc?=", "=?UTF-8?X?abc?=" },
-		{ "   ", "" },
-	};
-	char *out = upki_header_decode(real);
-
-	g_assert_cmpstr(out, ==, "[UPKI] クライアント証明書発行受付通知 / [UPKI] client certificate issue acceptance notice");
-	g_free(out);
-	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
-		out = upki_header_decode(rows[i].raw);
-		g_test_message("row %zu", i);
-		g_assert_cmpstr(out, ==, rows[i].out);
-		g_free(out);
-	}
-	g_assert_null(upki_header_decode(NULL));
-}
-
 /* Subjects through the whole parser, words built at run time. */
 static void test_subjects(void)
 {
@@ -1136,9 +1026,6 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	upki_mime_init();
 	g_test_add_func("/mime/samples", test_samples);
-	g_test_add_func("/mime/to-utf8", test_to_utf8);
-	g_test_add_func("/mime/to-utf8-broken", test_to_utf8_broken);
-	g_test_add_func("/mime/header-decode", test_header_decode);
 	g_test_add_func("/mime/subjects", test_subjects);
 	g_test_add_func("/mime/headers", test_headers);
 	g_test_add_func("/mime/date-and-id", test_date_and_id);
