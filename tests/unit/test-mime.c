@@ -8,7 +8,6 @@
 
 #include "upki/charset.h"
 #include "upki/error.h"
-#include "mime-guard-private.h"
 #include "upki/mime.h"
 #include "upki/reason.h"
 #include "mime-bounds-private.h"
@@ -693,37 +692,6 @@ static void test_signed_nested(void)
 	upki_mime_free(m);
 }
 
-static void test_guard(void)
-{
-	GString *s = g_string_new("Subject: a:b:c\nTo: ");
-	char *out = NULL;
-
-	for (int i = 0; i < 100; i++)
-		g_string_append(s, "g:");
-	g_string_append(s, "\n\tg:g:\nX-Other: ");
-	for (int i = 0; i < 100; i++)
-		g_string_append(s, "x:");
-	g_string_append(s, "\n");
-	out = upki_mime_guard(s->str, s->len);
-	g_assert_nonnull(out);
-	/* Only the address field changed, and only past 64 colons. */
-	guint changed = 0, kept = 0;
-	for (gsize i = 0; i < s->len; i++) {
-		if (out[i] != s->str[i]) {
-			g_assert_cmpint(s->str[i], ==, ':');
-			g_assert_cmpint(out[i], ==, ' ');
-			changed++;
-		}
-		kept += out[i] == ':';
-	}
-	g_assert_cmpuint(changed, ==, 102 - 64);
-	g_assert_cmpuint(kept, ==, 3 + 1 + 64 + 1 + 100);
-	g_free(out);
-	g_assert_null(upki_mime_guard("To: a@b, g: c@d;\n", 18));
-	g_assert_null(upki_mime_guard(NULL, 0));
-	g_string_free(s, TRUE);
-}
-
 /* ---- real signatures made with the openssl CLI ------------------------- */
 
 typedef struct signer {
@@ -1039,7 +1007,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/mime/limits", test_limits);
 	TEST_ADD_ROWS("/mime/structure", structure_rows, name, test_structure_row);
 	g_test_add_func("/mime/signed-nested", test_signed_nested);
-	g_test_add_func("/mime/guard", test_guard);
 	g_test_add_func("/mime/signed-openssl", test_signed_openssl);
 	g_test_add_func("/mime/opaque", test_opaque);
 	g_test_add_func("/mime/hostile", test_hostile);
