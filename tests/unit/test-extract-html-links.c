@@ -157,6 +157,22 @@ static void test_linear_shown(void)
 	g_free(in);
 }
 
+/* --- refresh targets and link targets --- */
+
+/* content="N; url=..." in its spellings; rows in html_row's format. */
+static const html_row refresh_rows[] = {
+	{ "comma", "<meta http-equiv=\"refresh\" content=\"5,url=https://e.example/r\">", { "-|https://e.example/r|(null)" } },
+	{ "spaced-quoted", "<meta http-equiv=\"refresh\" content=\"0; URL = 'https://e.example/q'\">",
+	  { "-|https://e.example/q|(null)" } },
+	{ "no-url-word", "<meta http-equiv=\"refresh\" content=\"0;https://e.example/n\">", { "-|https://e.example/n|(null)" } },
+	{ "delay-only", "<meta http-equiv=\"refresh\" content=\"30\">", { NULL } },
+	{ "equiv-spaced", "<meta http-equiv=\" Refresh \" content=\"0;url=https://e.example/s\">",
+	  { "-|https://e.example/s|(null)" } },
+	/* href="" or only blanks links nowhere: its text is plain text */
+	{ "blank-href", "<a href=\" \u3000 \">https://e.example/t</a>", { "-|https://e.example/t|(null)" } },
+	{ "trimmed-action", "<form action=\"\n https://e.example/f \t\"></form>", { "-|https://e.example/f|(null)" } },
+};
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -167,6 +183,7 @@ int main(int argc, char **argv)
 	TEST_ADD_ROWS("/extract-html-links/link", html_rows, name, test_html);
 	TEST_ADD_ROWS("/extract-html-links/limit", limit_rows, name, test_limit);
 	g_test_add_func("/extract-html-links/linear/shown", test_linear_shown);
+	TEST_ADD_ROWS("/extract-html-links/target", refresh_rows, name, test_html);
 	rc = g_test_run();
 	upki_profile_free(profile);
 	return rc;

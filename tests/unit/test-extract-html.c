@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "upki/extract.h"
+#include "lazylib-private.h"
+#include "extract-html-private.h"
 #include "upki/profile.h"
 #include "test-util.h"
 
@@ -336,6 +338,46 @@ static void test_linear(gconstpointer data)
 	g_free(clean);
 }
 
+/* --- the walk's helpers (extract-html-private.h) --- */
+
+static void test_helpers(void)
+{
+	static const struct { const char *before, *t; gboolean pre; const char *after; } rows[] = {
+		{ "", "  a \n\t b  ", FALSE, "a b " },      /* runs are one space, none first */
+		{ "x\n", " y", FALSE, "x\ny" },              /* none after a line end */
+		{ "x ", "  y", FALSE, "x y" },
+		{ "", "a\n  b", TRUE, "a\n  b" },            /* pre keeps all */
+		{ "", "a\u3000 b", FALSE, "a\u3000 b" },     /* U+3000 is text here */
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+		GString *s = g_string_new(rows[i].before);
+		upki_html_append_visible(s, rows[i].t, rows[i].pre);
+		g_test_message("row %zu", i);
+		g_assert_cmpstr(s->str, ==, rows[i].after);
+		g_string_free(s, TRUE);
+	}
+	char *t = upki_html_trimmed("\u3000 x y\u00a0\n");
+	g_assert_cmpstr(t, ==, "x y");
+	g_free(t);
+
+	const upki_lazylib *lib = upki_lazylib_load(NULL);
+	const char *html = "<P Title=\"  t \">x</P>";
+	htmlDocPtr doc = lib->htmlReadMemory(html, (int)strlen(html), NULL, "UTF-8",
+					     HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING);
+	const xmlNode *n = doc->children; /* html > body > p: the first child each time */
+	while (n && !(n->type == XML_ELEMENT_NODE && upki_html_is_named(n, "P")))
+		n = n->type == XML_ELEMENT_NODE ? n->children : n->next;
+	g_assert_nonnull(n);
+	g_assert_true(upki_html_is_named(n, "p"));
+	g_assert_false(upki_html_is_named(n, "pre"));
+	t = upki_html_attr(n, "title");
+	g_assert_cmpstr(t, ==, "  t "); /* as written: trimming is the caller's */
+	g_free(t);
+	g_assert_null(upki_html_attr(n, "href"));
+	lib->xmlFreeDoc(doc);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -351,6 +393,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/extract-html/limit/size", test_limit_size);
 	g_test_add_func("/extract-html/limit/conditional", test_limit_conditional);
 	TEST_ADD_ROWS("/extract-html/linear", linear_rows, name, test_linear);
+	g_test_add_func("/extract-html/helpers", test_helpers);
 	rc = g_test_run();
 	upki_profile_free(profile);
 	return rc;
