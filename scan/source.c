@@ -42,7 +42,7 @@ typedef struct source {
 	gsize at_error;     /* ... an error line */
 	gsize at_stderr;    /* ... a line on stderr */
 	GSeekable *file;    /* compressed input: the file itself, for progress */
-	guint64 base;       /* where a part of a split mbox starts */
+	guint64 base;       /* where a part of a split mbox starts (its reader counts from there) */
 	guint64 reported;   /* bytes of this input already added to the progress */
 } source;
 
@@ -158,10 +158,11 @@ static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 		 * progress line (the input's end sets the total anyway). */
 		if (progress_shown(src->r->progress))
 			report_progress(src, src->file ? (guint64)g_seekable_tell(src->file)
-						       : upki_mbox_reader_tell(r) - src->base);
+						       : upki_mbox_reader_tell(r));
 	}
 	if (err) {
-		upki_report_where w = { .source = src->in->path, .index = index, .offset = upki_mbox_reader_tell(r) };
+		upki_report_where w = { .source = src->in->path, .index = index,
+					.offset = src->base + upki_mbox_reader_tell(r) };
 		emit_error(src, &w, TRUE, err->message);
 		flush_lines(src);
 	}
