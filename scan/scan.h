@@ -7,7 +7,7 @@
  * on the objects):
  *
  *   driver   upki-scan.c  options, config, setup, exit code -> batch, filter, msg, code
- *   runners  batch.c      the run over all inputs, -j N      -> walk, split, out, progress
+ *   runners  batch.c      the run over all inputs, -j N      -> walk, split, out, format, progress, code
  *            filter.c     --filter, the procmail filter      -> spool, msg
  *   inputs   split.c      a large mbox in parts              -> source
  *            source.c     one input, message by message      -> format, out, spool, progress, msg, code
