@@ -69,8 +69,7 @@ static gboolean copy_rest(void)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			scan_msg("--filter: reading the rest of the message: %s",
-				g_strerror(errno));
+			scan_msg("--filter: reading the rest of the message: %s", g_strerror(errno));
 			return TRUE;
 		}
 		if (n == 0)
@@ -159,14 +158,13 @@ static int run(const scan_ctx *ctx, const char *why)
 
 	if (!upki_annotate_authserv_id_ok(authserv_id(ctx)))
 		scan_msg("--filter: authserv-id '%s' is not a token; set AuthservID "
-				"(no Authentication-Results is added)", authserv_id(ctx));
+			 "(no Authentication-Results is added)", authserv_id(ctx));
 	if (read_errno) {
-		scan_msg("--filter: reading the message: %s; passed on unchanged",
-			g_strerror(read_errno));
+		scan_msg("--filter: reading the message: %s; passed on unchanged", g_strerror(read_errno));
 		out = g_string_new_len((const char *)in->data, (gssize)in->len);
 	} else if (over) {
 		scan_msg("--filter: message larger than MaxMessageSize (%" G_GSIZE_FORMAT
-				" bytes); passed on unchanged", ctx->opts.max_size);
+			 " bytes); passed on unchanged", ctx->opts.max_size);
 		out = strip_only(ctx, in, header_complete(in));
 	} else if (why) {
 		scan_msg("--filter: %s; message passed on unchanged", why);

@@ -1,4 +1,5 @@
-/* format.c - the lines upki-scan writes for a message (format.h).
+/* format.c - the lines upki-scan writes for a message (format.h): the
+ * output side; it calls msg.c only (the stderr line's prefix).
  *
  * The lines themselves are libupki's reports (upki/report.h); this file
  * picks the one --format asks for and leaves out what --check and

@@ -1,5 +1,7 @@
 /* out.c - what one input or part of a batch scan writes, kept
- * until its turn (out.h).
+ * until its turn (out.h): the output side, below source.c and the
+ * runner; it calls spool.c (deferred jobs) and msg.c (kept stderr
+ * lines) only.
  *
  * With -j 1 lines go straight to stdout.  With -j N each input (or part
  * of a split mbox) writes into its own buffer, in memory up to SPILL_AT

@@ -1,4 +1,5 @@
-/* progress.c - the progress line and the summary of a batch (progress.h).
+/* progress.c - the progress line and the summary of a batch
+ * (progress.h): the output side; it calls msg.c only.
  *
  * Both go to stderr, never stdout (which carries the results).  The
  * progress line is drawn only when stderr is a terminal and neither

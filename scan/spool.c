@@ -1,4 +1,6 @@
-/* spool.c - upki-scan's side of the hand-off to upki-fetch (spool.h).
+/* spool.c - upki-scan's side of the hand-off to upki-fetch (spool.h):
+ * the output side, called by source.c, out.c (deferred jobs) and the
+ * filter; it calls msg.c and code.c only.
  *
  * Scan mode and the filter both end up here, so a notice becomes the
  * same job whichever way upki-scan met it.  The job file itself is
