@@ -82,7 +82,7 @@ int um_msgtest_run(const um_conf *c, const char *file)
 	const char *qid = "TEST";
 
 	if (!g_file_get_contents(file, &buf, &len, &err)) {
-		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
+		um_msg_error("%s", err->message);
 		g_error_free(err);
 		return 1;
 	}

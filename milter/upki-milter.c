@@ -62,7 +62,7 @@ static gboolean parse_args(int argc, char **argv, options *o)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", UPKI_MILTER_NAME, argv[optind]);
+		um_msg_error("unexpected argument '%s'", argv[optind]);
 		return FALSE;
 	}
 	return TRUE;
@@ -74,7 +74,7 @@ static um_conf *load(const options *o)
 	um_conf *c = um_conf_load(o->d.conf_path, o->d.overrides, &err);
 
 	if (!c) {
-		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
+		um_msg_error("%s", err->message);
 		g_error_free(err);
 	}
 	return c;
@@ -104,7 +104,7 @@ int main(int argc, char **argv)
 	 * without them it does not start. */
 	upki_mime_init();
 	if (!upki_notice_load_libraries(&err)) {
-		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
+		um_msg_error("%s", err->message);
 		rc = 1;
 		goto out;
 	}

@@ -39,6 +39,11 @@ int um_log_facility(const char *name);
  * characters in the text are replaced so that nothing a message holds
  * can forge a log line. */
 void um_log(int prio, const char *qid, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* The command line's own lines, on stderr only (the log may not be open
+ * yet: bad arguments, a config that does not load, a missing library):
+ * "upki-milter: text", and "upki-milter: warning: text". */
+void um_msg_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void um_msg_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* ---- conf.c ---- */
 

@@ -7,53 +7,53 @@
 #include <string.h>
 
 #include "upki/wrap.h"
+#include "msg.h"
 #include "scan.h"
 
-static const char *wrap_authserv_id(const scanner *s)
+static const char *wrap_authserv_id(const upki_config *cfg)
 {
-	return s->cfg->authserv_id ? s->cfg->authserv_id : g_get_host_name();
+	return cfg->authserv_id ? cfg->authserv_id : g_get_host_name();
 }
 
-gboolean scan_wrap_setup(scanner *s)
+gboolean scan_wrap_setup(const scan_args *a, upki_config *cfg, upki_wrapper **wrapper)
 {
 	GError *err = NULL;
 
-	if (s->a->annotate && !s->a->filter) {
-		fprintf(stderr, "upki-scan: --annotate applies to --filter only\n");
+	*wrapper = NULL;
+	if (a->annotate && !a->filter) {
+		scan_msg("--annotate applies to --filter only");
 		return FALSE;
 	}
-	if (s->a->annotate && !upki_config_set(s->cfg, "Annotate", s->a->annotate, &err)) {
-		fprintf(stderr, "upki-scan: --annotate: %s\n", err->message);
+	if (a->annotate && !upki_config_set(cfg, "Annotate", a->annotate, &err)) {
+		scan_msg("--annotate: %s", err->message);
 		g_error_free(err);
 		return FALSE;
 	}
-	if (!g_str_equal(s->cfg->annotate, "wrap"))
+	if (!g_str_equal(cfg->annotate, "wrap"))
 		return TRUE;
-	s->wrapper = upki_wrapper_new(s->cfg, wrap_authserv_id(s), &err);
-	if (s->wrapper)
+	*wrapper = upki_wrapper_new(cfg, wrap_authserv_id(cfg), &err);
+	if (*wrapper)
 		return TRUE;
-	fprintf(stderr, "upki-scan: %s%s%s\n", s->a->config ? s->a->config : "", s->a->config ? ": " : "",
-		err->message);
+	scan_msg("%s%s%s", a->config ? a->config : "", a->config ? ": " : "", err->message);
 	g_error_free(err);
-	if (!s->a->filter)
+	if (!a->filter)
 		return FALSE;
 	/* a filter still marks the notice: headers mode */
-	fprintf(stderr, "upki-scan: --filter: Annotate wrap is off; headers only\n");
+	scan_msg("--filter: Annotate wrap is off; headers only");
 	return TRUE;
 }
 
-GString *scan_wrap_message(scanner *s, const GByteArray *in, const upki_notice *n)
+GString *scan_wrap_message(const scan_ctx *ctx, const GByteArray *in, const upki_notice *n)
 {
 	GError *err = NULL;
 	upki_wrapped *wr = NULL;
 	GString *out = NULL;
 
-	if (!upki_wrapper_wants(s->wrapper, n))
+	if (!upki_wrapper_wants(ctx->wrapper, n))
 		return NULL;
-	wr = upki_wrap_build(s->wrapper, (const char *)in->data, in->len, n, s->opts.max_size, &err);
+	wr = upki_wrap_build(ctx->wrapper, (const char *)in->data, in->len, n, ctx->opts.max_size, &err);
 	if (!wr) {
-		fprintf(stderr, "upki-scan: --filter: cannot wrap the notice (%s); headers only\n",
-			err->message);
+		scan_msg("--filter: cannot wrap the notice (%s); headers only", err->message);
 		g_error_free(err);
 		return NULL;
 	}

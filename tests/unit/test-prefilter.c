@@ -154,6 +154,78 @@ static void test_variants(void)
 	g_ptr_array_unref(vs);
 }
 
+/* upki_notice_analyze_prefiltered(): the verdict and header fields of
+ * upki_notice_analyze() on every sample; with ruled_out_fields FALSE a
+ * ruled-out message has no fields; pf NULL is the full pipeline. */
+static void same_fields(const char *name, const upki_notice *a, const upki_notice *b)
+{
+	g_assert_nonnull(a);
+	g_assert_nonnull(b);
+	if (a->verdict != b->verdict || a->kind != b->kind || g_strcmp0(a->subject, b->subject) ||
+	    g_strcmp0(a->from, b->from) || g_strcmp0(a->message_id, b->message_id) || g_strcmp0(a->date, b->date))
+		g_error("%s: the prefiltered analysis differs from the full one", name);
+}
+
+static void analyze_both(const char *name, const char *buf, gsize len, guint *ruled_out)
+{
+	upki_options o = { .profile = profile, .verifier = test_ca, .verify_time = UPKI_VERIFY_AT_NOW,
+			   .ruled_out_fields = TRUE };
+	upki_notice *full = upki_notice_analyze(buf, len, &o, NULL);
+	upki_notice *quick = NULL, *bare = NULL, *none = NULL;
+
+	if (!full)
+		return;
+	quick = upki_notice_analyze_prefiltered(pf, buf, len, &o, NULL);
+	none = upki_notice_analyze_prefiltered(NULL, buf, len, &o, NULL);
+	o.ruled_out_fields = FALSE;
+	bare = upki_notice_analyze_prefiltered(pf, buf, len, &o, NULL);
+	same_fields(name, full, quick);
+	same_fields(name, full, none);
+	g_assert_cmpint(bare->verdict, ==, full->verdict);
+	g_assert_cmpint(bare->kind, ==, full->kind);
+	if (upki_prefilter_message(pf, buf, len).verdict == UPKI_PREFILTER_NO) {
+		(*ruled_out)++;
+		g_assert_null(quick->sig);
+		g_assert_null(bare->subject);
+		g_assert_null(bare->from);
+	}
+	upki_notice_free(full);
+	upki_notice_free(quick);
+	upki_notice_free(none);
+	upki_notice_free(bare);
+}
+
+static void test_analyze_prefiltered(void)
+{
+	GDir *d = g_dir_open("samples", 0, NULL);
+	const char *e = NULL, *big = H "\nhello\n";
+	upki_options o = { .profile = profile, .verifier = test_ca, .max_size = 8 };
+	GError *err = NULL;
+	guint ruled_out = 0;
+
+	g_assert_nonnull(d);
+	while ((e = g_dir_read_name(d))) {
+		char *path = g_build_filename("samples", e, NULL), *buf = NULL;
+		gsize len = 0;
+		if (g_str_has_suffix(e, ".eml") && g_file_get_contents(path, &buf, &len, NULL)) {
+			char *crlf = test_crlf(buf);
+			analyze_both(path, buf, len, &ruled_out);
+			analyze_both(path, crlf, strlen(crlf), &ruled_out);
+			g_free(crlf);
+		}
+		g_free(buf);
+		g_free(path);
+	}
+	g_dir_close(d);
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++)
+		analyze_both(rows[i].name, rows[i].msg, strlen(rows[i].msg), &ruled_out);
+	g_assert_cmpuint(ruled_out, >, 0);
+	/* over max_size: the full pipeline's error, prefilter or not */
+	g_assert_null(upki_notice_analyze_prefiltered(pf, big, strlen(big), &o, &err));
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_TOO_LARGE);
+	g_clear_error(&err);
+}
+
 int main(int argc, char **argv)
 {
 	GError *err = NULL;
@@ -169,6 +241,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/prefilter/contract/samples", test_samples);
 	g_test_add_func("/prefilter/contract/real", test_real);
 	g_test_add_func("/prefilter/contract/variants", test_variants);
+	g_test_add_func("/prefilter/analyze-prefiltered", test_analyze_prefiltered);
 	int rc = g_test_run();
 	upki_smime_verifier_free(test_ca);
 	upki_prefilter_free(pf);
