@@ -38,7 +38,8 @@ LDFLAGS += $(SANFLAGS)
 # The programs, one line each: name, source folder, extra libraries.  A
 # front end sees include/ only (docs/architecture.md); the library and its
 # unit tests also see the private headers beside the sources in parser/.
-PROGRAMS        = upki-scan upki-milter $(if $(wildcard fetch/*.c),upki-fetch)
+# upki-fetch needs the retrieve action (fetch/retrieve*.c) to link.
+PROGRAMS        = upki-scan upki-milter $(if $(wildcard fetch/retrieve*.c),upki-fetch)
 upki-scan_DIR   = scan
 upki-scan_LIBS  =
 upki-milter_DIR = milter
@@ -57,7 +58,15 @@ TOOL_SRCS = $(wildcard tests/tools/*.c)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 prog_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $($(1)_DIR)/*.c))
 PROGS     = $(PROGRAMS:%=$(BUILD)/%)
-ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) \
+# upki-fetch's queue, state and actions linked with a stand-in for the
+# retrieve action (tests/fetch/retrieve-fake.c): tests of the state around
+# retrieve, and of everything before fetch/retrieve*.c exists.  Never
+# installed.  test-fetch: unit tests of the fetch modules.
+FETCH_CORE = $(filter-out fetch/retrieve% fetch/upki-fetch.c,$(wildcard fetch/*.c))
+FETCH_CORE_OBJS = $(FETCH_CORE:%.c=$(BUILD)/%.o)
+FETCH_TEST_BINS = $(if $(FETCH_CORE),$(BUILD)/tests/fetch/upki-fetch-fake $(BUILD)/tests/test-fetch)
+ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) $(FETCH_CORE_OBJS) \
+            $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fetch/*.c)) \
             $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps check demo install clean samples
@@ -98,6 +107,16 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/fetch/%.o: PRIVATE = -Ifetch
+$(BUILD)/tests/fetch/upki-fetch-fake: $(FETCH_CORE_OBJS) $(BUILD)/fetch/upki-fetch.o \
+		$(BUILD)/tests/fetch/retrieve-fake.o $(BUILD)/libupki.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
+$(BUILD)/tests/test-fetch: $(BUILD)/tests/fetch/test-fetch.o $(FETCH_CORE_OBJS) \
+		$(BUILD)/tests/fetch/retrieve-fake.o $(BUILD)/libupki.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
+
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -111,7 +130,7 @@ check: deps
 	@BUILD=$(BUILD) tests/run-tests.sh
 
 .PHONY: all-tests
-all-tests: all $(UNIT_BINS) $(TOOL_BINS)
+all-tests: all $(UNIT_BINS) $(TOOL_BINS) $(FETCH_TEST_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
