@@ -87,7 +87,7 @@ valgrind -q --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds
 	--error-exitcode=99 --suppressions="$TOP/tests/valgrind.supp" --num-callers=30 \
 	--log-file="$T/vg.log" "$FETCH" -f -c "$T/v.conf" >"$T/vlog" 2>&1 &
 FPID=$!
-wait_for 60 "grep -q started '$T/vlog'"
+wait_for 60 "grep -q started '$T/vlog' 2>/dev/null"
 fetch_job "$T/vspool" cert-issue "$(fetch_token 10)" >/dev/null
 fetch_job "$T/vspool" pin-issue "$(fetch_token 11)" >/dev/null
 check "valgrind: jobs done" "wait_for 60 \"[ \\\$(ls '$T/vspool/done' | wc -l) = 2 ]\""
