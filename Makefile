@@ -180,6 +180,14 @@ install: all
 	sed 's#/usr/bin/upki-milter#$(PREFIX)/bin/upki-milter#g' etc/upki-milter.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
+ifneq ($(filter upki-fetch,$(PROGRAMS)),)
+	install -m 644 man/upki-fetch.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 man/upki-fetch.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 etc/upki-fetch.conf.example $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
+	sed 's#/usr/bin/upki-fetch#$(PREFIX)/bin/upki-fetch#g' etc/upki-fetch.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+endif
 
 clean:
 	rm -rf build

@@ -421,16 +421,6 @@ void uf_conf_free(uf_conf *c)
 	g_free(c);
 }
 
-void uf_conf_print_keys(FILE *f)
-{
-	for (const key *k = keys; k->name; k++) {
-		fprintf(f, ".TP\n.B %s\n%s", k->name, k->help);
-		if (k->choices)
-			fprintf(f, " One of %s.", k->choices);
-		fprintf(f, k->def ? " Default: %s.\n" : " No default.\n", k->def);
-	}
-}
-
 uf_action uf_conf_action_for(const uf_conf *c, const char *kind)
 {
 	return g_strcmp0(kind, "pin-issue") == 0 ? c->pin_action : c->cert_action;

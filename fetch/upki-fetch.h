@@ -69,8 +69,6 @@ typedef struct uf_conf {
  * Free with uf_conf_free(). */
 uf_conf *uf_conf_load(const char *path, GError **error);
 void uf_conf_free(uf_conf *c);
-/* Writes the key table as man(7) text (for man/upki-fetch.conf.5). */
-void uf_conf_print_keys(FILE *f);
 uf_action uf_conf_action_for(const uf_conf *c, const char *kind);
 const char *uf_action_name(uf_action a);
 

@@ -168,4 +168,13 @@ check "both notices consumed into done/" "[ \$(ls '$T/spool2/done' | wc -l) = 2 
 check "the job says version 2 and the recipient" "grep -q '\"version\":2' '$T/out2/'*.json && grep -q '\"recipient\":\"' '$T/out2/'*.json"
 tap_no_token "no cert-issue token in upki-fetch's log" samples/cert-issue.eml "$T/e2e.log" "$T/scan.err"
 tap_no_token "no pin-issue token in upki-fetch's log" samples/pin-issue.eml "$T/e2e.log" "$T/scan.err"
+# Every key of the table is documented and in the example, and the example passes -n.
+for k in $(sed -n 's/^\t{ "\([A-Za-z]*\)", T_.*/\1/p' fetch/conf.c); do
+	grep -q "^\.BI $k " man/upki-fetch.conf.5 || not_ok "$k not in upki-fetch.conf(5)"
+	grep -q "^#* *$k " etc/upki-fetch.conf.example || not_ok "$k not in etc/upki-fetch.conf.example"
+	keys=$((${keys:-0} + 1))
+done
+[ "${keys:-0}" -ge 25 ] && ok "all $keys keys in the man page and the example" || not_ok "only ${keys:-0} keys found in fetch/conf.c"
+sed -e "s#/var/spool/upki-notice#$T/ex-spool#" -e "s#/var/lib/upki-fetch#$T/ex#" etc/upki-fetch.conf.example >"$T/example.conf"
+expect "-n accepts the example config" 0 "$FETCH" -n -c "$T/example.conf"
 echo "1..$n"
