@@ -26,6 +26,7 @@ typedef struct loop {
 	uf_state *state;
 	int ino;     /* inotify, -1 when the watch could not be set */
 	int sig;
+	gint64 next_due; /* from the last pass: the earliest retry in cur/ */
 } loop;
 
 static void watch(loop *l)
@@ -50,10 +51,13 @@ static void pass(loop *l)
 	uf_spool_pass p;
 	GError *err = NULL;
 
+	l->next_due = G_MAXINT64;
 	if (!uf_pass(&c, &p, &err)) {
 		uf_log(LOG_ERR, NULL, "%s", err->message);
 		g_error_free(err);
+		return;
 	}
+	l->next_due = p.next_due;
 }
 
 static gboolean reload(loop *l)
@@ -81,10 +85,10 @@ static gboolean reload(loop *l)
 static int timeout_ms(loop *l)
 {
 	gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-	gint64 wait = l->conf->rescan_interval, due = uf_state_next_due(l->state);
+	gint64 wait = l->conf->rescan_interval;
 
-	if (due != G_MAXINT64)
-		wait = MIN(wait, due - now);
+	if (l->next_due != G_MAXINT64)
+		wait = MIN(wait, l->next_due - now);
 	return (int)MAX(wait, 1) * 1000;
 }
 

@@ -171,6 +171,7 @@ static void settle(uf_ctx *c, const char *name, const uf_job *j, uf_job_row *row
 		       j->kind, j->host, j->url_path, row->attempts, (long long)(row->next_try - c->now),
 		       why ? why : "");
 		p->waiting++;
+		p->next_due = MIN(p->next_due, row->next_try);
 		return;
 	}
 	uf_log(o == UF_OK ? LOG_INFO : LOG_ERR, id, "kind=%s host=%s path=%s outcome=%s attempts=%u%s%s",
@@ -245,6 +246,7 @@ static void work(uf_ctx *c, const char *name, uf_job *j, uf_spool_pass *p)
 	}
 	if (row.next_try > c->now) {
 		p->waiting++;
+		p->next_due = MIN(p->next_due, row.next_try);
 		goto out;
 	}
 	o = run_action(c, j, &row, &why);
@@ -294,6 +296,7 @@ gboolean uf_pass(uf_ctx *c, uf_spool_pass *p, GError **error)
 	int lock = -1;
 
 	memset(p, 0, sizeof *p);
+	p->next_due = G_MAXINT64;
 	if (!uf_spool_prepare(c->conf->spool, error))
 		return FALSE;
 	lock = uf_spool_lock(c->conf->spool, error);

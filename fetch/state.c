@@ -274,16 +274,3 @@ gboolean uf_state_add_installed(uf_state *s, const char *job_id, GPtrArray *inst
 	sqlite3_finalize(st);
 	return ok;
 }
-
-gint64 uf_state_next_due(uf_state *s)
-{
-	sqlite3_stmt *st = prepare(s, "SELECT min(next_try) FROM jobs WHERE status = 0");
-	gint64 due = G_MAXINT64;
-
-	if (!st)
-		return due;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		due = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return due;
-}

@@ -109,12 +109,11 @@ char *uf_state_pin(uf_state *s, const char *email, const char *dn);
 /* Records what fetch_certs_install wrote (fetch_installed*). */
 gboolean uf_state_add_installed(uf_state *s, const char *job_id, GPtrArray *installed,
 				GError **error);
-/* The earliest next_try of a pending job, G_MAXINT64 when none. */
-gint64 uf_state_next_due(uf_state *s);
 
 /* spool.c: the directories.  Paths built from conf->spool. */
 typedef struct uf_spool_pass {
 	guint taken, done, failed, waiting, errors;
+	gint64 next_due; /* earliest retry of a job in cur/, G_MAXINT64 when none */
 } uf_spool_pass;
 
 gboolean uf_spool_prepare(const char *dir, GError **error);
