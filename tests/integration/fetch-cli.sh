@@ -99,7 +99,7 @@ cat >"$T/stdin.\$UPKI_JOB_ID"
 env >"$T/env.\$UPKI_JOB_ID"
 echo "\$UPKI_JOB_ID" >>"$T/runs"
 code=\$(cat "$T/code" 2>/dev/null || echo 0)
-[ "\$code" = sleep ] && exec sleep 30
+[ "\$code" = sleep ] && echo \$\$ >"$T/sleeper" && exec sleep 30
 exit "\$code"
 HOOK
 chmod 755 "$T/hook.sh"
@@ -141,7 +141,7 @@ t0=$(date +%s)
 expect "--once exec timeout: retry" 75 "$FETCH" --once -c "$T/exec.conf"
 check "the command was killed after ExecTimeout" "[ \$((\$(date +%s) - t0)) -le 6 ]"
 has "timeout is said" "timed out after 2s" err
-check "no process of the command left" "! pgrep -f 'sleep 30' >/dev/null"
+check "no process of the command left" "[ -s '$T/sleeper' ] && ! kill -0 \$(cat '$T/sleeper') 2>/dev/null"
 rm -f "$T/spool/cur/$j8.json"
 
 # A job whose outcome was recorded before a crash is only moved on.
