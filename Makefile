@@ -59,14 +59,14 @@ TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 prog_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $($(1)_DIR)/*.c))
 PROGS     = $(PROGRAMS:%=$(BUILD)/%)
 # upki-fetch's queue, state and actions linked with a stand-in for the
-# retrieve action (tests/fetch/retrieve-fake.c): tests of the state around
+# retrieve action (tests/fetch-queue/retrieve-fake.c): tests of the state around
 # retrieve, and of everything before fetch/retrieve*.c exists.  Never
 # installed.  test-fetch: unit tests of the fetch modules.
 FETCH_CORE = $(filter-out fetch/retrieve% fetch/upki-fetch.c,$(wildcard fetch/*.c))
 FETCH_CORE_OBJS = $(FETCH_CORE:%.c=$(BUILD)/%.o)
-FETCH_TEST_BINS = $(if $(FETCH_CORE),$(BUILD)/tests/fetch/upki-fetch-fake $(BUILD)/tests/test-fetch)
+FETCH_TEST_BINS = $(if $(FETCH_CORE),$(BUILD)/tests/fetch-queue/upki-fetch-fake $(BUILD)/tests/test-fetch)
 ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) $(FETCH_CORE_OBJS) \
-            $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fetch/*.c)) \
+            $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fetch-queue/*.c)) \
             $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps check demo install clean samples
@@ -107,13 +107,13 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-$(BUILD)/tests/fetch/%.o: PRIVATE = -Ifetch
-$(BUILD)/tests/fetch/upki-fetch-fake: $(FETCH_CORE_OBJS) $(BUILD)/fetch/upki-fetch.o \
-		$(BUILD)/tests/fetch/retrieve-fake.o $(BUILD)/libupki.a
+$(BUILD)/tests/fetch-queue/%.o: PRIVATE = -Ifetch
+$(BUILD)/tests/fetch-queue/upki-fetch-fake: $(FETCH_CORE_OBJS) $(BUILD)/fetch/upki-fetch.o \
+		$(BUILD)/tests/fetch-queue/retrieve-fake.o $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
-$(BUILD)/tests/test-fetch: $(BUILD)/tests/fetch/test-fetch.o $(FETCH_CORE_OBJS) \
-		$(BUILD)/tests/fetch/retrieve-fake.o $(BUILD)/libupki.a
+$(BUILD)/tests/test-fetch: $(BUILD)/tests/fetch-queue/test-fetch.o $(FETCH_CORE_OBJS) \
+		$(BUILD)/tests/fetch-queue/retrieve-fake.o $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
 

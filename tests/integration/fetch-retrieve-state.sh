@@ -1,6 +1,6 @@
 #!/bin/sh
 # The state upki-fetch keeps around the retrieve action, driven through
-# the stand-in retrieve (tests/fetch/retrieve-fake.c, always the FAKE
+# the stand-in retrieve (tests/fetch-queue/retrieve-fake.c, always the FAKE
 # build: the real flow is tested with its own HTTPS server): a cert-issue
 # job refused until its PIN notice was fetched is a retry, not a failure;
 # a ZIP downloaded before its PIN is known is kept (0600) and the job

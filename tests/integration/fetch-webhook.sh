@@ -1,6 +1,6 @@
 #!/bin/sh
 # upki-fetch's webhook action against a Standard Webhooks receiver
-# (tests/fetch/webhook-receiver.py, python3, HTTPS on 127.0.0.1 with a
+# (tests/fetch-queue/webhook-receiver.py, python3, HTTPS on 127.0.0.1 with a
 # CA made here by openssl) that checks the signature and the timestamp:
 # delivery, 503 twice then success (same webhook-id each time, backoff
 # across --once runs), 429 retried, 400 final, a wrong secret refused by
@@ -18,13 +18,13 @@ trap '[ -n "$RPID" ] && kill "$RPID" 2>/dev/null; rm -rf "$T"' EXIT
 check() { if eval "$2"; then ok "$1"; else not_ok "$1" "${3:-$2}"; fi; }
 once() { "$FETCH" --once -c "$1" >>"$T/log" 2>&1; echo $?; }
 
-sh tests/fetch/make-test-ca.sh "$T" good || skip_all "openssl could not make a test CA"
-sh tests/fetch/make-test-ca.sh "$T" other
+sh tests/fetch-queue/make-test-ca.sh "$T" good || skip_all "openssl could not make a test CA"
+sh tests/fetch-queue/make-test-ca.sh "$T" other
 SECRET=whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 printf '%s\n' "$SECRET" >"$T/secret"; chmod 600 "$T/secret"
 printf '%s\n' whsec_QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB >"$T/wrong"; chmod 600 "$T/wrong"
 mkdir "$T/rx"
-timeout 300 python3 tests/fetch/webhook-receiver.py "$T/rx" "$T/good.pem" "$T/good.key" "$SECRET" &
+timeout 300 python3 tests/fetch-queue/webhook-receiver.py "$T/rx" "$T/good.pem" "$T/good.key" "$SECRET" &
 RPID=$!
 i=0; while [ ! -f "$T/rx/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -f "$T/rx/port" ] || { echo "1..0 # SKIP the receiver did not start"; exit 0; }

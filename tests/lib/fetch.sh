@@ -1,10 +1,10 @@
 # fetch.sh - helpers of the upki-fetch tests (sourced after tap.sh).
 # FETCH is the shipped upki-fetch when it is built (it needs the retrieve
 # action, fetch/retrieve*.c), else the same program linked with the
-# stand-in retrieve of tests/fetch/retrieve-fake.c: the exec, webhook and
+# stand-in retrieve of tests/fetch-queue/retrieve-fake.c: the exec, webhook and
 # keep actions and the queue are the same code in both.  FAKE is always
 # the stand-in build (tests of the state kept around retrieve).
-FAKE="$BUILD/tests/fetch/upki-fetch-fake"
+FAKE="$BUILD/tests/fetch-queue/upki-fetch-fake"
 if [ -x "$BUILD/upki-fetch" ]; then FETCH="$BUILD/upki-fetch"; else FETCH="$FAKE"; fi
 
 # fetch_conf FILE KEY VALUE...: writes a config from key/value pairs,

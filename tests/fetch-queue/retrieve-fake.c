@@ -1,5 +1,5 @@
 /* retrieve-fake.c - a stand-in for fetch/retrieve*.c, linked only into
- * build/tests/fetch/upki-fetch-fake, never into the shipped upki-fetch.
+ * build/tests/fetch-queue/upki-fetch-fake, never into the shipped upki-fetch.
  *
  * It lets tests drive the state that upki-fetch keeps around the
  * retrieve action (PINs recorded, a ZIP kept while its PIN is missing,

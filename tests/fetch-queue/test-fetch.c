@@ -1,7 +1,7 @@
 /* test-fetch.c - unit tests of upki-fetch's modules: the Standard
  * Webhooks signature (the specification's own example), secrets, the
  * state database (mode, rows, PIN lookup, waiting ZIPs made due).
- * Linked with the fetch objects and tests/fetch/retrieve-fake.c (for
+ * Linked with the fetch objects and tests/fetch-queue/retrieve-fake.c (for
  * fetch_pin_record_free only).
  */
 #include <string.h>
