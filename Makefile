@@ -42,7 +42,7 @@ LDFLAGS += $(SANFLAGS)
 # The programs, one line each: name, source folder, extra libraries.  A
 # front end sees include/ only (docs/architecture.md); the library and its
 # unit tests also see the private headers beside the sources in parser/.
-PROGRAMS        = upki-scan upki-milter $(if $(wildcard fetch/upki-fetch.c),upki-fetch)
+PROGRAMS        = upki-scan upki-milter upki-fetch
 upki-scan_DIR   = scan
 upki-scan_LIBS  =
 upki-milter_DIR = milter
@@ -62,13 +62,21 @@ TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 prog_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $($(1)_DIR)/*.c))
 PROGS     = $(PROGRAMS:%=$(BUILD)/%)
 # upki-fetch's retrieve action, tested on its own (tests/fetch/) against a
-# local imitation of the site, whether or not the program is there yet.
+# local imitation of the site.
 RETRIEVE_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard fetch/retrieve*.c))
-RETRIEVE_TEST = $(if $(RETRIEVE_OBJS),$(BUILD)/tests/test-retrieve)
+RETRIEVE_TEST = $(BUILD)/tests/test-retrieve
 RETRIEVE_TEST_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fetch/*.c))
+# upki-fetch's queue, state and actions linked with a stand-in for the
+# retrieve action (tests/fetch-queue/retrieve-fake.c): tests of the state
+# around retrieve without the site.  Never installed.  test-fetch: unit
+# tests of the fetch modules.
+FETCH_CORE = $(filter-out fetch/retrieve% fetch/upki-fetch.c,$(wildcard fetch/*.c))
+FETCH_CORE_OBJS = $(FETCH_CORE:%.c=$(BUILD)/%.o)
+FETCH_TEST_BINS = $(BUILD)/tests/fetch-queue/upki-fetch-fake $(BUILD)/tests/test-fetch
 ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) \
+            $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fetch-queue/*.c)) \
             $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o) \
-            $(RETRIEVE_OBJS) $(RETRIEVE_TEST_OBJS)
+            $(RETRIEVE_TEST_OBJS)
 
 .PHONY: all deps check demo install clean samples
 # Keep object files of tests and tools between runs.
@@ -121,6 +129,16 @@ $(BUILD)/tests/test-retrieve: $(RETRIEVE_TEST_OBJS) $(RETRIEVE_OBJS) $(BUILD)/li
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
 
+$(BUILD)/tests/fetch-queue/%.o: PRIVATE = -Ifetch
+$(BUILD)/tests/fetch-queue/upki-fetch-fake: $(FETCH_CORE_OBJS) $(BUILD)/fetch/upki-fetch.o \
+		$(BUILD)/tests/fetch-queue/retrieve-fake.o $(BUILD)/libupki.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
+$(BUILD)/tests/test-fetch: $(BUILD)/tests/fetch-queue/test-fetch.o $(FETCH_CORE_OBJS) \
+		$(BUILD)/tests/fetch-queue/retrieve-fake.o $(BUILD)/libupki.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
+
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -134,7 +152,7 @@ check: deps
 	@BUILD=$(BUILD) tests/run-tests.sh
 
 .PHONY: all-tests
-all-tests: all $(UNIT_BINS) $(TOOL_BINS) $(RETRIEVE_TEST)
+all-tests: all $(UNIT_BINS) $(TOOL_BINS) $(RETRIEVE_TEST) $(FETCH_TEST_BINS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/tools/upki-unwrap
@@ -187,6 +205,14 @@ install: all
 	sed 's#/usr/bin/upki-milter#$(PREFIX)/bin/upki-milter#g' etc/upki-milter.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
+ifneq ($(filter upki-fetch,$(PROGRAMS)),)
+	install -m 644 man/upki-fetch.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 man/upki-fetch.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 etc/upki-fetch.conf.example $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
+	sed 's#/usr/bin/upki-fetch#$(PREFIX)/bin/upki-fetch#g' etc/upki-fetch.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+endif
 
 clean:
 	rm -rf build

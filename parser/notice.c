@@ -52,6 +52,7 @@ void upki_notice_free(upki_notice *n)
 		g_ptr_array_unref(n->urls);
 	g_free(n->subject);
 	g_free(n->from);
+	g_free(n->to);
 	g_free(n->message_id);
 	g_free(n->date);
 	g_free(n->deadline);
@@ -433,6 +434,7 @@ static void copy_headers(const upki_mime *m, upki_notice *n)
 {
 	n->subject = g_strdup(m->subject);
 	n->from = g_strdup(m->from_addr);
+	n->to = g_strdup(m->to_addr);
 	n->message_id = g_strdup(m->message_id);
 	if (m->date)
 		n->date = g_date_time_format_iso8601(m->date);

@@ -43,6 +43,7 @@ typedef struct upki_notice {
 	                           links of unsigned parts (retrieval FALSE); deduplicated */
 	char *subject;          /* decoded */
 	char *from;             /* addr-spec */
+	char *to;               /* first To addr-spec (the spool job's recipient), or NULL */
 	char *message_id;
 	char *date;             /* ISO 8601 date-time of the Date header, or NULL */
 	char *deadline;         /* cert-issue/pin-issue: signing time (else Date) + 1 month, YYYY-MM-DD */
