@@ -6,6 +6,9 @@ PREFIX  ?= /usr/local
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 SANITIZE ?=
+# Annotate wrap's instruction templates (TemplateDir's default); the build
+# and test tree point TemplateDir at templates/ instead.
+TEMPLATEDIR ?= $(PREFIX)/share/upki-notice/templates
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -28,7 +31,8 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            -Wstrict-prototypes -Wmissing-prototypes -Iinclude $(SANFLAGS) \
            $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS) $(FETCH_PKGS) 2>/dev/null) \
            $(if $(CURL_SONAME),-DUPKI_CURL_SONAME='"$(CURL_SONAME)"') \
-           $(if $(XML2_SONAME),-DUPKI_XML2_SONAME='"$(XML2_SONAME)"')
+           $(if $(XML2_SONAME),-DUPKI_XML2_SONAME='"$(XML2_SONAME)"') \
+           -DUPKI_TEMPLATE_DIR='"$(TEMPLATEDIR)"'
 # Header dependencies come from the compiler (-MMD -MP): touching a header
 # rebuilds only the files that include it.
 DEPFLAGS = -MMD -MP
@@ -38,7 +42,7 @@ LDFLAGS += $(SANFLAGS)
 # The programs, one line each: name, source folder, extra libraries.  A
 # front end sees include/ only (docs/architecture.md); the library and its
 # unit tests also see the private headers beside the sources in parser/.
-PROGRAMS        = upki-scan upki-milter $(if $(wildcard fetch/*.c),upki-fetch)
+PROGRAMS        = upki-scan upki-milter upki-fetch
 upki-scan_DIR   = scan
 upki-scan_LIBS  =
 upki-milter_DIR = milter
@@ -57,8 +61,22 @@ TOOL_SRCS = $(wildcard tests/tools/*.c)
 TOOL_BINS = $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tools/%)
 prog_objs = $(patsubst %.c,$(BUILD)/%.o,$(wildcard $($(1)_DIR)/*.c))
 PROGS     = $(PROGRAMS:%=$(BUILD)/%)
+# upki-fetch's retrieve action, tested on its own (tests/fetch/) against a
+# local imitation of the site.
+RETRIEVE_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard fetch/retrieve*.c))
+RETRIEVE_TEST = $(BUILD)/tests/test-retrieve
+RETRIEVE_TEST_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fetch/*.c))
+# upki-fetch's queue, state and actions linked with a stand-in for the
+# retrieve action (tests/fetch-queue/retrieve-fake.c): tests of the state
+# around retrieve without the site.  Never installed.  test-fetch: unit
+# tests of the fetch modules.
+FETCH_CORE = $(filter-out fetch/retrieve% fetch/upki-fetch.c,$(wildcard fetch/*.c))
+FETCH_CORE_OBJS = $(FETCH_CORE:%.c=$(BUILD)/%.o)
+FETCH_TEST_BINS = $(BUILD)/tests/fetch-queue/upki-fetch-fake $(BUILD)/tests/test-fetch
 ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) \
-            $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o)
+            $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/fetch-queue/*.c)) \
+            $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o) \
+            $(RETRIEVE_TEST_OBJS)
 
 .PHONY: all deps check demo install clean samples
 # Keep object files of tests and tools between runs.
@@ -77,10 +95,18 @@ deps:
 	@scripts/install-deps.sh
 
 $(BUILD)/parser/%.o $(BUILD)/tests/unit/%.o: PRIVATE = -Iparser
+$(BUILD)/tests/fetch/%.o: PRIVATE = -Ifetch
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(PRIVATE) $(DEPFLAGS) -c -o $@ $<
+
+# TemplateDir's default is compiled in: a new PREFIX rebuilds config.o.
+$(BUILD)/parser/config.o: $(BUILD)/templatedir.stamp
+.PHONY: FORCE
+$(BUILD)/templatedir.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(TEMPLATEDIR)' | cmp -s - $@ || echo '$(TEMPLATEDIR)' >$@
 
 $(BUILD)/libupki.a: $(LIB_OBJS)
 	@rm -f $@
@@ -98,6 +124,21 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/test-retrieve: $(RETRIEVE_TEST_OBJS) $(RETRIEVE_OBJS) $(BUILD)/libupki.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
+
+$(BUILD)/tests/fetch-queue/%.o: PRIVATE = -Ifetch
+$(BUILD)/tests/fetch-queue/upki-fetch-fake: $(FETCH_CORE_OBJS) $(BUILD)/fetch/upki-fetch.o \
+		$(BUILD)/tests/fetch-queue/retrieve-fake.o $(BUILD)/libupki.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
+$(BUILD)/tests/test-fetch: $(BUILD)/tests/fetch-queue/test-fetch.o $(FETCH_CORE_OBJS) \
+		$(BUILD)/tests/fetch-queue/retrieve-fake.o $(BUILD)/libupki.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(upki-fetch_LIBS)
+
 $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -111,10 +152,10 @@ check: deps
 	@BUILD=$(BUILD) tests/run-tests.sh
 
 .PHONY: all-tests
-all-tests: all $(UNIT_BINS) $(TOOL_BINS)
+all-tests: all $(UNIT_BINS) $(TOOL_BINS) $(RETRIEVE_TEST) $(FETCH_TEST_BINS)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/tools/upki-unwrap
 	@BUILD=$(BUILD) scripts/demo.sh
 
 # libFuzzer over the whole pipeline (clang), seeded with samples/.
@@ -157,11 +198,21 @@ install: all
 	install -m 644 man/upki-milter.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 etc/upki-milter.conf.example README.md docs/*.md \
 	           $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
+	install -d $(DESTDIR)$(TEMPLATEDIR)
+	install -m 644 templates/*.txt templates/*.html $(DESTDIR)$(TEMPLATEDIR)/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(SYSTEMDUNITDIR)
 	install -m 644 man/upki-milter.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	sed 's#/usr/bin/upki-milter#$(PREFIX)/bin/upki-milter#g' etc/upki-milter.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
+ifneq ($(filter upki-fetch,$(PROGRAMS)),)
+	install -m 644 man/upki-fetch.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 644 man/upki-fetch.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 etc/upki-fetch.conf.example $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
+	sed 's#/usr/bin/upki-fetch#$(PREFIX)/bin/upki-fetch#g' etc/upki-fetch.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+endif
 
 clean:
 	rm -rf build

@@ -31,6 +31,7 @@ typedef struct connctx {
 	gboolean can_skip;    /* the MTA understands SMFIS_SKIP */
 	gboolean no_hdr_reply; /* headers need no reply (SMFIP_NR_HDR) */
 	gboolean no_body_reply; /* body chunks need no reply (SMFIP_NR_BODY) */
+	gboolean can_chgbody; /* the MTA allows smfi_replacebody (Annotate wrap) */
 	gboolean refused;     /* this message began while stopping */
 	msgctx *msg;
 } connctx;
@@ -116,7 +117,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			       unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
-				      SMFIF_SETSYMLIST;
+				      SMFIF_SETSYMLIST | SMFIF_CHGBODY;
 	const unsigned long unused = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL |
 				     SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN;
 	connctx *cc = g_new0(connctx, 1);
@@ -128,6 +129,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	g_free(smfi_getpriv(ctx));
 	smfi_setpriv(ctx, cc);
 	*pf0 = f0 & actions;
+	cc->can_chgbody = (f0 & SMFIF_CHGBODY) != 0;
 	*pf1 = f1 & unused;
 	cc->can_skip = (f1 & SMFIP_SKIP) != 0;
 	cc->no_hdr_reply = (f1 & SMFIP_NR_HDR) != 0;
@@ -298,7 +300,39 @@ static sfsistat mta_failure(SMFICTX *ctx, const msgctx *m, um_result *r, const c
 	return SMFIS_TEMPFAIL;
 }
 
-static sfsistat act(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid)
+/* A wrap half sent cannot be taken back: defer the message, whatever
+ * OnInternalError says (milter/wrap.c). */
+static sfsistat wrap_failure(SMFICTX *ctx, um_result *r, const char *qid, const char *what)
+{
+	r->failed = TRUE;
+	r->failure = UM_FAIL_INTERNAL;
+	g_free(r->error);
+	r->error = g_strdup_printf("%s failed while wrapping (deferred, never half-wrapped)", what);
+	r->action = UM_ACT_TEMPFAIL;
+	um_policy_log(r, qid, NULL);
+	smfi_setreply(ctx, UM_TEMPFAIL_RCODE, UM_TEMPFAIL_XCODE,
+		      "upki-milter: temporary failure, please try again later");
+	return SMFIS_TEMPFAIL;
+}
+
+/* Header edits, the quarantine, then the whole new body. */
+static sfsistat act_wrapped(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid)
+{
+	char *job_id = NULL;
+
+	if (!apply_edits(ctx, r->edits))
+		return wrap_failure(ctx, r, qid, "header change");
+	if (r->action == UM_ACT_QUARANTINE && smfi_quarantine(ctx, r->reason) != MI_SUCCESS)
+		return wrap_failure(ctx, r, qid, "quarantine");
+	if (!um_wrap_replace_body(ctx, r->body))
+		return wrap_failure(ctx, r, qid, "body replacement");
+	um_policy_handoff(m->conf, r, qid, FALSE, &job_id);
+	um_policy_log(r, qid, job_id);
+	g_free(job_id);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat act(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid, gboolean can_chgbody)
 {
 	char *job_id = NULL;
 
@@ -315,6 +349,10 @@ static sfsistat act(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid
 	default:
 		break;
 	}
+	if (r->body && !can_chgbody)
+		um_wrap_fall_back(r, "the MTA does not allow body changes");
+	if (r->body)
+		return act_wrapped(ctx, m, r, qid);
 	if (!apply_edits(ctx, r->edits))
 		return mta_failure(ctx, m, r, qid, "header change");
 	if (r->action == UM_ACT_QUARANTINE && smfi_quarantine(ctx, r->reason) != MI_SUCCESS)
@@ -336,7 +374,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	if (!m)
 		return SMFIS_CONTINUE;
 	r = um_policy_eom(m->conf, m->raw->str, m->raw->len, m->step, m->oversized);
-	rc = act(ctx, m, r, qid);
+	rc = act(ctx, m, r, qid, cc->can_chgbody);
 	um_result_free(r);
 	msg_free(cc);
 	return rc;
@@ -365,7 +403,7 @@ static sfsistat mlfi_close(SMFICTX *ctx)
 static struct smfiDesc desc = {
 	.xxfi_name = UPKI_MILTER_NAME,
 	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST,
+	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST | SMFIF_CHGBODY,
 	.xxfi_header = mlfi_header,
 	.xxfi_eoh = mlfi_eoh,
 	.xxfi_body = mlfi_body,

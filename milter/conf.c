@@ -171,6 +171,22 @@ static gboolean build_verifier(um_conf *c, GError **error)
 	return FALSE;
 }
 
+/* Annotate wrap: the templates are checked now, so that -n and a reload
+ * refuse a broken one (its file and line in the message). */
+static gboolean build_wrapper(um_conf *c, GError **error)
+{
+	GError *err = NULL;
+
+	if (!g_str_equal(c->cfg->annotate, "wrap"))
+		return TRUE;
+	c->wrapper = upki_wrapper_new(c->cfg, c->authserv_id, &err);
+	if (c->wrapper)
+		return TRUE;
+	fail_at(c->path, "Annotate", error, "Annotate wrap: %s", err->message);
+	g_error_free(err);
+	return FALSE;
+}
+
 static gboolean set_overrides(um_conf *c, char *const *overrides, GError **error)
 {
 	GError *err = NULL;
@@ -199,7 +215,7 @@ um_conf *um_conf_load(const char *path, char *const *overrides, GError **error)
 		c->cfg = upki_config_load(c->path, error);
 	}
 	if (!c->cfg || !set_overrides(c, overrides, error) || !finish(c, error) ||
-	    !build_verifier(c, error)) {
+	    !build_verifier(c, error) || !build_wrapper(c, error)) {
 		um_conf_unref(c);
 		return NULL;
 	}
@@ -226,6 +242,7 @@ void um_conf_unref(um_conf *c)
 	if (!c || !g_atomic_int_dec_and_test(&c->refs))
 		return;
 	upki_prefilter_free(c->prefilter);
+	upki_wrapper_free(c->wrapper);
 	upki_smime_verifier_free(c->verifier);
 	upki_config_free(c->cfg);
 	g_free(c->authserv_id);

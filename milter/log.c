@@ -1,4 +1,5 @@
-/* log.c - the milter's log: syslog, and a copy on stderr with -f.
+/* log.c - the milter's log: syslog, and a copy on stderr with -f; and
+ * the command line's lines on stderr (um_msg_error(), um_msg_warn()).
  *
  * Every line starts with the MTA's queue id so that it can be matched
  * with the MTA's own log.  Text that came from a message (reasons are
@@ -78,4 +79,33 @@ void um_log(int prio, const char *qid, const char *fmt, ...)
 		g_mutex_unlock(&stderr_lock);
 	}
 	g_free(text);
+}
+
+static void msg_v(const char *level, const char *fmt, va_list ap)
+{
+	char *text = g_strdup_vprintf(fmt, ap);
+
+	g_mutex_lock(&stderr_lock);
+	fprintf(stderr, "%s: %s%s\n", UPKI_MILTER_NAME, level, text);
+	fflush(stderr);
+	g_mutex_unlock(&stderr_lock);
+	g_free(text);
+}
+
+void um_msg_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_v("", fmt, ap);
+	va_end(ap);
+}
+
+void um_msg_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	msg_v("warning: ", fmt, ap);
+	va_end(ap);
 }

@@ -50,6 +50,8 @@ static void print_result(const um_result *r, const char *job_id)
 	if (r->action != UM_ACT_REJECT && r->action != UM_ACT_TEMPFAIL)
 		for (guint i = 0; i < r->edits->len; i++)
 			print_edit(g_ptr_array_index(r->edits, i));
+	if (r->body && r->action != UM_ACT_REJECT && r->action != UM_ACT_TEMPFAIL)
+		printf("replace body (%" G_GSIZE_FORMAT " bytes)\n", g_bytes_get_size(r->body));
 	if (job_id)
 		printf("spool %s\n", job_id);
 	switch (r->action) {
@@ -80,7 +82,7 @@ int um_msgtest_run(const um_conf *c, const char *file)
 	const char *qid = "TEST";
 
 	if (!g_file_get_contents(file, &buf, &len, &err)) {
-		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
+		um_msg_error("%s", err->message);
 		g_error_free(err);
 		return 1;
 	}

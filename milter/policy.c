@@ -5,9 +5,8 @@
  * do.  The decision is a um_result: header edits (from libupki's
  * annotate module), an action, the reason text.  Failures go through one
  * table (the On* keys): each failure class maps to accept or tempfail,
- * and is always logged.  A later "wrap" rewrite of the recipient's
- * instructions belongs in decide_notice(): it would add a body
- * replacement to the result, nothing else changes.
+ * and is always logged.  Annotate wrap (wrap.c) adds a body
+ * replacement to the result of a notice and swaps its edits.
  */
 #include <string.h>
 #include <time.h>
@@ -176,6 +175,7 @@ um_result *um_policy_eom(const um_conf *c, const char *msg, gsize len, um_eoh_st
 	}
 	r->edits = upki_annotate_edits(msg, len, r->notice, &c->annotate);
 	decide_notice(c, r);
+	um_wrap_decide(c, r, msg, len);
 out:
 	if (!r->edits)
 		r->edits = g_ptr_array_new();
@@ -190,6 +190,11 @@ void um_result_free(um_result *r)
 	if (!r)
 		return;
 	g_ptr_array_unref(r->edits);
+	if (r->headers_edits)
+		g_ptr_array_unref(r->headers_edits);
+	if (r->body)
+		g_bytes_unref(r->body);
+	g_free(r->wrap_note);
 	upki_notice_free(r->notice);
 	g_free(r->reason);
 	g_free(r->error);
@@ -245,11 +250,14 @@ static void log_notice(const um_result *r, const char *qid, const char *job_id)
 	char *redacted = url ? upki_url_redact(url) : NULL;
 	const char *kind = upki_kind_to_string(n->kind);
 
+	if (r->wrap_note)
+		um_log(LOG_WARNING, qid, "%s", r->wrap_note);
 	um_log(n->verdict == UPKI_VERDICT_SUSPICIOUS ? LOG_NOTICE : LOG_INFO, qid,
-	       "kind=%s verdict=%s reasons=%s host=%s url=%s urls=%u action=%s%s%s ms=%.3f cpu_ms=%.3f",
+	       "kind=%s verdict=%s reasons=%s host=%s url=%s urls=%u action=%s%s%s%s ms=%.3f cpu_ms=%.3f",
 	       kind ? kind : "-", upki_verdict_to_string(n->verdict), *reasons ? reasons : "-",
 	       host ? host : "-", redacted ? redacted : "-", count, um_action_name(r->action),
-	       job_id ? " spool=" : "", job_id ? job_id : "", r->usec / 1000.0, r->cpu_usec / 1000.0);
+	       r->body ? " wrapped" : "", job_id ? " spool=" : "", job_id ? job_id : "", r->usec / 1000.0,
+	       r->cpu_usec / 1000.0);
 	g_free(redacted);
 	g_free(host);
 	g_free(reasons);

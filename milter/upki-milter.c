@@ -62,7 +62,7 @@ static gboolean parse_args(int argc, char **argv, options *o)
 		}
 	}
 	if (optind != argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\n", UPKI_MILTER_NAME, argv[optind]);
+		um_msg_error("unexpected argument '%s'", argv[optind]);
 		return FALSE;
 	}
 	return TRUE;
@@ -74,7 +74,7 @@ static um_conf *load(const options *o)
 	um_conf *c = um_conf_load(o->d.conf_path, o->d.overrides, &err);
 
 	if (!c) {
-		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
+		um_msg_error("%s", err->message);
 		g_error_free(err);
 	}
 	return c;
@@ -104,16 +104,13 @@ int main(int argc, char **argv)
 	 * without them it does not start. */
 	upki_mime_init();
 	if (!upki_notice_load_libraries(&err)) {
-		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
+		um_msg_error("%s", err->message);
 		rc = 1;
 		goto out;
 	}
 	c = load(&o);
 	if (!c)
 		goto out;
-	if (g_str_equal(c->cfg->annotate, "wrap"))
-		fprintf(stderr, "%s: warning: Annotate wrap is not implemented yet: headers only\n",
-			UPKI_MILTER_NAME);
 	if (o.check_only) {
 		printf("%s: configuration OK (%s)\n", UPKI_MILTER_NAME,
 		       c->path ? c->path : "built-in defaults");

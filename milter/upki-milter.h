@@ -21,6 +21,7 @@
 #include "upki/config.h"
 #include "upki/notice.h"
 #include "upki/prefilter.h"
+#include "upki/wrap.h"
 
 #define UPKI_MILTER_VERSION "0.1.0"
 #define UPKI_MILTER_NAME "upki-milter"
@@ -38,6 +39,11 @@ int um_log_facility(const char *name);
  * characters in the text are replaced so that nothing a message holds
  * can forge a log line. */
 void um_log(int prio, const char *qid, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* The command line's own lines, on stderr only (the log may not be open
+ * yet: bad arguments, a config that does not load, a missing library):
+ * "upki-milter: text", and "upki-milter: warning: text". */
+void um_msg_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+void um_msg_warn(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 
 /* ---- conf.c ---- */
 
@@ -67,6 +73,7 @@ typedef struct um_conf {
 	upki_prefilter *prefilter;   /* "can this message matter?", shared with upki-scan */
 	gboolean accept_at_eoh;      /* EarlyAccept headers: decide on the header block alone */
 	gboolean log_why;            /* LogLevel debug: say why a message passed early */
+	upki_wrapper *wrapper;       /* Annotate wrap: templates loaded; NULL: headers mode */
 } um_conf;
 
 /* Loads path (NULL: the default file, whose absence means defaults),
@@ -119,6 +126,9 @@ typedef struct um_result {
 	gboolean early;      /* passed without analysis: the prefilter ruled it out */
 	upki_prefilter_why why; /* which stage, for the debug line */
 	gboolean log_why;    /* LogLevel debug */
+	GBytes *body;        /* Annotate wrap: the new body (edits are then the wrap's) */
+	GPtrArray *headers_edits; /* with body: the headers-mode edits to fall back to */
+	char *wrap_note;     /* why a notice to wrap got headers only, for the log */
 } um_result;
 
 /* The decision at the end of a message.  msg holds the header block and
@@ -149,6 +159,19 @@ const char *um_action_name(um_action a);
 #define UM_REJECT_XCODE "5.7.1"
 #define UM_TEMPFAIL_RCODE "451"
 #define UM_TEMPFAIL_XCODE "4.7.0"
+
+/* ---- wrap.c ---- */
+
+/* Annotate wrap: gives a notice to wrap its wrapped form (r->edits and
+ * r->body, the headers-mode edits kept in r->headers_edits), or says in
+ * r->wrap_note why it stays in headers mode. */
+void um_wrap_decide(const um_conf *c, um_result *r, const char *msg, gsize len);
+/* Back to headers mode before anything is sent (the MTA does not allow
+ * body changes); why goes to the log. */
+void um_wrap_fall_back(um_result *r, const char *why);
+struct smfi_str;
+/* smfi_replacebody in chunks of at most 64 KiB, one uninterrupted run. */
+gboolean um_wrap_replace_body(struct smfi_str *ctx, GBytes *body);
 
 /* ---- callbacks.c ---- */
 

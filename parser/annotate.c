@@ -14,6 +14,7 @@
 
 #include "upki/annotate.h"
 #include "upki/rawheader.h"
+#include "annotate-private.h"
 
 #define NOTICE_FIELD "X-UPKI-Notice"
 #define AR_FIELD "Authentication-Results"
@@ -456,4 +457,17 @@ GString *upki_annotate_apply(const char *msg, gsize len, const GPtrArray *edits)
 	g_array_unref(pieces);
 	upki_raw_header_free(h);
 	return out;
+}
+
+gboolean upki_annotate_line_is_ours(const char *msg, const upki_raw_header *h,
+				    const upki_raw_line *l, const char *authserv_id)
+{
+	if (l->field < 0)
+		return hides_ours(msg, l->start, l->end, TRUE, authserv_id);
+	return field_is_ours(msg, &g_array_index(h->fields, upki_raw_field, l->field), authserv_id);
+}
+
+char *upki_annotate_tagged_subject(const char *subject, const char *tag)
+{
+	return tagged_subject(subject, tag);
 }

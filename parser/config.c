@@ -16,6 +16,11 @@
 
 #define OFF(f) offsetof(upki_config, f)
 
+/* make install puts the templates here (Makefile: PREFIX) */
+#ifndef UPKI_TEMPLATE_DIR
+#define UPKI_TEMPLATE_DIR "/usr/local/share/upki-notice/templates"
+#endif
+
 static const upki_config_key keys[] = {
 	{ "Socket", UPKI_CFG_STRING, "local:/run/upki-milter/upki-milter.sock", NULL, OFF(socket),
 	  "Socket the milter listens on: unix:/path, local:/path, inet:port@host, inet6:port@host." },
@@ -70,7 +75,17 @@ static const upki_config_key keys[] = {
 	{ "Spool", UPKI_CFG_STRING, NULL, NULL, OFF(spool),
 	  "Spool directory for the fetch hand-off (unset: no hand-off)." },
 	{ "Annotate", UPKI_CFG_CHOICE, "headers", "headers|wrap", OFF(annotate),
-	  "Milter: add headers only, or also wrap instructions for the recipient." },
+	  "Milter and upki-scan --filter: add headers only, or wrap the notice in a message that "
+	  "tells the recipient what to do (WrapVerdicts, TemplateDir, WrapContact)." },
+	{ "WrapVerdicts", UPKI_CFG_SET, "genuine-issue,genuine-other,suspicious",
+	  "genuine-issue|genuine-other|suspicious", OFF(wrap_verdicts),
+	  "Annotate wrap: which notices are wrapped (the others get headers only): genuine "
+	  "cert-issue and pin-issue, the other genuine kinds, suspicious ones; or none." },
+	{ "TemplateDir", UPKI_CFG_STRING, UPKI_TEMPLATE_DIR, NULL, OFF(template_dir),
+	  "Annotate wrap: directory of the instruction templates, checked when the config is loaded." },
+	{ "WrapContact", UPKI_CFG_STRING, NULL, NULL, OFF(wrap_contact),
+	  "Annotate wrap: whom the recipient of a suspicious notice should tell (an address or a "
+	  "desk); required when suspicious notices are wrapped." },
 	{ "EarlyAccept", UPKI_CFG_CHOICE, "body", "body|headers", OFF(early_accept),
 	  "Milter: pass ordinary mail once the body shows no marker (same verdict as upki-scan), "
 	  "or at the end of the header (faster; misses look-alike links behind an ordinary "
@@ -187,6 +202,24 @@ static gboolean set_profile(upki_profile *p, const char *key, const char *v)
 	return TRUE;
 }
 
+/* words separated by ',' or blanks, each one of choices; or "none" */
+static gboolean set_ok(const char *choices, const char *v)
+{
+	gchar **words = g_strsplit_set(v, ", \t", -1);
+	guint seen = 0;
+	gboolean ok = TRUE, none = FALSE;
+
+	for (guint i = 0; ok && words[i]; i++) {
+		if (!*words[i])
+			continue;
+		seen++;
+		none = none || g_str_equal(words[i], "none");
+		ok = g_str_equal(words[i], "none") || choice_ok(choices, words[i]);
+	}
+	g_strfreev(words);
+	return ok && seen > 0 && (!none || seen == 1);
+}
+
 static gboolean set_value(upki_config *c, const upki_config_key *k, const char *v)
 {
 	char *field = (char *)c + k->offset;
@@ -197,6 +230,10 @@ static gboolean set_value(upki_config *c, const upki_config_key *k, const char *
 		return set_profile(c->profile, k->name, v);
 	case UPKI_CFG_CHOICE:
 		if (!choice_ok(k->choices, v))
+			return FALSE;
+		/* fall through */
+	case UPKI_CFG_SET:
+		if (k->type == UPKI_CFG_SET && !set_ok(k->choices, v))
 			return FALSE;
 		/* fall through */
 	case UPKI_CFG_STRING:
@@ -234,6 +271,10 @@ gboolean upki_config_set(upki_config *c, const char *key, const char *value, GEr
 		if (k->type == UPKI_CFG_CHOICE)
 			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG,
 				    "bad value for %s: '%s' (expected %s)", k->name, value, k->choices);
+		else if (k->type == UPKI_CFG_SET)
+			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG,
+				    "bad value for %s: '%s' (expected words of %s, or none)", k->name,
+				    value, k->choices);
 		else
 			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG,
 				    "bad value for %s: '%s'", k->name, value);
@@ -258,7 +299,7 @@ void upki_config_free(upki_config *c)
 	if (!c)
 		return;
 	for (const upki_config_key *k = keys; k->name; k++)
-		if (k->type == UPKI_CFG_STRING || k->type == UPKI_CFG_CHOICE)
+		if (k->type == UPKI_CFG_STRING || k->type == UPKI_CFG_CHOICE || k->type == UPKI_CFG_SET)
 			g_free(*(char **)((char *)c + k->offset));
 	upki_profile_free(c->profile);
 	g_free(c);

@@ -142,6 +142,20 @@ static void fill_from(upki_mime *m, InternetAddressList *l, const char *raw)
 	m->from_name = display_name(raw, first);
 }
 
+/* The first To mailbox, for the spool job's recipient. */
+static void fill_to(upki_mime *m, InternetAddressList *l)
+{
+	for (int i = 0; l && i < internet_address_list_length(l); i++) {
+		InternetAddress *a = internet_address_list_get_address(l, i);
+		const char *addr = INTERNET_ADDRESS_IS_MAILBOX(a)
+					   ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a)) : NULL;
+		if (addr && plausible_addr(addr)) {
+			m->to_addr = g_ascii_strdown(addr, -1);
+			return;
+		}
+	}
+}
+
 void upki_mime_fill_headers(upki_mime *m, GMimeMessage *msg)
 {
 	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
@@ -154,6 +168,7 @@ void upki_mime_fill_headers(upki_mime *m, GMimeMessage *msg)
 	if (subject)
 		m->subject = upki_header_decode(g_mime_header_get_raw_value(subject));
 	fill_from(m, g_mime_message_get_from(msg), from ? g_mime_header_get_raw_value(from) : NULL);
+	fill_to(m, g_mime_message_get_to(msg));
 	if (id && *id)
 		m->message_id = g_strdup(id);
 	if (date)

@@ -76,6 +76,7 @@ void upki_mime_free(upki_mime *m)
 	g_free(m->subject);
 	g_free(m->from_addr);
 	g_free(m->from_name);
+	g_free(m->to_addr);
 	g_free(m->message_id);
 	if (m->date)
 		g_date_time_unref(m->date);

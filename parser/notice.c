@@ -14,6 +14,7 @@
 #include "lazylib-private.h"
 #include "upki/mime.h"
 #include "upki/notice.h"
+#include "upki/prefilter.h"
 #include "upki/url.h"
 
 /* Reasons that say a URL points somewhere other than the service itself:
@@ -51,6 +52,7 @@ void upki_notice_free(upki_notice *n)
 		g_ptr_array_unref(n->urls);
 	g_free(n->subject);
 	g_free(n->from);
+	g_free(n->to);
 	g_free(n->message_id);
 	g_free(n->date);
 	g_free(n->deadline);
@@ -432,6 +434,7 @@ static void copy_headers(const upki_mime *m, upki_notice *n)
 {
 	n->subject = g_strdup(m->subject);
 	n->from = g_strdup(m->from_addr);
+	n->to = g_strdup(m->to_addr);
 	n->message_id = g_strdup(m->message_id);
 	if (m->date)
 		n->date = g_date_time_format_iso8601(m->date);
@@ -485,6 +488,38 @@ upki_notice *upki_notice_analyze(const char *buf, gsize len, const upki_options 
 	if (!m)
 		goto out;
 	n = upki_notice_from_mime(m, o);
+out:
+	upki_mime_free(m);
+	return n;
+}
+
+/* GMime reads the header block its own way and has the last word: a
+ * subject or sender it reads differently still takes the full path. */
+static gboolean headers_worth_a_look(const upki_mime *m, const upki_profile *p)
+{
+	return upki_classify_subject(m->subject, p).kind != UPKI_KIND_NONE ||
+	       upki_classify_is_sender(m->from_addr, p);
+}
+
+upki_notice *upki_notice_analyze_prefiltered(const upki_prefilter *pf, const char *buf, gsize len,
+					     const upki_options *o, GError **error)
+{
+	upki_mime *m = NULL;
+	upki_notice *n = NULL;
+
+	if (!pf || (o->max_size && len > o->max_size))
+		return upki_notice_analyze(buf, len, o, error);
+	if (upki_prefilter_message(pf, buf, len).verdict != UPKI_PREFILTER_NO)
+		return upki_notice_analyze(buf, len, o, error);
+	if (!o->ruled_out_fields)
+		return g_new0(upki_notice, 1); /* kind none, not-notice */
+	m = upki_mime_parse_headers(buf, len, error);
+	if (!m)
+		goto out;
+	if (headers_worth_a_look(m, o->profile))
+		n = upki_notice_analyze(buf, len, o, error);
+	else
+		n = upki_notice_from_mime(m, o);
 out:
 	upki_mime_free(m);
 	return n;

@@ -5,7 +5,8 @@
  * id.  link() never replaces an existing name, so when two writers (the
  * milter and a scan, or two procmail runs) meet the same notice, exactly
  * one job exists and the other learns that it "existed".  A job already
- * taken by upki-fetch (cur/) or given up (failed/) is not written again.
+ * taken by upki-fetch (cur/), done (done/) or given up (failed/) is not
+ * written again.
  * Files are 0600, directories 0700: a job holds a one-time URL.  Errors
  * name the spool and the job id (a hash), never the URL.
  */
@@ -21,7 +22,8 @@
 #include "upki/report.h"
 #include "upki/spool.h"
 
-#define JOB_VERSION 1
+/* 2: adds "recipient"; readers of version 1 ignore keys they do not know */
+#define JOB_VERSION 2
 
 static const char *const subdirs[] = { "tmp", "new", "cur", "failed" };
 
@@ -89,6 +91,11 @@ static void add_signer(JsonBuilder *b, const upki_smime_result *sig)
 
 char *upki_spool_job_json(const upki_notice *n, const char *source)
 {
+	return upki_spool_job_json_for(n, source, NULL);
+}
+
+char *upki_spool_job_json_for(const upki_notice *n, const char *source, const char *recipient)
+{
 	JsonBuilder *b = upki_report_json_begin();
 	char *id = upki_spool_job_id(n->url ? n->url : "");
 	char *now = upki_report_time_iso(g_get_real_time() / G_USEC_PER_SEC), *text = NULL;
@@ -106,6 +113,7 @@ char *upki_spool_job_json(const upki_notice *n, const char *source)
 	add_signer(b, n->sig);
 	upki_report_json_member(b, "queued_at", now);
 	upki_report_json_member(b, "source", source);
+	upki_report_json_member(b, "recipient", recipient ? recipient : n->to);
 	json_builder_end_object(b);
 	text = upki_report_json_end();
 	g_free(now);
@@ -116,7 +124,7 @@ char *upki_spool_job_json(const upki_notice *n, const char *source)
 /* TRUE when name exists in any of the spool's job directories. */
 static gboolean job_known(const char *dir, const char *name)
 {
-	static const char *const where[] = { "new", "cur", "failed" };
+	static const char *const where[] = { "new", "cur", "done", "failed" };
 
 	for (gsize i = 0; i < G_N_ELEMENTS(where); i++) {
 		char *path = g_build_filename(dir, where[i], name, NULL);
@@ -211,6 +219,12 @@ out:
 gboolean upki_spool_write(const char *dir, const upki_notice *n, const char *source,
 			  char **job_id, gboolean *existed, GError **error)
 {
+	return upki_spool_write_for(dir, n, source, NULL, job_id, existed, error);
+}
+
+gboolean upki_spool_write_for(const char *dir, const upki_notice *n, const char *source,
+			      const char *recipient, char **job_id, gboolean *existed, GError **error)
+{
 	char *id = NULL, *name = NULL, *tmp = NULL, *text = NULL, *tmp_name = NULL;
 	gboolean ok = FALSE, seen = FALSE;
 
@@ -228,7 +242,7 @@ gboolean upki_spool_write(const char *dir, const upki_notice *n, const char *sou
 		ok = TRUE;
 		goto out;
 	}
-	text = upki_spool_job_json(n, source);
+	text = upki_spool_job_json_for(n, source, recipient);
 	tmp_name = g_strdup_printf("%s.%ld.%08x", id, (long)getpid(), g_random_int());
 	tmp = g_build_filename(dir, "tmp", tmp_name, NULL);
 	if (!write_tmp(tmp, text)) {

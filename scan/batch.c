@@ -1,4 +1,6 @@
-/* batch.c - the run over all inputs, serial or with -j N.
+/* batch.c - the run over all inputs, serial or with -j N: the batch
+ * runner, called by the driver; it calls the input side (walk.c,
+ * split.c) and the output side (out.c, progress.c).
  *
  * The walk (walk.c) fixes the order of the inputs; with -j a
  * large mbox becomes several parts (split.c).  Each input or
@@ -9,9 +11,14 @@
  * and a buffer that grows past SPILL_AT moves to an unlinked temporary
  * file: memory stays bounded whatever the archive holds.
  *
- * The verifier, the config and the profile are shared read-only by the
- * threads (smime.h says the verifier is safe to share); everything
- * libupki allocates per message is the calling thread's own.
+ * The context (options, config, verifier, profile) and the prefilter
+ * are shared read-only by the threads (smime.h says the verifier is
+ * safe to share); the exit code and the progress figures are shared
+ * through their own thread-safe functions; everything libupki allocates
+ * per message is the calling thread's own.
+ *
+ * UPKI_SCAN_FULL=1 in the environment sends every message the full way,
+ * without the prefilter (the bench's and the tests' reference).
  */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +26,7 @@
 
 #include "upki/smime.h"
 #include "batch.h"
+#include "format.h"
 
 #define WINDOW_PER_JOB 4
 #define PIN_AT (1024 * 1024)
@@ -95,15 +103,15 @@ static void warm_up_finish(warm_up *w)
 
 /* ---- serial ---- */
 
-static void run_serial(batch *b)
+static void run_serial(const scan_run *r, const GArray *parts)
 {
 	part_out out;
 
 	part_out_init(&out, TRUE, FALSE);
-	for (guint i = 0; i < b->inputs->len; i++) {
+	for (guint i = 0; i < parts->len; i++) {
 		scan_counts c = { 0 };
-		source_scan(b, g_ptr_array_index(b->inputs, i), &out, &c);
-		counts_merge(b, &c);
+		split_part_scan(r, &g_array_index(parts, scan_part, i), &out, &c);
+		progress_merge(r->progress, &c);
 	}
 }
 
@@ -116,7 +124,7 @@ typedef struct slot {
 } slot;
 
 typedef struct pool_run {
-	batch *b;
+	const scan_run *r;
 	GArray *parts;  /* scan_part: an input, or a part of a large mbox */
 	slot *slots;    /* one per part */
 	GMutex lock;
@@ -129,7 +137,7 @@ static void pool_job(gpointer data, gpointer user)
 	guint i = GPOINTER_TO_UINT(data) - 1;
 	slot *sl = &pr->slots[i];
 
-	split_part_scan(pr->b, &g_array_index(pr->parts, scan_part, i), &sl->out, &sl->counts);
+	split_part_scan(pr->r, &g_array_index(pr->parts, scan_part, i), &sl->out, &sl->counts);
 	upki_smime_thread_stop();
 	g_mutex_lock(&pr->lock);
 	sl->done = TRUE;
@@ -151,7 +159,7 @@ static void wait_for(pool_run *pr, guint i)
 		gint64 until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
 		if (!g_cond_wait_until(&pr->cond, &pr->lock, until)) {
 			g_mutex_unlock(&pr->lock);
-			progress_tick(pr->b);
+			progress_tick(pr->r->progress);
 			g_mutex_lock(&pr->lock);
 		}
 	}
@@ -160,9 +168,9 @@ static void wait_for(pool_run *pr, guint i)
 
 /* Parts are written in order; the messages of the parts of one mbox
  * before a part are its first index. */
-static void run_parallel(batch *b, GArray *parts, guint jobs)
+static void run_parallel(const scan_run *r, GArray *parts, guint jobs)
 {
-	pool_run pr = { .b = b, .parts = parts };
+	pool_run pr = { .r = r, .parts = parts };
 	guint n = parts->len, window = jobs * WINDOW_PER_JOB, pushed = 0;
 	GThreadPool *pool = NULL;
 	guint64 base = 0;
@@ -175,13 +183,12 @@ static void run_parallel(batch *b, GArray *parts, guint jobs)
 		push_input(pool, &pr, pushed);
 	for (guint i = 0; i < n; i++) {
 		const scan_part *p = &g_array_index(parts, scan_part, i);
-		const scan_input *in = g_ptr_array_index(b->inputs, p->input);
 		wait_for(&pr, i);
 		if (!split_part_is_local(p))
 			base = 0;
-		part_out_write(&pr.slots[i].out, b, in->path, base);
+		part_out_write(&pr.slots[i].out, r->ctx, p->in->path, base);
 		base += pr.slots[i].counts.messages;
-		counts_merge(b, &pr.slots[i].counts);
+		progress_merge(r->progress, &pr.slots[i].counts);
 		if (pushed < n)
 			push_input(pool, &pr, pushed++);
 	}
@@ -191,36 +198,55 @@ static void run_parallel(batch *b, GArray *parts, guint jobs)
 	g_mutex_clear(&pr.lock);
 }
 
-int scan_batch_run(scanner *s)
+static guint64 total_bytes(const GPtrArray *inputs)
 {
-	batch b = { .s = s };
-	warm_up w;
-	guint jobs = s->a->jobs > 0 ? (guint)s->a->jobs : 1;
-	GArray *parts = NULL;
+	guint64 total = 0;
 
-	g_mutex_init(&b.lock);
-	b.quick = quick_new(s->cfg->profile);
-	b.inputs = walk_paths(s->a->paths);
-	for (guint i = 0; i < b.inputs->len; i++)
-		b.total_bytes += ((scan_input *)g_ptr_array_index(b.inputs, i))->size;
-	warm_up_start(&w, b.total_bytes);
-	if (s->a->format == FORMAT_CSV && !s->a->check)
-		printf("%s\n", upki_report_csv_header());
-	b.show_progress = !s->a->quiet && !s->a->check && isatty(STDERR_FILENO);
-	parts = split_parts(&b, jobs);
-	b.progress_inline = jobs == 1 || parts->len == 1;
-	progress_start(&b);
-	if (b.progress_inline)
-		run_serial(&b);
+	for (guint i = 0; i < inputs->len; i++)
+		total += ((const scan_input *)g_ptr_array_index(inputs, i))->size;
+	return total;
+}
+
+static void print_head(const scan_ctx *ctx)
+{
+	GString *head = g_string_new(NULL);
+
+	scan_format_head(ctx, head);
+	fputs(head->str, stdout);
+	g_string_free(head, TRUE);
+}
+
+int scan_batch_run(const scan_ctx *ctx)
+{
+	const scan_args *a = ctx->a;
+	scan_run r = { .ctx = ctx };
+	upki_prefilter *pf = NULL;
+	warm_up w;
+	guint jobs = a->jobs > 0 ? (guint)a->jobs : 1;
+	GPtrArray *inputs = NULL;
+	GArray *parts = NULL;
+	gboolean serial = FALSE;
+
+	if (!g_getenv("UPKI_SCAN_FULL"))
+		pf = upki_prefilter_new(ctx->cfg->profile);
+	r.pf = pf;
+	inputs = walk_paths(a->paths);
+	warm_up_start(&w, total_bytes(inputs));
+	print_head(ctx);
+	parts = split_parts(inputs, jobs);
+	serial = jobs == 1 || parts->len == 1;
+	r.progress = progress_new(total_bytes(inputs), !a->quiet && !a->check && isatty(STDERR_FILENO), serial);
+	if (serial)
+		run_serial(&r, parts);
 	else
-		run_parallel(&b, parts, MIN(jobs, parts->len));
+		run_parallel(&r, parts, MIN(jobs, parts->len));
 	split_parts_free(parts);
-	progress_finish(&b);
-	if (!s->a->quiet && !s->a->check)
-		progress_summary(&b);
-	g_ptr_array_unref(b.inputs);
-	quick_free(b.quick);
+	progress_finish(r.progress);
+	if (!a->quiet && !a->check)
+		progress_summary(r.progress, inputs->len);
+	progress_free(r.progress);
+	g_ptr_array_unref(inputs);
+	upki_prefilter_free(pf);
 	warm_up_finish(&w);
-	g_mutex_clear(&b.lock);
-	return s->worst;
+	return scan_code_get(ctx->code);
 }

@@ -1,4 +1,6 @@
-/* filter.c - `upki-scan --filter`, the procmail filter.
+/* filter.c - `upki-scan --filter`, the procmail filter: a runner
+ * beside batch.c, called by the driver; it calls libupki and the output
+ * side (spool.c, msg.c).
  *
  * One message in on stdin, the same message out on stdout with the
  * verdict headers of annotate.c; the body is copied byte for byte, so a
@@ -18,7 +20,8 @@
 #include <unistd.h>
 
 #include "upki/annotate.h"
-#include "scan.h"
+#include "msg.h"
+#include "spool.h"
 
 #define CHUNK 65536
 
@@ -66,8 +69,7 @@ static gboolean copy_rest(void)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			fprintf(stderr, "upki-scan: --filter: reading the rest of the message: %s\n",
-				g_strerror(errno));
+			scan_msg("--filter: reading the rest of the message: %s", g_strerror(errno));
 			return TRUE;
 		}
 		if (n == 0)
@@ -77,17 +79,17 @@ static gboolean copy_rest(void)
 	}
 }
 
-static const char *authserv_id(scanner *s)
+static const char *authserv_id(const scan_ctx *ctx)
 {
-	return s->cfg->authserv_id ? s->cfg->authserv_id : g_get_host_name();
+	return ctx->cfg->authserv_id ? ctx->cfg->authserv_id : g_get_host_name();
 }
 
 /* The message with only foreign verdict headers removed (the fallback).
  * complete: the header block was read to its end, so editing it cannot
  * cut a field in two. */
-static GString *strip_only(scanner *s, const GByteArray *in, gboolean complete)
+static GString *strip_only(const scan_ctx *ctx, const GByteArray *in, gboolean complete)
 {
-	upki_annotate_options o = { .authserv_id = authserv_id(s), .subject_tag = NULL };
+	upki_annotate_options o = { .authserv_id = authserv_id(ctx), .subject_tag = NULL };
 	GPtrArray *edits = NULL;
 	GString *out = NULL;
 
@@ -110,35 +112,39 @@ static gboolean header_complete(const GByteArray *in)
 	return FALSE;
 }
 
-static GString *annotate(scanner *s, const GByteArray *in, const upki_notice *n)
+static GString *annotate(const scan_ctx *ctx, const GByteArray *in, const upki_notice *n)
 {
-	upki_annotate_options o = { .authserv_id = authserv_id(s), .subject_tag = s->cfg->subject_tag };
-	GPtrArray *edits = upki_annotate_edits((const char *)in->data, in->len, n, &o);
-	GString *out = upki_annotate_apply((const char *)in->data, in->len, edits);
+	upki_annotate_options o = { .authserv_id = authserv_id(ctx), .subject_tag = ctx->cfg->subject_tag };
+	GPtrArray *edits = NULL;
+	GString *out = scan_wrap_message(ctx, in, n); /* Annotate wrap (scan/wrap.c) */
 
+	if (out)
+		return out;
+	edits = upki_annotate_edits((const char *)in->data, in->len, n, &o);
+	out = upki_annotate_apply((const char *)in->data, in->len, edits);
 	g_ptr_array_unref(edits);
 	return out;
 }
 
 /* The output for a message read whole: annotated, or the fallback. */
-static GString *filter_message(scanner *s, const GByteArray *in)
+static GString *filter_message(const scan_ctx *ctx, const GByteArray *in)
 {
 	upki_report_where w = { .source = "-", .index = 0, .offset = 0 };
 	GError *err = NULL;
-	upki_notice *n = upki_notice_analyze((const char *)in->data, in->len, &s->opts, &err);
+	upki_notice *n = upki_notice_analyze((const char *)in->data, in->len, &ctx->opts, &err);
 	GString *out = NULL;
 
 	if (!n) {
-		fprintf(stderr, "upki-scan: --filter: %s; message passed on unchanged\n", err->message);
-		out = strip_only(s, in, TRUE);
+		scan_msg("--filter: %s; message passed on unchanged", err->message);
+		out = strip_only(ctx, in, TRUE);
 		goto out;
 	}
-	if (!scan_spool_notice(s, n, &w)) {
-		fprintf(stderr, "upki-scan: --filter: message passed on unchanged\n");
-		out = strip_only(s, in, TRUE);
+	if (!scan_spool_notice(ctx, n, &w)) {
+		scan_msg("--filter: message passed on unchanged");
+		out = strip_only(ctx, in, TRUE);
 		goto out;
 	}
-	out = annotate(s, in, n);
+	out = annotate(ctx, in, n);
 out:
 	upki_notice_free(n);
 	g_clear_error(&err);
@@ -147,44 +153,43 @@ out:
 
 /* One message through: analysed and annotated, or, with why (setup
  * failed: no trust store, no config), only cleaned of forged verdicts. */
-static int run(scanner *s, const char *why)
+static int run(const scan_ctx *ctx, const char *why)
 {
 	gboolean over = FALSE, ok = TRUE;
 	int read_errno = 0;
-	GByteArray *in = read_message(s->opts.max_size, &over, &read_errno);
+	GByteArray *in = read_message(ctx->opts.max_size, &over, &read_errno);
 	GString *out = NULL;
 
-	if (!upki_annotate_authserv_id_ok(authserv_id(s)))
-		fprintf(stderr, "upki-scan: --filter: authserv-id '%s' is not a token; set AuthservID "
-				"(no Authentication-Results is added)\n", authserv_id(s));
+	if (!upki_annotate_authserv_id_ok(authserv_id(ctx)))
+		scan_msg("--filter: authserv-id '%s' is not a token; set AuthservID "
+			 "(no Authentication-Results is added)", authserv_id(ctx));
 	if (read_errno) {
-		fprintf(stderr, "upki-scan: --filter: reading the message: %s; passed on unchanged\n",
-			g_strerror(read_errno));
+		scan_msg("--filter: reading the message: %s; passed on unchanged", g_strerror(read_errno));
 		out = g_string_new_len((const char *)in->data, (gssize)in->len);
 	} else if (over) {
-		fprintf(stderr, "upki-scan: --filter: message larger than MaxMessageSize (%" G_GSIZE_FORMAT
-				" bytes); passed on unchanged\n", s->opts.max_size);
-		out = strip_only(s, in, header_complete(in));
+		scan_msg("--filter: message larger than MaxMessageSize (%" G_GSIZE_FORMAT
+			 " bytes); passed on unchanged", ctx->opts.max_size);
+		out = strip_only(ctx, in, header_complete(in));
 	} else if (why) {
-		fprintf(stderr, "upki-scan: --filter: %s; message passed on unchanged\n", why);
-		out = strip_only(s, in, TRUE);
+		scan_msg("--filter: %s; message passed on unchanged", why);
+		out = strip_only(ctx, in, TRUE);
 	} else {
-		out = filter_message(s, in);
+		out = filter_message(ctx, in);
 	}
 	ok = write_all(out->str, out->len) && (!over || copy_rest()) && fflush(stdout) == 0;
 	if (!ok)
-		fprintf(stderr, "upki-scan: --filter: write error on standard output: %s\n", g_strerror(errno));
+		scan_msg("--filter: write error on standard output: %s", g_strerror(errno));
 	g_string_free(out, TRUE);
 	g_byte_array_unref(in);
 	return ok ? 0 : EXIT_INTERNAL;
 }
 
-int scan_filter_run(scanner *s)
+int scan_filter_run(const scan_ctx *ctx)
 {
-	return run(s, NULL);
+	return run(ctx, NULL);
 }
 
-int scan_filter_strip(scanner *s, const char *why)
+int scan_filter_strip(const scan_ctx *ctx, const char *why)
 {
-	return run(s, why);
+	return run(ctx, why);
 }

@@ -1,5 +1,7 @@
 /* out.c - what one input or part of a batch scan writes, kept
- * until its turn.
+ * until its turn (out.h): the output side, below source.c and the
+ * runner; it calls spool.c (deferred jobs) and msg.c (kept stderr
+ * lines) only.
  *
  * With -j 1 lines go straight to stdout.  With -j N each input (or part
  * of a split mbox) writes into its own buffer, in memory up to SPILL_AT
@@ -17,14 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "batch.h"
+#include "msg.h"
+#include "out.h"
+#include "spool.h"
 
 #define SPILL_AT (1024 * 1024)
 
 /* A record: this header, then len bytes. */
 typedef struct record {
 	guint64 len;
-	guint64 index_at; /* NO_INDEX: the record has no index */
+	guint64 index_at; /* (guint64)NO_INDEX: the record has no index */
 } record;
 
 void out_buf_init(out_buf *o, gboolean direct, gboolean local)
@@ -76,7 +80,7 @@ static void write_record(const char *p, const record *r, FILE *f, guint64 base)
 {
 	gsize at = (gsize)r->index_at, digits = 0;
 
-	if (r->index_at == NO_INDEX || at >= r->len || !g_ascii_isdigit(p[at])) {
+	if (r->index_at == (guint64)NO_INDEX || at >= r->len || !g_ascii_isdigit(p[at])) {
 		fwrite(p, 1, (gsize)r->len, f);
 		return;
 	}
@@ -119,7 +123,7 @@ static void copy_spill(out_buf *o, FILE *f, guint64 base)
 	size_t n;
 
 	if (fflush(o->spill) != 0 || fseek(o->spill, 0, SEEK_SET) != 0) {
-		fprintf(stderr, "upki-scan: temporary file lost: %s\n", g_strerror(errno));
+		scan_msg("temporary file lost: %s", g_strerror(errno));
 		return;
 	}
 	if (o->local) {
@@ -182,16 +186,18 @@ void part_out_defer_job(part_out *po, upki_notice *n, const upki_report_where *w
 	g_ptr_array_add(po->jobs, j);
 }
 
-void part_out_write(part_out *po, batch *b, const char *source, guint64 base)
+void part_out_write(part_out *po, const scan_ctx *ctx, const char *source, guint64 base)
 {
 	out_buf_write(&po->lines, stdout, base);
 	if (!po->local)
 		return;
-	batch_stderr_records(b, &po->errors, base);
+	scan_msg_begin();
+	out_buf_write(&po->errors, stderr, base);
+	scan_msg_end();
 	for (guint i = 0; i < po->jobs->len; i++) {
 		const deferred_job *j = g_ptr_array_index(po->jobs, i);
 		upki_report_where w = { .source = source, .index = base + j->index, .offset = j->offset };
-		scan_spool_notice(b->s, j->n, &w);
+		scan_spool_notice(ctx, j->n, &w);
 	}
 	g_ptr_array_unref(po->jobs);
 	po->jobs = NULL;

@@ -1,38 +1,74 @@
-/* progress.c - the progress line and the summary of a batch.
+/* progress.c - the progress line and the summary of a batch
+ * (progress.h): the output side; it calls msg.c only.
  *
  * Both go to stderr, never stdout (which carries the results).  The
  * progress line is drawn only when stderr is a terminal and neither
  * --quiet nor --check was given: a "\r" line redrawn a few times a
- * second and erased at the end, so logs and pipes never see it.  Lines
- * written on stderr meanwhile (errors) go through batch_stderr(), which
- * erases the progress line first.  Nothing here names a URL or a token.
+ * second and erased at the end, so logs and pipes never see it.  It is
+ * msg.c's status line, so a message written meanwhile erases it first.
+ * Nothing here names a URL or a token.
  */
-#include <stdarg.h>
-#include <unistd.h>
+#include <stdatomic.h>
 
-#include "batch.h"
+#include "msg.h"
+#include "progress.h"
 
 #define DRAW_EVERY (250 * G_TIME_SPAN_MILLISECOND)
 #define MB 1e6
 
-void progress_start(batch *b)
+struct scan_progress {
+	guint64 total_bytes;    /* on disk, all inputs */
+	gboolean show;          /* a line is drawn */
+	gboolean inline_draw;   /* -j 1: the scanning thread draws it */
+	gint64 started;         /* monotonic, microseconds */
+	atomic_uint_fast64_t done_bytes;
+	atomic_uint_fast64_t done_messages;
+	GMutex lock;            /* guards last_draw and totals */
+	gint64 last_draw;
+	scan_counts totals;
+};
+
+scan_progress *progress_new(guint64 total_bytes, gboolean show, gboolean inline_draw)
 {
-	b->started = g_get_monotonic_time();
-	b->last_draw = b->started;
+	scan_progress *p = g_new0(scan_progress, 1);
+
+	p->total_bytes = total_bytes;
+	p->show = show;
+	p->inline_draw = inline_draw;
+	atomic_init(&p->done_bytes, 0);
+	atomic_init(&p->done_messages, 0);
+	g_mutex_init(&p->lock);
+	p->started = g_get_monotonic_time();
+	p->last_draw = p->started;
+	return p;
+}
+
+void progress_free(scan_progress *p)
+{
+	if (!p)
+		return;
+	g_mutex_clear(&p->lock);
+	g_free(p);
+}
+
+gboolean progress_shown(const scan_progress *p)
+{
+	return p->show;
+}
+
+void progress_add_bytes(scan_progress *p, guint64 bytes)
+{
+	atomic_fetch_add(&p->done_bytes, bytes);
+}
+
+void progress_add_message(scan_progress *p)
+{
+	atomic_fetch_add(&p->done_messages, 1);
 }
 
 static double seconds_since(gint64 start)
 {
 	return (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
-}
-
-/* Caller holds b->lock. */
-static void erase_line(batch *b)
-{
-	if (!b->line_shown)
-		return;
-	fputs("\r\033[K", stderr);
-	b->line_shown = FALSE;
 }
 
 static void format_eta(char *buf, gsize len, double seconds)
@@ -48,73 +84,58 @@ static void format_eta(char *buf, gsize len, double seconds)
 		g_snprintf(buf, len, "%u:%02u", (guint)(s / 60), (guint)(s % 60));
 }
 
-/* Caller holds b->lock. */
-static void draw(batch *b)
+static void draw(scan_progress *p)
 {
-	guint64 done = atomic_load(&b->done_bytes);
-	guint64 msgs = atomic_load(&b->done_messages);
-	double secs = seconds_since(b->started);
+	guint64 done = atomic_load(&p->done_bytes);
+	guint64 msgs = atomic_load(&p->done_messages);
+	double secs = seconds_since(p->started);
 	double rate = secs > 0 ? (double)done / secs : 0;
 	char eta[32];
+	char *line = NULL;
 
-	format_eta(eta, sizeof eta, rate > 0 && b->total_bytes > done ? (double)(b->total_bytes - done) / rate : 0);
-	fprintf(stderr, "\r%.1f/%.1f MB  %" G_GUINT64_FORMAT " messages  %.1f MB/s  ETA %s\033[K",
-		(double)done / MB, (double)b->total_bytes / MB, msgs, rate / MB, eta);
-	fflush(stderr);
-	b->line_shown = TRUE;
+	format_eta(eta, sizeof eta, rate > 0 && p->total_bytes > done ? (double)(p->total_bytes - done) / rate : 0);
+	line = g_strdup_printf("%.1f/%.1f MB  %" G_GUINT64_FORMAT " messages  %.1f MB/s  ETA %s",
+			       (double)done / MB, (double)p->total_bytes / MB, msgs, rate / MB, eta);
+	scan_msg_status(line);
+	g_free(line);
 }
 
-void progress_tick(batch *b)
+void progress_tick(scan_progress *p)
 {
 	gint64 now;
 
-	if (!b->show_progress)
+	if (!p->show)
 		return;
 	now = g_get_monotonic_time();
-	if (now - b->last_draw < DRAW_EVERY)
-		return;
-	g_mutex_lock(&b->lock);
-	b->last_draw = now;
-	draw(b);
-	g_mutex_unlock(&b->lock);
+	g_mutex_lock(&p->lock);
+	if (now - p->last_draw >= DRAW_EVERY) {
+		p->last_draw = now;
+		draw(p);
+	}
+	g_mutex_unlock(&p->lock);
 }
 
-void progress_finish(batch *b)
+void progress_poll(scan_progress *p)
 {
-	g_mutex_lock(&b->lock);
-	erase_line(b);
-	g_mutex_unlock(&b->lock);
+	if (p->inline_draw)
+		progress_tick(p);
 }
 
-void batch_stderr(batch *b, const char *fmt, ...)
+void progress_finish(scan_progress *p)
 {
-	va_list ap;
-
-	g_mutex_lock(&b->lock);
-	erase_line(b);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	g_mutex_unlock(&b->lock);
+	if (p->show)
+		scan_msg_status(NULL);
 }
 
-void batch_stderr_records(batch *b, out_buf *o, guint64 base)
+void progress_merge(scan_progress *p, const scan_counts *c)
 {
-	g_mutex_lock(&b->lock);
-	erase_line(b);
-	out_buf_write(o, stderr, base);
-	g_mutex_unlock(&b->lock);
-}
-
-void counts_merge(batch *b, const scan_counts *c)
-{
-	g_mutex_lock(&b->lock);
-	b->totals.messages += c->messages;
-	b->totals.errors += c->errors;
+	g_mutex_lock(&p->lock);
+	p->totals.messages += c->messages;
+	p->totals.errors += c->errors;
 	for (int v = 0; v < 3; v++)
 		for (int k = 0; k < UPKI_KIND_COUNT; k++)
-			b->totals.verdicts[v][k] += c->verdicts[v][k];
-	g_mutex_unlock(&b->lock);
+			p->totals.verdicts[v][k] += c->verdicts[v][k];
+	g_mutex_unlock(&p->lock);
 }
 
 /* "genuine 3 (cert-issue 2, pin-issue 1)" */
@@ -140,22 +161,25 @@ static void summary_verdict(GString *out, const scan_counts *t, upki_verdict v)
 	g_string_append_c(out, ')');
 }
 
-void progress_summary(batch *b)
+void progress_summary(scan_progress *p, guint inputs)
 {
-	const scan_counts *t = &b->totals;
-	double secs = seconds_since(b->started);
-	guint64 bytes = atomic_load(&b->done_bytes);
+	scan_counts t;
+	double secs = seconds_since(p->started);
+	guint64 bytes = atomic_load(&p->done_bytes);
 	GString *line = g_string_new(NULL);
 
-	g_string_append_printf(line, "upki-scan: %" G_GUINT64_FORMAT " messages, ", t->messages);
-	summary_verdict(line, t, UPKI_VERDICT_GENUINE);
+	g_mutex_lock(&p->lock);
+	t = p->totals;
+	g_mutex_unlock(&p->lock);
+	g_string_append_printf(line, "%" G_GUINT64_FORMAT " messages, ", t.messages);
+	summary_verdict(line, &t, UPKI_VERDICT_GENUINE);
 	g_string_append(line, ", ");
-	summary_verdict(line, t, UPKI_VERDICT_SUSPICIOUS);
+	summary_verdict(line, &t, UPKI_VERDICT_SUSPICIOUS);
 	g_string_append(line, ", ");
-	summary_verdict(line, t, UPKI_VERDICT_NOT_NOTICE);
-	g_string_append_printf(line, ", errors %" G_GUINT64_FORMAT "\n", t->errors);
-	g_string_append_printf(line, "upki-scan: %" G_GUINT64_FORMAT " bytes in %u inputs, %.2f s, %.1f MB/s\n",
-			       bytes, b->inputs->len, secs, secs > 0 ? (double)bytes / MB / secs : 0.0);
-	batch_stderr(b, "%s", line->str);
+	summary_verdict(line, &t, UPKI_VERDICT_NOT_NOTICE);
+	g_string_append_printf(line, ", errors %" G_GUINT64_FORMAT, t.errors);
+	scan_msg("%s", line->str);
+	scan_msg("%" G_GUINT64_FORMAT " bytes in %u inputs, %.2f s, %.1f MB/s", bytes, inputs, secs,
+		 secs > 0 ? (double)bytes / MB / secs : 0.0);
 	g_string_free(line, TRUE);
 }

@@ -1,9 +1,29 @@
-/* scan.h - what the parts of the upki-scan command share.
+/* scan.h - what the parts of the upki-scan command share: the command
+ * line, the read-only context of a run, and the two ways to run.
  *
- * upki-scan.c parses options and builds the scanner; batch.c
- * walks PATH arguments (message files, mboxes, Maildirs, directories);
- * filter.c is the procmail filter.  None of this is libupki:
- * only these files print or decide exit codes.
+ * None of scan/ is libupki: only these files print or decide exit
+ * codes.  Calls go one way, from the driver down to the output side;
+ * no file calls a file above it (tests/integration/layout.sh checks it
+ * on the objects):
+ *
+ *   driver   upki-scan.c  options, config, setup, exit code -> batch, filter, wrap, msg, code
+ *   runners  batch.c      the run over all inputs, -j N      -> walk, split, out, format, progress, code
+ *            filter.c     --filter, the procmail filter      -> wrap, spool, msg
+ *            wrap.c       --annotate, Annotate wrap          -> msg
+ *   inputs   split.c      a large mbox in parts              -> source
+ *            source.c     one input, message by message      -> format, out, spool, progress, msg, code
+ *            walk.c       PATH arguments to a list of inputs -> (nothing)
+ *   output   out.c        lines kept until their turn        -> spool, msg
+ *            format.c     result and error lines             -> msg
+ *            spool.c      hand-off to upki-fetch's spool     -> msg, code
+ *            progress.c   progress line, figures, summary    -> msg
+ *            msg.c        lines on stderr, the status line   -> (nothing)
+ *            code.c       the exit-status accumulator        -> (nothing)
+ *
+ * Every message is analysed by libupki (upki_notice_analyze_prefiltered()),
+ * called from source.c and filter.c.  Mutable state is owned: the exit
+ * status by a scan_code, the progress figures by a scan_progress, each
+ * behind its functions; everything else a run sees is a const scan_ctx.
  */
 #ifndef UPKI_SCAN_H
 #define UPKI_SCAN_H
@@ -13,20 +33,14 @@
 #include "upki/config.h"
 #include "upki/notice.h"
 #include "upki/report.h"
-
-enum {
-	EXIT_GENUINE = 0,
-	EXIT_NOT_NOTICE = 1,
-	EXIT_SUSPICIOUS = 2,
-	EXIT_INPUT = 3,    /* an input could not be analysed */
-	EXIT_USAGE = 4,    /* bad option, config or trust store */
-	EXIT_INTERNAL = 5, /* out of memory, write error, spool failure, library not loadable */
-};
+#include "upki/wrap.h"
+#include "code.h"
 
 #define UPKI_VERSION "0.1.0"
 
 typedef enum { FORMAT_JSON, FORMAT_TEXT, FORMAT_CSV } scan_format;
 
+/* The command line, as parsed (upki-scan.c). */
 typedef struct scan_args {
 	char *format_name;
 	scan_format format;
@@ -35,6 +49,7 @@ typedef struct scan_args {
 	char *ca_dir;
 	char *verify_time;
 	char *spool;
+	char *annotate;  /* --annotate: headers|wrap (overrides Annotate) */
 	gboolean check;
 	gboolean filter;
 	gboolean notices_only;
@@ -44,42 +59,36 @@ typedef struct scan_args {
 	char **paths;
 } scan_args;
 
-typedef struct scanner {
-	scan_args *a;
-	upki_config *cfg;
-	upki_smime_verifier *verifier;
-	upki_options opts;
-	int worst;   /* highest exit code so far; only grows */
-	GMutex lock; /* guards worst and stdout when -j > 1 */
-} scanner;
-
-/* Raises s->worst to code (thread-safe). */
-void scan_note_code(scanner *s, int code);
-
-/* Formats one result or one error the way the options ask, into out
- * (nothing with --check, or for not-notice with --notices-only). */
-void scan_format_notice(scanner *s, const upki_notice *n, const upki_report_where *w, GString *out);
-void scan_format_error(scanner *s, const upki_report_where *w, const char *msg, GString *out);
+/* What a run reads, set up by the driver and never changed afterwards
+ * (shared by the threads of -j).  The driver owns what it points to. */
+typedef struct scan_ctx {
+	const scan_args *a;
+	const upki_config *cfg;
+	upki_options opts; /* for every message: profile, verifier, limits */
+	scan_code *code;   /* the exit status so far: thread-safe, its functions only */
+	const upki_wrapper *wrapper; /* Annotate wrap loaded; NULL: headers mode */
+} scan_ctx;
 
 /* batch.c: scans every PATH (or stdin); returns the exit code. */
-int scan_batch_run(scanner *s);
+int scan_batch_run(const scan_ctx *ctx);
 
-/* spool.c: hands a genuine cert-issue or pin-issue notice to
- * the spool of --spool (or the Spool key); does nothing for any other
- * notice or without a spool.  FALSE after a failed write, with a line on
- * stderr and EXIT_INTERNAL noted.  Call it once per analysed message. */
-gboolean scan_spool_notice(scanner *s, const upki_notice *n, const upki_report_where *w);
-/* TRUE when scan_spool_notice() would write a job for n. */
-gboolean scan_spool_wanted(const scanner *s, const upki_notice *n);
+/* wrap.c: applies --annotate to cfg and, for Annotate wrap, loads the
+ * templates into *wrapper (the caller frees it).  FALSE (after a line
+ * on stderr) when they do not load, except with --filter, which then
+ * goes on in headers mode. */
+gboolean scan_wrap_setup(const scan_args *a, upki_config *cfg, upki_wrapper **wrapper);
+/* The wrapped message for n, or NULL when n is not to be wrapped or
+ * wrapping failed (said on stderr): then headers mode. */
+GString *scan_wrap_message(const scan_ctx *ctx, const GByteArray *in, const upki_notice *n);
 
-/* filter.c: --filter; returns the exit code (0 unless --check). */
-int scan_filter_run(scanner *s);
+/* filter.c: --filter; returns the exit code (0 unless stdout fails). */
+int scan_filter_run(const scan_ctx *ctx);
 
 /* --filter when setup failed (bad option, config or trust store): the
  * message on stdin goes to stdout with only forged verdict headers
- * removed, why on stderr.  Needs s->cfg (defaults will do) and
- * s->opts.max_size, nothing else.  Returns the exit code (0 unless
+ * removed, why on stderr.  Needs ctx->cfg (defaults will do) and
+ * ctx->opts.max_size, nothing else.  Returns the exit code (0 unless
  * stdout fails). */
-int scan_filter_strip(scanner *s, const char *why);
+int scan_filter_strip(const scan_ctx *ctx, const char *why);
 
 #endif

@@ -1,4 +1,6 @@
-/* source.c - one input of a batch scan, message by message.
+/* source.c - one input of a batch scan, message by message: the input
+ * side, called by split.c; it calls libupki for each message and the
+ * output side (format.c, out.c, spool.c, progress.c, msg.c, code.c).
  *
  * An input is standard input (always one message), a Maildir file (one
  * message), or a file that is sniffed: gzip (magic bytes or a .gz name)
@@ -10,9 +12,9 @@
  * The verdict of each message is libupki's.  Most archived mail cannot
  * be a notice, and most of its bytes are bodies and attachments, so a
  * message in an mbox or found by a directory walk is first looked at
- * cheaply (quick.c) and only possible notices go through the
- * whole pipeline; a message file named on the command line, or stdin,
- * always goes the whole way.
+ * cheaply (libupki's prefilter, upki_notice_analyze_prefiltered()) and
+ * only possible notices go through the whole pipeline; a message file
+ * named on the command line, or stdin, always goes the whole way.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,12 +24,15 @@
 
 #include "upki/mbox.h"
 #include "batch.h"
+#include "format.h"
+#include "msg.h"
+#include "spool.h"
 
 #define SNIFF_BYTES 1024
 #define READ_CHUNK (64 * 1024)
 
 typedef struct source {
-	batch *b;
+	const scan_run *r;
 	const scan_input *in;
 	part_out *out;
 	scan_counts *c;
@@ -37,26 +42,17 @@ typedef struct source {
 	gsize at_error;     /* ... an error line */
 	gsize at_stderr;    /* ... a line on stderr */
 	GSeekable *file;    /* compressed input: the file itself, for progress */
-	guint64 base;       /* where a part of a split mbox starts */
-	guint64 reported;   /* bytes of this input already added to done_bytes */
+	guint64 base;       /* where a part of a split mbox starts (its reader counts from there) */
+	guint64 reported;   /* bytes of this input already added to the progress */
 } source;
 
 static void report_progress(source *src, guint64 pos)
 {
 	if (pos > src->reported) {
-		atomic_fetch_add(&src->b->done_bytes, pos - src->reported);
+		progress_add_bytes(src->r->progress, pos - src->reported);
 		src->reported = pos;
 	}
-	if (src->b->progress_inline)
-		progress_tick(src->b);
-}
-
-static char *stderr_line(const upki_report_where *w, gboolean in_mbox, const char *msg)
-{
-	if (in_mbox)
-		return g_strdup_printf("upki-scan: %s: message %" G_GUINT64_FORMAT " at offset %" G_GUINT64_FORMAT
-				       ": %s\n", w->source, w->index, w->offset, msg);
-	return g_strdup_printf("upki-scan: %s: %s\n", w->source, msg);
+	progress_poll(src->r->progress);
 }
 
 /* A message that has no verdict: an {source,index,offset,error} line
@@ -66,25 +62,23 @@ static char *stderr_line(const upki_report_where *w, gboolean in_mbox, const cha
 static void emit_error_as(source *src, const upki_report_where *w, gboolean in_mbox, const char *msg,
 			  const GError *err)
 {
-	scanner *s = src->b->s;
-	char *line = stderr_line(w, in_mbox, msg);
+	const scan_ctx *ctx = src->r->ctx;
+	char *line = scan_format_stderr_line(w, in_mbox, msg);
+	gsize before = src->lines->len;
 
 	if (src->out->local) {
 		GString *rec = g_string_new(line);
 		out_buf_add(&src->out->errors, rec, in_mbox ? src->at_stderr : NO_INDEX);
 		g_string_free(rec, TRUE);
 	} else {
-		batch_stderr(src->b, "%s", line);
+		scan_msg_text(line);
 	}
 	g_free(line);
-	scan_note_code(s, g_error_matches(err, UPKI_ERROR, UPKI_ERROR_INTERNAL) ? EXIT_INTERNAL : EXIT_INPUT);
+	scan_code_note(ctx->code, g_error_matches(err, UPKI_ERROR, UPKI_ERROR_INTERNAL) ? EXIT_INTERNAL : EXIT_INPUT);
 	src->c->errors++;
-	if (s->a->check || s->a->format != FORMAT_JSON)
-		return;
-	line = upki_report_json_error(w, msg);
-	g_string_append_printf(src->lines, "%s\n", line);
-	src->index_at = src->at_error;
-	g_free(line);
+	scan_format_error(ctx, w, msg, src->lines);
+	if (src->lines->len > before)
+		src->index_at = src->at_error;
 }
 
 static void emit_error(source *src, const upki_report_where *w, gboolean in_mbox, const char *msg)
@@ -95,12 +89,15 @@ static void emit_error(source *src, const upki_report_where *w, gboolean in_mbox
 /* TRUE when n was kept (a spool job that waits for the part's index). */
 static gboolean emit_notice(source *src, upki_notice *n, const upki_report_where *w)
 {
-	gboolean kept = src->out->local && scan_spool_wanted(src->b->s, n);
+	const scan_ctx *ctx = src->r->ctx;
+	gboolean kept = src->out->local && scan_spool_wanted(ctx, n);
 
 	src->c->verdicts[n->verdict][n->kind]++;
+	if (ctx->a->check)
+		scan_code_note(ctx->code, scan_code_of_verdict(n->verdict));
 	if (!kept)
-		scan_spool_notice(src->b->s, n, w);
-	scan_format_notice(src->b->s, n, w, src->lines);
+		scan_spool_notice(ctx, n, w);
+	scan_format_notice(ctx, n, w, src->lines);
 	src->index_at = src->at_notice;
 	if (kept)
 		part_out_defer_job(src->out, n, w);
@@ -120,14 +117,14 @@ static void scan_message(source *src, const char *buf, gsize len, const upki_rep
 	GError *err = NULL;
 	/* One message named on the command line (or stdin) is worth the
 	 * whole pipeline: it costs little and sees what the quick look cannot. */
-	const quick *q = in_mbox || !src->in->named ? src->b->quick : NULL;
-	upki_notice *n = quick_analyze(q, src->b->s, buf, len, &err);
+	const upki_prefilter *pf = in_mbox || !src->in->named ? src->r->pf : NULL;
+	upki_notice *n = upki_notice_analyze_prefiltered(pf, buf, len, &src->r->ctx->opts, &err);
 
 	src->c->messages++;
 	/* Shared counters only for a progress line: with -j they are
 	 * cache lines that every thread would write per message. */
-	if (src->b->show_progress)
-		atomic_fetch_add(&src->b->done_messages, 1);
+	if (progress_shown(src->r->progress))
+		progress_add_message(src->r->progress);
 	if (n && emit_notice(src, n, w))
 		n = NULL;
 	else if (!n)
@@ -141,7 +138,7 @@ static void scan_message(source *src, const char *buf, gsize len, const upki_rep
  * of an mbox split with -j); frees r. */
 static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 {
-	const scanner *s = src->b->s;
+	const scan_ctx *ctx = src->r->ctx;
 	upki_mbox_message m = { 0 };
 	GError *err = NULL;
 
@@ -149,7 +146,7 @@ static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 		upki_report_where w = { .source = src->in->path, .index = index, .offset = m.offset };
 		if (m.too_large) {
 			char *why = g_strdup_printf("message of %" G_GUINT64_FORMAT " bytes is over the limit of %"
-						    G_GSIZE_FORMAT, m.size, s->opts.max_size);
+						    G_GSIZE_FORMAT, m.size, ctx->opts.max_size);
 			src->c->messages++;
 			emit_error(src, &w, TRUE, why);
 			flush_lines(src);
@@ -159,12 +156,13 @@ static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 		upki_mbox_message_clear(&m);
 		/* Telling a file's position is a system call: only for a
 		 * progress line (the input's end sets the total anyway). */
-		if (src->b->show_progress)
+		if (progress_shown(src->r->progress))
 			report_progress(src, src->file ? (guint64)g_seekable_tell(src->file)
-						       : upki_mbox_reader_tell(r) - src->base);
+						       : upki_mbox_reader_tell(r));
 	}
 	if (err) {
-		upki_report_where w = { .source = src->in->path, .index = index, .offset = upki_mbox_reader_tell(r) };
+		upki_report_where w = { .source = src->in->path, .index = index,
+					.offset = src->base + upki_mbox_reader_tell(r) };
 		emit_error(src, &w, TRUE, err->message);
 		flush_lines(src);
 	}
@@ -174,7 +172,7 @@ static void scan_mbox_reader(source *src, upki_mbox_reader *r, guint64 index)
 
 static void scan_mbox(source *src, GInputStream *in)
 {
-	scan_mbox_reader(src, upki_mbox_reader_new(in, src->b->s->opts.max_size), 0);
+	scan_mbox_reader(src, upki_mbox_reader_new(in, src->r->ctx->opts.max_size), 0);
 }
 
 /* Reads at most max + 1 bytes (max 0: no limit), so that "over the
@@ -209,7 +207,7 @@ static void scan_single(source *src, GInputStream *in, int fd)
 {
 	upki_report_where w = { .source = src->in->path, .index = 0, .offset = 0 };
 	GError *err = NULL;
-	GByteArray *buf = read_bounded(in, fd, src->b->s->opts.max_size, &err);
+	GByteArray *buf = read_bounded(in, fd, src->r->ctx->opts.max_size, &err);
 
 	if (buf)
 		scan_message(src, (const char *)buf->data, buf->len, &w, FALSE);
@@ -327,56 +325,10 @@ static GInputStream *open_at(const char *path, guint64 start, GError **error)
 	return file ? G_INPUT_STREAM(file) : NULL;
 }
 
-/* Where the index of w is in what format makes of w: the first byte
- * that differs between index 0 and index 1 (NO_INDEX: it has none).
- * The bytes before the index depend on the source only, which is the
- * same for every line of a part. */
-static gsize probe_index(char *(*format)(const upki_report_where *w, gconstpointer data),
-			 const char *path, gconstpointer data)
+void source_scan_range(const scan_run *r, const scan_input *in, const scan_range *range, part_out *out,
+		       scan_counts *c)
 {
-	upki_report_where w0 = { .source = path, .index = 0 }, w1 = { .source = path, .index = 1 };
-	char *a = format(&w0, data), *b = format(&w1, data);
-	gsize i = 0;
-
-	while (a[i] && a[i] == b[i])
-		i++;
-	i = a[i] == '0' && b[i] == '1' ? i : NO_INDEX;
-	g_free(a);
-	g_free(b);
-	return i;
-}
-
-static char *format_notice_line(const upki_report_where *w, gconstpointer data)
-{
-	const scanner *s = data;
-	upki_notice n = { 0 };
-
-	switch (s->a->format) {
-	case FORMAT_CSV:
-		return upki_report_csv(&n, w);
-	case FORMAT_JSON:
-		return upki_report_json(&n, w);
-	case FORMAT_TEXT:
-		break;
-	}
-	return upki_report_text(&n, w);
-}
-
-static char *format_error_line(const upki_report_where *w, gconstpointer data)
-{
-	(void)data;
-	return upki_report_json_error(w, "x");
-}
-
-static char *format_stderr_line(const upki_report_where *w, gconstpointer data)
-{
-	(void)data;
-	return stderr_line(w, TRUE, "x");
-}
-
-void source_scan_range(batch *b, const scan_input *in, const scan_range *range, part_out *out, scan_counts *c)
-{
-	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL), .base = range->start,
+	source src = { .r = r, .in = in, .out = out, .c = c, .lines = g_string_new(NULL), .base = range->start,
 		       .index_at = NO_INDEX };
 	upki_report_where w = { .source = in->path, .index = 0, .offset = range->start };
 	GError *err = NULL;
@@ -384,12 +336,12 @@ void source_scan_range(batch *b, const scan_input *in, const scan_range *range, 
 	guint64 end = MIN(range->end, in->size);
 
 	if (out->local) {
-		src.at_notice = probe_index(format_notice_line, in->path, b->s);
-		src.at_error = probe_index(format_error_line, in->path, NULL);
-		src.at_stderr = probe_index(format_stderr_line, in->path, NULL);
+		src.at_notice = scan_format_index_at(r->ctx, SCAN_LINE_NOTICE, in->path);
+		src.at_error = scan_format_index_at(r->ctx, SCAN_LINE_ERROR, in->path);
+		src.at_stderr = scan_format_index_at(r->ctx, SCAN_LINE_STDERR, in->path);
 	}
 	if (stream)
-		scan_mbox_reader(&src, upki_mbox_reader_new_range(stream, b->s->opts.max_size, range->start,
+		scan_mbox_reader(&src, upki_mbox_reader_new_range(stream, r->ctx->opts.max_size, range->start,
 								  range->end), 0);
 	else {
 		emit_error(&src, &w, TRUE, err->message);
@@ -403,9 +355,9 @@ void source_scan_range(batch *b, const scan_input *in, const scan_range *range, 
 	g_string_free(src.lines, TRUE);
 }
 
-void source_scan(batch *b, const scan_input *in, part_out *out, scan_counts *c)
+void source_scan(const scan_run *r, const scan_input *in, part_out *out, scan_counts *c)
 {
-	source src = { .b = b, .in = in, .out = out, .c = c, .lines = g_string_new(NULL), .index_at = NO_INDEX };
+	source src = { .r = r, .in = in, .out = out, .c = c, .lines = g_string_new(NULL), .index_at = NO_INDEX };
 	upki_report_where w = { .source = in->path };
 
 	switch (in->type) {

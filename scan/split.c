@@ -1,4 +1,5 @@
-/* split.c - one large mbox scanned by several threads (-j).
+/* split.c - one large mbox scanned by several threads (-j): the input
+ * side, between the runner (batch.c) and source.c.
  *
  * A regular, uncompressed mbox over SPLIT_MIN is cut into up to -j
  * parts at message boundaries (mbox.c's rule, found with pread), and
@@ -103,14 +104,15 @@ static void split_free(split *sp)
 	g_free(sp);
 }
 
-GArray *split_parts(batch *b, guint jobs)
+GArray *split_parts(const GPtrArray *inputs, guint jobs)
 {
 	GArray *parts = g_array_new(FALSE, TRUE, sizeof(scan_part));
 
-	for (guint i = 0; i < b->inputs->len; i++) {
-		split *sp = plan(g_ptr_array_index(b->inputs, i), jobs);
+	for (guint i = 0; i < inputs->len; i++) {
+		const scan_input *in = g_ptr_array_index(inputs, i);
+		split *sp = plan(in, jobs);
 		for (guint k = 0; k < (sp ? sp->parts : 1); k++) {
-			scan_part p = { .input = i, .sp = sp, .k = k };
+			scan_part p = { .in = in, .sp = sp, .k = k };
 			g_array_append_val(parts, p);
 		}
 	}
@@ -134,17 +136,17 @@ gboolean split_part_is_local(const scan_part *p)
 	return p->sp && p->k > 0;
 }
 
-void split_part_scan(batch *b, const scan_part *p, part_out *out, scan_counts *c)
+void split_part_scan(const scan_run *r, const scan_part *p, part_out *out, scan_counts *c)
 {
-	const scan_input *in = g_ptr_array_index(b->inputs, p->input);
+	const scan_input *in = p->in;
 	split *sp = p->sp;
 	scan_range range = { 0 };
 
 	if (!sp) {
-		source_scan(b, in, out, c);
+		source_scan(r, in, out, c);
 		return;
 	}
 	range.start = sp->starts[p->k];
 	range.end = sp->starts[p->k + 1];
-	source_scan_range(b, in, &range, out, c);
+	source_scan_range(r, in, &range, out, c);
 }

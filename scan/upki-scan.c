@@ -1,16 +1,16 @@
 /* upki-scan - recognise, check and report UPKI notices in saved mail.
  *
- * A thin front end: options and configuration here, the walk over PATH
- * arguments in batch.c, the procmail filter in
- * filter.c; everything about a message is libupki's.  Exit
- * codes are an interface (DESIGN.md, upki-scan(1)): with --check 0
- * genuine, 1 not a notice, 2 suspicious; 3 when an input could not be
- * analysed, 4 for a usage or configuration error, 5 for an internal one.
+ * The driver, the top of scan/ (scan.h draws the rest): options,
+ * configuration and trust store here, set up once into a read-only
+ * scan_ctx; then the batch runner (batch.c) or the procmail filter
+ * (filter.c); the exit code at the end (code.h says what each means).
+ * Everything about a message is libupki's.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "upki/mime.h"
+#include "msg.h"
 #include "scan.h"
 
 static gboolean parse_format(scan_args *a)
@@ -27,7 +27,7 @@ static gboolean parse_format(scan_args *a)
 			return TRUE;
 		}
 	}
-	fprintf(stderr, "upki-scan: unknown --format '%s' (json, text or csv)\n", a->format_name);
+	scan_msg("unknown --format '%s' (json, text or csv)", a->format_name);
 	return FALSE;
 }
 
@@ -62,6 +62,7 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 		{ "verify-time", 0, 0, G_OPTION_ARG_STRING, &a->verify_time, "Check the signer at the signing time (default) or now", "signing|now" },
 		{ "check", 0, 0, G_OPTION_ARG_NONE, &a->check, "Print nothing; exit 0 genuine, 1 not a notice, 2 suspicious, 3+ error", NULL },
 		{ "filter", 0, 0, G_OPTION_ARG_NONE, &a->filter, "Read one message on stdin, write it annotated on stdout", NULL },
+		{ "annotate", 0, 0, G_OPTION_ARG_STRING, &a->annotate, "With --filter: add headers only, or wrap notices with instructions (Annotate)", "headers|wrap" },
 		{ "spool", 0, 0, G_OPTION_ARG_FILENAME, &a->spool, "Hand genuine cert-issue and pin-issue notices to this spool", "DIR" },
 		{ "notices-only", 0, 0, G_OPTION_ARG_NONE, &a->notices_only, "Leave out messages that are not notices", NULL },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "Scan this many files in parallel", "N" },
@@ -86,13 +87,13 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 	 * to free in a copy of it. */
 	argv = g_memdup2(args->pdata, args->len * sizeof(char *));
 	if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-		fprintf(stderr, "upki-scan: %s (try --help)\n", err->message);
+		scan_msg("%s (try --help)", err->message);
 		goto out;
 	}
 	if (!parse_format(a))
 		goto out;
 	if (a->jobs < 0 || a->jobs > 256) {
-		fprintf(stderr, "upki-scan: -j wants a number from 1 to 256\n");
+		scan_msg("-j wants a number from 1 to 256");
 		goto out;
 	}
 	ok = TRUE;
@@ -106,106 +107,71 @@ out:
 	return ok;
 }
 
-static gboolean setup(scanner *s)
-{
-	scan_args *a = s->a;
-	GError *err = NULL;
+/* What the driver owns for a run; a scan_ctx is made from it. */
+typedef struct scan_setup {
+	upki_config *cfg;
+	upki_smime_verifier *verifier;
+	upki_options opts;
+	upki_wrapper *wrapper; /* Annotate wrap; NULL: headers mode */
+} scan_setup;
 
-	s->cfg = a->config ? upki_config_load(a->config, &err) : upki_config_new();
-	if (!s->cfg) {
-		fprintf(stderr, "upki-scan: %s\n", err->message);
-		goto fail;
-	}
-	if (a->verify_time && !upki_config_set(s->cfg, "VerifyTime", a->verify_time, &err)) {
-		fprintf(stderr, "upki-scan: --verify-time: %s\n", err->message);
-		goto fail;
-	}
-	const char *ca_file = a->ca_file ? a->ca_file : s->cfg->trust_anchor_file;
-	const char *ca_dir = a->ca_dir ? a->ca_dir : s->cfg->trust_anchor_dir;
-	s->verifier = upki_smime_verifier_new(ca_file, ca_dir, &err);
-	if (!s->verifier) {
-		fprintf(stderr, "upki-scan: trust store: %s\n", err->message);
-		goto fail;
-	}
-	/* The bench's and the tests' reference: every signature decoded and
-	 * every chain built afresh. */
-	if (g_getenv("UPKI_SCAN_NO_CACHE"))
-		upki_smime_verifier_set_caching(s->verifier, FALSE);
-	if (a->filter) {
-		/* delivery: the milter's policy, from the same helper; only an
-		 * explicit --verify-time changes when the signer is checked */
-		upki_config_delivery_options(s->cfg, s->verifier, &s->opts);
-		if (a->verify_time && strcmp(a->verify_time, "signing") == 0)
-			s->opts.verify_time = UPKI_VERIFY_AT_SIGNING;
-		return TRUE;
-	}
+/* --filter: the milter's delivery policy, from the same helper; only an
+ * explicit --verify-time changes when the signer is checked. */
+static void delivery_options(const scan_args *a, scan_setup *s)
+{
+	upki_config_delivery_options(s->cfg, s->verifier, &s->opts);
+	if (a->verify_time && strcmp(a->verify_time, "signing") == 0)
+		s->opts.verify_time = UPKI_VERIFY_AT_SIGNING;
+}
+
+/* A batch: the config's policy for archives.  A ruled-out message's
+ * not-notice line is printed unless --notices-only or --check leaves it
+ * out: only then does it need its header fields. */
+static void batch_options(const scan_args *a, scan_setup *s)
+{
 	s->opts.profile = s->cfg->profile;
 	s->opts.verifier = s->verifier;
 	s->opts.verify_time = strcmp(s->cfg->verify_time, "now") == 0 ? UPKI_VERIFY_AT_NOW
 									: UPKI_VERIFY_AT_SIGNING;
 	s->opts.max_size = (gsize)s->cfg->max_message_size;
 	upki_config_limits(s->cfg, &s->opts);
+	s->opts.ruled_out_fields = !a->notices_only && !a->check;
+}
+
+static gboolean setup(const scan_args *a, scan_setup *s)
+{
+	GError *err = NULL;
+
+	s->cfg = a->config ? upki_config_load(a->config, &err) : upki_config_new();
+	if (!s->cfg) {
+		scan_msg("%s", err->message);
+		goto fail;
+	}
+	if (a->verify_time && !upki_config_set(s->cfg, "VerifyTime", a->verify_time, &err)) {
+		scan_msg("--verify-time: %s", err->message);
+		goto fail;
+	}
+	if (!scan_wrap_setup(a, s->cfg, &s->wrapper))
+		goto fail;
+	const char *ca_file = a->ca_file ? a->ca_file : s->cfg->trust_anchor_file;
+	const char *ca_dir = a->ca_dir ? a->ca_dir : s->cfg->trust_anchor_dir;
+	s->verifier = upki_smime_verifier_new(ca_file, ca_dir, &err);
+	if (!s->verifier) {
+		scan_msg("trust store: %s", err->message);
+		goto fail;
+	}
+	/* The bench's and the tests' reference: every signature decoded and
+	 * every chain built afresh. */
+	if (g_getenv("UPKI_SCAN_NO_CACHE"))
+		upki_smime_verifier_set_caching(s->verifier, FALSE);
+	if (a->filter)
+		delivery_options(a, s);
+	else
+		batch_options(a, s);
 	return TRUE;
 fail:
 	g_clear_error(&err);
 	return FALSE;
-}
-
-void scan_note_code(scanner *s, int code)
-{
-	g_mutex_lock(&s->lock);
-	s->worst = MAX(s->worst, code);
-	g_mutex_unlock(&s->lock);
-}
-
-static int verdict_code(upki_verdict v)
-{
-	switch (v) {
-	case UPKI_VERDICT_GENUINE: return EXIT_GENUINE;
-	case UPKI_VERDICT_SUSPICIOUS: return EXIT_SUSPICIOUS;
-	case UPKI_VERDICT_NOT_NOTICE: break;
-	}
-	return EXIT_NOT_NOTICE;
-}
-
-void scan_format_error(scanner *s, const upki_report_where *w, const char *msg, GString *out)
-{
-	char *line = NULL;
-
-	fprintf(stderr, "upki-scan: %s: %s\n", w->source, msg);
-	scan_note_code(s, EXIT_INPUT);
-	if (s->a->check || s->a->format != FORMAT_JSON)
-		return;
-	line = upki_report_json_error(w, msg);
-	g_string_append_printf(out, "%s\n", line);
-	g_free(line);
-}
-
-void scan_format_notice(scanner *s, const upki_notice *n, const upki_report_where *w, GString *out)
-{
-	char *text = NULL;
-
-	if (s->a->check) {
-		scan_note_code(s, verdict_code(n->verdict));
-		return;
-	}
-	if (s->a->notices_only && n->verdict == UPKI_VERDICT_NOT_NOTICE)
-		return;
-	switch (s->a->format) {
-	case FORMAT_TEXT:
-		text = upki_report_text(n, w);
-		g_string_append(out, text);
-		break;
-	case FORMAT_CSV:
-		text = upki_report_csv(n, w);
-		g_string_append_printf(out, "%s\n", text);
-		break;
-	case FORMAT_JSON:
-		text = upki_report_json(n, w);
-		g_string_append_printf(out, "%s\n", text);
-		break;
-	}
-	g_free(text);
 }
 
 /* TRUE when the command line names --filter (before "--"), even one
@@ -234,28 +200,40 @@ static char *config_arg(int argc, char **argv)
 /* --filter without a working setup: forged verdicts are still removed.
  * Defaults stand in for a config that did not load; its AuthservID is
  * still looked for, so our own Authentication-Results can be known. */
-static int filter_fallback(scanner *s, const char *why)
+static int filter_fallback(const scan_args *a, scan_setup *s, scan_code *code, const char *why)
 {
+	scan_ctx ctx = { .a = a, .code = code };
+
 	if (!s->cfg) {
 		s->cfg = upki_config_new();
-		s->cfg->authserv_id = upki_config_peek(s->a->config, "AuthservID");
+		s->cfg->authserv_id = upki_config_peek(a->config, "AuthservID");
 	}
 	s->opts.max_size = (gsize)s->cfg->max_message_size;
-	return scan_filter_strip(s, why);
+	ctx.cfg = s->cfg;
+	ctx.opts = s->opts;
+	return scan_filter_strip(&ctx, why);
+}
+
+/* The run itself, on the context made from the setup. */
+static int run(const scan_args *a, const scan_setup *s, scan_code *code)
+{
+	scan_ctx ctx = { .a = a, .cfg = s->cfg, .opts = s->opts, .code = code, .wrapper = s->wrapper };
+
+	return a->filter ? scan_filter_run(&ctx) : scan_batch_run(&ctx);
 }
 
 int main(int argc, char **argv)
 {
 	scan_args a = { 0 };
-	scanner s = { .a = &a };
+	scan_setup s = { 0 };
+	scan_code *worst = scan_code_new();
 	int code = EXIT_USAGE;
 
-	g_mutex_init(&s.lock);
 	if (!parse_args(argc, argv, &a)) {
 		if (asks_filter(argc, argv)) {
 			g_free(a.config);
 			a.config = config_arg(argc, argv);
-			code = filter_fallback(&s, "bad command line (see above)");
+			code = filter_fallback(&a, &s, worst, "bad command line (see above)");
 		}
 		goto out;
 	}
@@ -264,20 +242,21 @@ int main(int argc, char **argv)
 		code = 0;
 		goto out;
 	}
-	if (!setup(&s)) {
+	if (!setup(&a, &s)) {
 		/* A filter never loses mail, not even to its own broken setup. */
 		if (a.filter)
-			code = filter_fallback(&s, "setup failed (see above)");
+			code = filter_fallback(&a, &s, worst, "setup failed (see above)");
 		goto out;
 	}
 	upki_mime_init();
-	code = a.filter ? scan_filter_run(&s) : scan_batch_run(&s);
+	code = run(&a, &s, worst);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "upki-scan: write error on standard output: %s\n", g_strerror(errno));
+		scan_msg("write error on standard output: %s", g_strerror(errno));
 		if (!a.filter)
 			code = MAX(code, EXIT_INTERNAL);
 	}
 out:
+	upki_wrapper_free(s.wrapper);
 	upki_smime_verifier_free(s.verifier);
 	upki_config_free(s.cfg);
 	g_free(a.format_name);
@@ -286,7 +265,8 @@ out:
 	g_free(a.ca_dir);
 	g_free(a.verify_time);
 	g_free(a.spool);
+	g_free(a.annotate);
 	g_strfreev(a.paths);
-	g_mutex_clear(&s.lock);
+	scan_code_free(worst);
 	return code;
 }

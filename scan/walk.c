@@ -1,4 +1,5 @@
-/* walk.c - PATH arguments turned into a list of inputs.
+/* walk.c - PATH arguments turned into a list of inputs (batch.h): the
+ * input side, called by the runner; it calls nothing else of scan/.
  *
  * The order is part of the output's contract (-j N writes what -j 1
  * writes): command-line order, then directory entries sorted by name

@@ -8,13 +8,14 @@ set -eu
 # store, real mail software (Postfix, procmail, miltertest, swaks, m4 for
 # Sendmail's config), valgrind for the daemons, systemd for
 # systemd-analyze (the unit is verified, not started), python3 for the
-# test servers, chromium to render the HTML we write.  upki-fetch adds
+# test servers, chromium (with a Japanese font) to render the HTML we write,
+# xmllint to check it is well-formed.  upki-fetch adds
 # libzip and SQLite.
 PKGS="gcc make pkg-config ca-certificates openssl
 libgmime-3.0-dev libglib2.0-dev libssl-dev libjson-glib-dev
 libcurl4-openssl-dev libxml2-dev libmilter-dev zlib1g-dev
-libzip-dev libsqlite3-dev
-postfix procmail miltertest swaks m4 valgrind gzip systemd python3 chromium"
+libzip-dev libsqlite3-dev libxml2-utils
+postfix procmail miltertest swaks m4 valgrind gzip systemd python3 chromium fonts-ipafont-gothic"
 
 missing=""
 for p in $PKGS; do

@@ -19,7 +19,8 @@ typedef enum {
 	UPKI_CFG_MODE,     /* octal file mode */
 	UPKI_CFG_SIZE,     /* bytes, suffix k/K, m/M, g/G allowed */
 	UPKI_CFG_CHOICE,   /* one of a '|'-separated list */
-	UPKI_CFG_PROFILE   /* extends the profile (may repeat) */
+	UPKI_CFG_PROFILE,  /* extends the profile (may repeat) */
+	UPKI_CFG_SET       /* words of a '|'-separated list, or "none", separated by ',' or blanks */
 } upki_config_type;
 
 typedef struct upki_config_key {
@@ -55,6 +56,9 @@ typedef struct upki_config {
 	char *verify_time;    /* "signing" | "now" (upki-scan batch; delivery always checks now) */
 	char *early_accept;   /* "body" | "headers" (milter) */
 	char *log_level;      /* "info" | "debug" (milter) */
+	char *template_dir;   /* Annotate wrap: the instruction templates */
+	char *wrap_verdicts;  /* Annotate wrap: which verdicts are wrapped (wrap.h) */
+	char *wrap_contact;   /* Annotate wrap: whom a recipient of a suspicious notice asks */
 	upki_profile *profile; /* built-in profile plus Sender, RetrievalHost, Kind* keys */
 } upki_config;
 

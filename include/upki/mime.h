@@ -34,6 +34,8 @@ typedef struct upki_mime {
 	char *from_addr;    /* addr-spec of the first From mailbox, lower case; NULL if none */
 	char *from_name;    /* decoded display name; NULL if none */
 	guint from_count;   /* mailboxes in From (more than one is never genuine) */
+	char *to_addr;      /* addr-spec of the first To mailbox, lower case; NULL if none
+	                       (full parse only: the job's recipient, never a verdict input) */
 	char *message_id;   /* without <>; NULL if absent */
 	GDateTime *date;    /* Date header in its own offset; NULL if absent/unparseable */
 	GPtrArray *texts;   /* upki_text*, in message order */

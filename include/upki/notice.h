@@ -43,6 +43,7 @@ typedef struct upki_notice {
 	                           links of unsigned parts (retrieval FALSE); deduplicated */
 	char *subject;          /* decoded */
 	char *from;             /* addr-spec */
+	char *to;               /* first To addr-spec (the spool job's recipient), or NULL */
 	char *message_id;
 	char *date;             /* ISO 8601 date-time of the Date header, or NULL */
 	char *deadline;         /* cert-issue/pin-issue: signing time (else Date) + 1 month, YYYY-MM-DD */
@@ -61,6 +62,10 @@ typedef struct upki_options {
 	guint stale_days;     /* 0: no staleness check; else signing time older -> stale */
 	gsize max_size;       /* 0: no limit; else larger input -> UPKI_ERROR_TOO_LARGE */
 	upki_mime_limits limits; /* budgets of the MIME walk (zeros: defaults) */
+	gboolean ruled_out_fields; /* upki_notice_analyze_prefiltered(): a message the prefilter
+	                              rules out still gets subject, from, message_id and date from
+	                              its header block; FALSE: no fields, nothing parsed (for a
+	                              caller that will not show a not-notice) */
 } upki_options;
 
 /* Analyses one message.  Returns NULL with a GError (UPKI_ERROR_NOT_MESSAGE,
@@ -76,6 +81,22 @@ void upki_notice_free(upki_notice *n);
  * Thread-safe; later calls return the first answer at once.  FALSE with
  * UPKI_ERROR_INTERNAL naming the library and why. */
 gboolean upki_notice_load_libraries(GError **error);
+
+/* The prefilter first (prefilter.h), then the header block or the whole
+ * pipeline: the verdict upki_notice_analyze() gives, cheaply for most
+ * mail.  A message pf rules out is not-notice with no signature checked
+ * (sig NULL, as for ordinary mail), and with the subject, from,
+ * message_id and date of its header block when o->ruled_out_fields
+ * (GMime reads the header block alone; a Subject or From it reads as
+ * notice-like where the prefilter did not still takes the whole
+ * pipeline), else with no field at all.  pf NULL, or a message over
+ * o->max_size: exactly upki_notice_analyze().  pf and o are only read:
+ * one of each may serve many threads.  Returns NULL with a GError as
+ * upki_notice_analyze() does; the caller frees the result with
+ * upki_notice_free(). */
+struct upki_prefilter;
+upki_notice *upki_notice_analyze_prefiltered(const struct upki_prefilter *pf, const char *buf, gsize len,
+					     const upki_options *o, GError **error);
 
 /* Same verdict logic from already-parsed facts (front ends that parse
  * once, tests).  m is not consumed. */

@@ -1,6 +1,6 @@
 /* spool.h - the hand-off of genuine notices to upki-fetch.
  *
- * A Maildir-like directory (tmp/, new/, cur/, failed/), one JSON job per
+ * A Maildir-like directory (tmp/, new/, cur/, done/, failed/), one JSON job per
  * notice (docs/spool.md has the schema).  A job is written to tmp/,
  * fsync'd, linked into new/ and the directory fsync'd, so a reader never
  * sees half a job and a crash never leaves a job that looks complete but
@@ -26,6 +26,9 @@ char *upki_spool_job_id(const char *url);
 /* The job JSON for a notice (one line).  source says which front end and
  * where ("milter:<queue-id>", "scan:<file>#<index>").  Caller frees. */
 char *upki_spool_job_json(const upki_notice *n, const char *source);
+/* The same with the job's "recipient": recipient when given (the milter's
+ * envelope recipient), else the notice's To address, else null. */
+char *upki_spool_job_json_for(const upki_notice *n, const char *source, const char *recipient);
 
 /* TRUE when n is a notice to hand off: genuine, cert-issue or
  * pin-issue, with exactly one retrieval URL. */
@@ -38,5 +41,8 @@ gboolean upki_spool_eligible(const upki_notice *n);
  * when the notice is not one to hand off), and no file left in tmp/. */
 gboolean upki_spool_write(const char *dir, const upki_notice *n, const char *source,
 			  char **job_id, gboolean *existed, GError **error);
+/* The same, naming the recipient (see upki_spool_job_json_for). */
+gboolean upki_spool_write_for(const char *dir, const upki_notice *n, const char *source,
+			      const char *recipient, char **job_id, gboolean *existed, GError **error);
 
 #endif

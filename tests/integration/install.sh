@@ -11,7 +11,22 @@ n=$((n + 1))
 rm -f "$T.log"
 for f in usr/bin/upki-scan usr/share/man/man1/upki-scan.1 usr/share/man/man5/upki-milter.conf.5 \
 	usr/share/doc/upki-notice/upki-milter.conf.example usr/share/doc/upki-notice/README.md \
-	usr/bin/upki-milter usr/share/man/man8/upki-milter.8 usr/lib/systemd/system/upki-milter.service; do
+	usr/bin/upki-milter usr/share/man/man8/upki-milter.8 usr/lib/systemd/system/upki-milter.service \
+	usr/share/doc/upki-notice/wrap.md usr/share/upki-notice/templates/genuine-cert-issue.html \
+	usr/share/upki-notice/templates/suspicious.txt usr/share/upki-notice/templates/reasons-ja.txt; do
+	n=$((n + 1))
+	[ -f "$T/$f" ] && echo "ok $n installed $f" || echo "not ok $n missing $f"
+done
+# Annotate wrap's TemplateDir defaults to where the templates went
+n=$((n + 1))
+ntpl=$(ls templates | wc -l)
+[ "$(ls "$T/usr/share/upki-notice/templates" 2>/dev/null | wc -l)" = "$ntpl" ] &&
+	grep -a -q '/usr/share/upki-notice/templates' "$T/usr/bin/upki-scan" &&
+	echo "ok $n all $ntpl templates installed, and TemplateDir's default names their directory" ||
+	echo "not ok $n templates not installed where TemplateDir's default points"
+# upki-fetch, its man pages, example config and unit
+for f in usr/bin/upki-fetch usr/share/man/man8/upki-fetch.8 usr/share/man/man5/upki-fetch.conf.5 \
+	usr/share/doc/upki-notice/upki-fetch.conf.example usr/lib/systemd/system/upki-fetch.service; do
 	n=$((n + 1))
 	[ -f "$T/$f" ] && echo "ok $n installed $f" || echo "not ok $n missing $f"
 done
@@ -43,6 +58,26 @@ if command -v systemd-analyze >/dev/null 2>&1; then
 	n=$((n + 1))
 	grep -q '^User=upki-milter' "$unit" && ! grep -q ' -u ' "$unit" &&
 		echo "ok $n the unit never runs the daemon as root" || echo "not ok $n the unit runs as root"
+	funit="$P/usr/lib/systemd/system/upki-fetch.service"
+	if [ -f "$funit" ]; then
+		n=$((n + 1))
+		if MANPATH="$P/usr/share/man" systemd-analyze verify "$funit" >"$T/verify2.log" 2>&1; then
+			echo "ok $n systemd-analyze verify accepts upki-fetch.service"
+		else
+			echo "not ok $n systemd-analyze verify upki-fetch.service"; sed 's/^/# /' "$T/verify2.log"
+		fi
+		n=$((n + 1))
+		level=$(systemd-analyze security --offline=yes "$funit" 2>/dev/null |
+			sed -n 's/.*exposure level for upki-fetch.service: \([0-9.]*\).*/\1/p')
+		if awk "BEGIN { exit !(\"${level:-10}\" + 0 <= 3) }"; then
+			echo "ok $n upki-fetch.service exposure level ${level} (at most 3)"
+		else
+			echo "not ok $n upki-fetch.service exposure level ${level:-unknown}, wanted at most 3"
+		fi
+		n=$((n + 1))
+		grep -q '^User=upki-milter' "$funit" && echo "ok $n upki-fetch.service never runs as root" ||
+			echo "not ok $n upki-fetch.service runs as root"
+	fi
 else
 	n=$((n + 1))
 	echo "ok $n systemd unit # SKIP no systemd-analyze"

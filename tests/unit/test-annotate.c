@@ -1,5 +1,6 @@
-/* test-annotate.c - parser/annotate.c and parser/rawheader.c: which
- * header edits a verdict makes and how they are applied to raw bytes.
+/* test-annotate.c - parser/annotate.c: which header edits a verdict
+ * makes and how they are applied to raw bytes (the byte positions they
+ * rest on: test-rawheader.c).
  * Every row runs with LF and with CRLF line ends, and every run checks
  * that the bytes after the header block are unchanged. */
 #include <string.h>
@@ -365,156 +366,15 @@ static void test_notice_value(void)
 	upki_notice_free(n);
 }
 
-static void test_fold(void)
-{
-	char *f = upki_raw_fold("X-Long", "aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee ffffffffff "
-					   "gggggggggg  hhhhhhhhhh\r\n iiii", "\r\n", TRUE);
-	char **lines = g_strsplit(f, "\r\n", -1);
-	GString *unfolded = g_string_new(NULL);
-
-	for (char **l = lines; *l; l++) {
-		g_assert_cmpuint(strlen(*l), <=, 78);
-		g_string_append(unfolded, *l);
-	}
-	g_assert_cmpstr(unfolded->str, ==, "X-Long: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee "
-					   "ffffffffff gggggggggg  hhhhhhhhhh   iiii");
-	g_string_free(unfolded, TRUE);
-	g_strfreev(lines);
-	g_free(f);
-	f = upki_raw_fold("Subject", "", "\n", FALSE);
-	g_assert_cmpstr(f, ==, "Subject:");
-	g_free(f);
-}
-
-static void test_strip_comments(void)
-{
-	static const struct { const char *in, *want; } t[] = {
-		{ "(a) host (b (nested) \\) c); x", "  host  ; x" },
-		{ "\"q (not a comment)\" (c)", "\"q (not a comment)\"  " },
-		{ "plain", "plain" },
-		{ "(unterminated", "" },
-	};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
-		char *s = upki_raw_strip_comments(t[i].in);
-		g_assert_cmpstr(s, ==, t[i].want);
-		g_free(s);
-	}
-}
-
-static void test_scan(void)
-{
-	const char *m = "From x\nA: 1\n  cont\nB : 2\nnot a field\n cont\nC: 3\n\nbody";
-	upki_raw_header *h = upki_raw_header_scan(m, strlen(m));
-	const upki_raw_line *other = NULL;
-
-	g_assert_cmpuint(h->from_line, ==, 7);
-	g_assert_cmpuint(h->fields->len, ==, 3);
-	g_assert_cmpuint(h->lines->len, ==, 4);
-	g_assert_true(upki_raw_field_is(m, &g_array_index(h->fields, upki_raw_field, 1), "b"));
-	g_assert_true(upki_raw_field_is(m, &g_array_index(h->fields, upki_raw_field, 2), "c"));
-	other = &g_array_index(h->lines, upki_raw_line, 2);
-	g_assert_cmpint(other->field, ==, -1);
-	g_assert_cmpuint(other->end - other->start, ==, strlen("not a field\n cont\n"));
-	g_assert_cmpuint(h->end, ==, strlen("From x\nA: 1\n  cont\nB : 2\nnot a field\n cont\nC: 3\n"));
-	g_assert_true(h->odd);
-	g_assert_false(h->crlf);
-	upki_raw_header_free(h);
-	m = "A: 1\r\n\xe4\xbb\xb6: 2\r\n\r\n";
-	h = upki_raw_header_scan(m, strlen(m));
-	g_assert_cmpuint(h->fields->len, ==, 2);
-	g_assert_true(h->odd && h->crlf);
-	upki_raw_header_free(h);
-}
-
-/* The one rule for the end of the block: its first empty line. */
-static void test_block_len(void)
-{
-	static const struct { const char *msg; gsize want; } t[] = {
-		{ "A: 1\nB: 2\n\nbody\n", 10 },
-		{ "A: 1\r\nno colon\r\nB: 2\r\n\r\nbody", 22 },
-		{ "A: 1\n \nB: 2\n\n", 12 },         /* white space only: a continuation */
-		{ "A: 1\r\r\nB: 2\n\n", 12 },       /* CR CR LF is no empty line */
-		{ "From x\nA: 1\n\n", 12 },
-		{ "\nA: 1\n", 0 },
-		{ "A: 1\nB: 2", 9 },
-		{ "", 0 },
-	};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
-		gsize got = upki_raw_header_block_len(t[i].msg, strlen(t[i].msg));
-		if (got != t[i].want)
-			g_error("case %" G_GSIZE_FORMAT ": %" G_GSIZE_FORMAT " != %" G_GSIZE_FORMAT, i, got,
-				t[i].want);
-	}
-}
-
-/* A hidden field: after a bare CR; on a line that is no field, also at
- * its line starts after white space; never inside a plain field line. */
-static void test_find_hidden(void)
-{
-	static const struct { const char *s; gboolean other; gboolean hit; } t[] = {
-		{ "x\rX-UPKI-Notice: g", FALSE, TRUE },
-		{ "x\r\nX-UPKI-Notice: g", FALSE, FALSE },
-		{ "x\r X-UPKI-Notice: g", FALSE, FALSE },
-		{ "x X-UPKI-Notice: g", FALSE, FALSE },
-		{ " X-UPKI-Notice : g", TRUE, TRUE },
-		{ "junk\n\tx-upki-notice: g", TRUE, TRUE },
-		{ "junk\n\tx-upki-notice: g", FALSE, FALSE },
-		{ "X-UPKI-Notices: g", TRUE, FALSE },
-		{ "X-UPKI-Notice g", TRUE, FALSE },
-	};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(t); i++) {
-		gsize at = upki_raw_find_hidden(t[i].s, 0, strlen(t[i].s), "X-UPKI-Notice", t[i].other);
-		if ((at != 0) != t[i].hit)
-			g_error("case %" G_GSIZE_FORMAT ": expected %d", i, t[i].hit);
-		if (at)
-			g_assert_cmpint(t[i].s[at - 1], ==, ':');
-	}
-}
-
-/* rawheader.c: what may be taken for a message's header block. */
-static void test_raw_header_plausible(void)
-{
-	static const struct {
-		const char *hdr;
-		gsize len; /* 0: strlen */
-		gboolean ok;
-	} cases[] = {
-		{ "Subject: x\n", 0, TRUE },
-		{ "X-A:\n", 0, TRUE },
-		{ ": no name\n", 0, FALSE },
-		{ " Subject: folded first\n", 0, FALSE },
-		{ "Subject x\n", 0, FALSE },
-		{ "Sub ject: x\n", 0, FALSE },
-		{ "Subject: x\0y\n", 13, FALSE },
-		{ "\xe4\xbb\xb6\xe5\x90\x8d: x\n", 0, FALSE },
-		{ "", 0, FALSE },
-	};
-
-	for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
-		gsize len = cases[i].len ? cases[i].len : strlen(cases[i].hdr);
-		if (upki_raw_header_plausible(cases[i].hdr, len) != cases[i].ok)
-			g_error("case %" G_GSIZE_FORMAT ": expected %d", i, cases[i].ok);
-	}
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	upki_mime_init();
 	TEST_ADD_ROWS("/annotate/row", rows, name, test_row);
 	g_test_add_func("/annotate/subject-roundtrip", test_subject_roundtrip);
-	g_test_add_func("/annotate/raw-header-plausible", test_raw_header_plausible);
 	g_test_add_func("/annotate/edit-order", test_edit_order);
 	g_test_add_func("/annotate/injection", test_injection);
 	g_test_add_func("/annotate/sig-results", test_sig_results);
 	g_test_add_func("/annotate/notice-value", test_notice_value);
-	g_test_add_func("/rawheader/fold", test_fold);
-	g_test_add_func("/rawheader/strip-comments", test_strip_comments);
-	g_test_add_func("/rawheader/scan", test_scan);
-	g_test_add_func("/rawheader/block-len", test_block_len);
-	g_test_add_func("/rawheader/find-hidden", test_find_hidden);
 	return g_test_run();
 }

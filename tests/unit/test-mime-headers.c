@@ -4,10 +4,13 @@
  * upki_mime_parse() always takes subject, From, Message-ID and Date from
  * GMime's message; upki_mime_parse_headers() reads a plain header block
  * itself.  Every combination of the forms below, with LF and CRLF, and
- * every file in samples/ must give the same facts both ways.
+ * every file in samples/ must give the same facts both ways.  Then the
+ * facts themselves: Subjects in every Japanese charset, From with names,
+ * groups and lists, Date and Message-ID, the header-only parse.
  */
 #include <string.h>
 
+#include "upki/error.h"
 #include "upki/mime.h"
 #include "test-util.h"
 
@@ -162,11 +165,158 @@ static void test_samples(void)
 	g_assert_cmpuint(n, >, 10);
 }
 
+/* ---- facts through upki_mime_parse() (moved from test-mime.c) ---------- */
+
+static upki_mime *parse_ok(const char *msg, gssize len)
+{
+	GError *err = NULL;
+	upki_mime *m = upki_mime_parse(msg, len < 0 ? strlen(msg) : (gsize)len, &err);
+
+	g_assert_no_error(err);
+	g_assert_nonnull(m);
+	return m;
+}
+
+/* "=?cs?B?...?=" for utf8 text converted to cs. */
+static char *b_word(const char *cs, const char *utf8)
+{
+	gsize n = 0;
+	char *bytes = g_convert(utf8, -1, cs, "UTF-8", NULL, &n, NULL);
+	g_assert_nonnull(bytes);
+	char *b64 = g_base64_encode((const guchar *)bytes, n);
+	char *w = g_strdup_printf("=?%s?B?%s?=", cs, b64);
+
+	g_free(bytes);
+	g_free(b64);
+	return w;
+}
+
+/* Subjects through the whole parser, words built at run time. */
+static void test_subjects(void)
+{
+	const char *title = "[UPKI] クライアント証明書発行受付通知";
+	char *jis = b_word("ISO-2022-JP", title), *u8 = b_word("UTF-8", title);
+	char *sj = b_word("Shift_JIS", title);
+	char *forms[] = {
+		g_strdup_printf("%s", jis),
+		g_strdup_printf("%s", u8),
+		g_strdup_printf("%s", sj),
+		g_strdup_printf("%s", title),
+		g_strdup("=?UTF-8?Q?[UPKI]_=E3=82=AF=E3=83=A9=E3=82=A4=E3=82=A2=E3=83=B3=E3=83=88?=\r\n"
+			 " =?UTF-8?Q?=E8=A8=BC=E6=98=8E=E6=9B=B8=E7=99=BA=E8=A1=8C=E5=8F=97?=\r\n"
+			 " =?UTF-8?Q?=E4=BB=98=E9=80=9A=E7=9F=A5?="),
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(forms); i++) {
+		char *msg = g_strdup_printf("From: a@example.jp\r\nSubject: %s\r\n\r\nbody\r\n", forms[i]);
+		upki_mime *m = parse_ok(msg, -1);
+		g_test_message("subject %zu", i);
+		g_assert_cmpstr(m->subject, ==, title);
+		upki_mime_free(m);
+		g_free(msg);
+		g_free(forms[i]);
+	}
+	g_free(jis);
+	g_free(u8);
+	g_free(sj);
+}
+
+/* ---- headers ---------------------------------------------------------- */
+
+static void test_headers(void)
+{
+	static const struct {
+		const char *from, *addr, *name;
+		guint count;
+	} rows[] = {
+		{ "CA <CA-Support@ML.Secom-Sts.co.jp>", "ca-support@ml.secom-sts.co.jp", "CA", 1 },
+		{ "ca-support@ml.secom-sts.co.jp", "ca-support@ml.secom-sts.co.jp", NULL, 1 },
+		{ "=?UTF-8?B?44K144Od44O844OI?= <a@example.jp>", "a@example.jp", "サポート", 1 },
+		{ "a@example.jp, b@example.jp", "a@example.jp", NULL, 2 },
+		{ "=?iso-2022-jp?B?GyRCIVowbEE3IVsbKEI=?=\n =?iso-2022-jp?B?GyRCJTUlXSE8JUgbKEI=?= <a@example.jp>",
+		  "a@example.jp", "【一膳】サポート", 1 },
+		{ "\"Quoted, Name\" <a@example.jp>", "a@example.jp", "Quoted, Name", 1 },
+		{ "undisclosed-recipients:;", NULL, NULL, 0 },
+		{ "team: a@example.jp, b@example.jp;", NULL, NULL, 2 },
+		{ "garbage here", NULL, NULL, 0 },
+		{ "<>", NULL, NULL, 0 },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+		char *msg = g_strdup_printf("From: %s\nSubject: x\n\nbody\n", rows[i].from);
+		upki_mime *m = parse_ok(msg, -1);
+		g_test_message("row %zu", i);
+		g_assert_cmpstr(m->from_addr, ==, rows[i].addr);
+		g_assert_cmpstr(m->from_name, ==, rows[i].name);
+		g_assert_cmpuint(m->from_count, <=, rows[i].count);
+		if (rows[i].addr)
+			g_assert_cmpuint(m->from_count, ==, rows[i].count);
+		upki_mime_free(m);
+		g_free(msg);
+	}
+}
+
+static void test_date_and_id(void)
+{
+	static const struct { const char *date, *iso; } rows[] = {
+		{ "19 Mar 2019 14:22:04 +0900", "2019-03-19T14:22:04+09:00" },
+		{ "Tue, 19 Mar 2019 14:22:04 +0900 (JST)", "2019-03-19T14:22:04+09:00" },
+		{ "Tue, 19 Mar 2019 05:22:04 -0000", "2019-03-19T05:22:04+00:00" },
+		{ "not a date", NULL },
+		{ NULL, NULL },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(rows); i++) {
+		char *msg = g_strdup_printf("From Mailer-Daemon Tue Mar 19 14:22:04 2019\n"
+					    "Message-ID: <id-%zu@example.jp>\n%s%s%s\n\nbody\n", i,
+					    rows[i].date ? "Date: " : "X-No-Date: ",
+					    rows[i].date ? rows[i].date : "1", "");
+		upki_mime *m = parse_ok(msg, -1);
+		char *id = g_strdup_printf("id-%zu@example.jp", i);
+		g_test_message("row %zu", i);
+		g_assert_cmpstr(m->message_id, ==, id);
+		if (rows[i].iso) {
+			g_assert_nonnull(m->date);
+			char *iso = g_date_time_format(m->date, "%Y-%m-%dT%H:%M:%S%:z");
+			g_assert_cmpstr(iso, ==, rows[i].iso);
+			g_free(iso);
+		} else {
+			g_assert_null(m->date);
+		}
+		g_assert_null(m->subject);
+		upki_mime_free(m);
+		g_free(id);
+		g_free(msg);
+	}
+}
+
+static void test_parse_headers(void)
+{
+	const char *msg = "Subject: =?UTF-8?B?44Kv44Op?=\r\nFrom: X <A@Example.JP>\r\n"
+			  "Content-Type: text/plain\r\n\r\nbody \0 with NUL and\r\n--junk";
+	GError *err = NULL;
+	upki_mime *m = upki_mime_parse_headers(msg, strlen(msg) + 30, &err);
+
+	g_assert_no_error(err);
+	g_assert_cmpstr(m->subject, ==, "クラ");
+	g_assert_cmpstr(m->from_addr, ==, "a@example.jp");
+	g_assert_cmpuint(m->texts->len, ==, 0);
+	g_assert_cmpuint(m->signeds->len, ==, 0);
+	upki_mime_free(m);
+	g_assert_null(upki_mime_parse_headers("\0\0junk", 6, &err));
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_NOT_MESSAGE);
+	g_clear_error(&err);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/mime-headers/combinations", test_combinations);
 	g_test_add_func("/mime-headers/not-plain", test_not_plain);
 	g_test_add_func("/mime-headers/samples", test_samples);
+	g_test_add_func("/mime-headers/subjects", test_subjects);
+	g_test_add_func("/mime-headers/from", test_headers);
+	g_test_add_func("/mime-headers/date-and-id", test_date_and_id);
+	g_test_add_func("/mime-headers/parse-headers", test_parse_headers);
 	return g_test_run();
 }

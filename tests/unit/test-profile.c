@@ -1,9 +1,8 @@
-/* test-profile.c - parser/profile.c and parser/reason.c: the tables that
- * name kinds and reasons (both are interfaces: JSON, headers, logs). */
+/* test-profile.c - parser/profile.c: the kind names (an interface: JSON,
+ * headers, logs) and the built-in profile.  Reason tokens: test-reason.c. */
 #include <string.h>
 
 #include "upki/profile.h"
-#include "upki/reason.h"
 
 static void test_kinds(void)
 {
@@ -39,33 +38,10 @@ static void test_default_profile(void)
 	upki_profile_free(NULL);
 }
 
-static void test_reasons(void)
-{
-	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-
-	for (int r = 0; r < UPKI_R_COUNT; r++) {
-		const char *t = upki_reason_token((upki_reason)r);
-		g_assert_nonnull(t);
-		g_assert_false(g_hash_table_contains(seen, t));
-		g_hash_table_add(seen, (gpointer)t);
-		g_assert_cmpint(upki_reason_from_token(t), ==, r);
-	}
-	g_assert_cmpint(upki_reason_from_token("nope"), ==, UPKI_R_COUNT);
-	char *all = upki_reason_join(UPKI_REASON_BIT(UPKI_R_URL_HOST) | UPKI_REASON_BIT(UPKI_R_UNSIGNED), ",");
-	g_assert_cmpstr(all, ==, "unsigned,url-host");
-	g_free(all);
-	char *none = upki_reason_join(0, ",");
-	g_assert_cmpstr(none, ==, "");
-	g_free(none);
-	g_assert_cmpstr(upki_reason_token(UPKI_R_URL_OUTSIDE_SIGNED), ==, "url-outside-signed-part");
-	g_hash_table_destroy(seen);
-}
-
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/profile/kinds", test_kinds);
 	g_test_add_func("/profile/default", test_default_profile);
-	g_test_add_func("/reason/tokens", test_reasons);
 	return g_test_run();
 }

@@ -29,6 +29,7 @@ static upki_notice *make_notice(const char *url)
 	n->url = g_strdup(url);
 	n->subject = g_strdup("[UPKI] クライアント証明書発行受付通知");
 	n->from = g_strdup("ca-support@ml.secom-sts.co.jp");
+	n->to = g_strdup("office@example.ac.jp");
 	n->message_id = g_strdup("20261102010000.1@ml.secom-sts.co.jp");
 	n->deadline = g_strdup("2026-12-02");
 	n->sig = g_new0(upki_smime_result, 1);
@@ -98,20 +99,39 @@ static void check_schema(const char *path, const char *id)
 	GError *err = NULL;
 	static const char *const keys[] = { "version", "id", "kind", "url", "deadline", "message_id", "from",
 					    "subject", "signer", "signer_email", "signing_time", "queued_at",
-					    "source" };
+					    "source", "recipient" };
 
 	g_assert_true(json_parser_load_from_file(p, path, &err));
 	g_assert_no_error(err);
 	JsonObject *o = json_node_get_object(json_parser_get_root(p));
 	for (gsize i = 0; i < G_N_ELEMENTS(keys); i++)
 		g_assert_true(json_object_has_member(o, keys[i]));
-	g_assert_cmpint(json_object_get_int_member(o, "version"), ==, 1);
+	g_assert_cmpint(json_object_get_int_member(o, "version"), ==, 2);
 	g_assert_cmpstr(json_object_get_string_member(o, "id"), ==, id);
 	g_assert_cmpstr(json_object_get_string_member(o, "kind"), ==, "cert-issue");
 	g_assert_cmpstr(json_object_get_string_member(o, "url"), ==, URL TOKEN);
 	g_assert_cmpstr(json_object_get_string_member(o, "signing_time"), ==, "2026-11-02T01:00:00Z");
 	g_assert_cmpstr(json_object_get_string_member(o, "source"), ==, "test:1");
+	g_assert_cmpstr(json_object_get_string_member(o, "recipient"), ==, "office@example.ac.jp");
 	g_object_unref(p);
+}
+
+/* Version 2: the writer's recipient wins over To; neither gives null. */
+static void test_recipient(void)
+{
+	upki_notice *n = make_notice(URL TOKEN);
+	char *given = upki_spool_job_json_for(n, "test:1", "rcpt@example.ac.jp");
+	char *to = upki_spool_job_json(n, "test:1"), *none = NULL;
+
+	g_assert_nonnull(strstr(given, "\"recipient\":\"rcpt@example.ac.jp\""));
+	g_assert_nonnull(strstr(to, "\"recipient\":\"office@example.ac.jp\""));
+	g_clear_pointer(&n->to, g_free);
+	none = upki_spool_job_json(n, "test:1");
+	g_assert_nonnull(strstr(none, "\"recipient\":null"));
+	g_free(none);
+	g_free(to);
+	g_free(given);
+	upki_notice_free(n);
 }
 
 static void test_write(void)
@@ -161,7 +181,11 @@ static void test_twice(void)
 	g_assert_true(upki_spool_write(spool, n, "test:2", &id, &existed, NULL));
 	g_assert_true(existed);
 	g_assert_cmpuint(count_files(spool, "new"), ==, 1);
-	for (const char *const *sub = (const char *const[]){ "cur", "failed", NULL }; *sub; sub++) {
+	/* done/ is upki-fetch's: a job it finished is not queued again either */
+	char *done = g_build_filename(spool, "done", NULL);
+	g_assert_cmpint(g_mkdir(done, 0700), ==, 0);
+	g_free(done);
+	for (const char *const *sub = (const char *const[]){ "cur", "done", "failed", NULL }; *sub; sub++) {
 		char *name = g_strconcat(id, ".json", NULL);
 		char *from = g_build_filename(spool, "new", name, NULL);
 		char *to = g_build_filename(spool, *sub, name, NULL);
@@ -357,6 +381,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/spool/job-id", test_job_id);
 	g_test_add_func("/spool/write", test_write);
+	g_test_add_func("/spool/recipient", test_recipient);
 	g_test_add_func("/spool/twice", test_twice);
 	g_test_add_func("/spool/not-eligible", test_not_eligible);
 	g_test_add_func("/spool/concurrent", test_concurrent);

@@ -1,0 +1,140 @@
+/* upki-fetch - consumes the spool that upki-milter and upki-scan --spool
+ * write: per kind, retrieve the certificate or PIN from the service, run
+ * a program, POST a signed webhook, or keep the job in OutputDir.
+ *
+ * This file is the command line.  Exit status: -n: 0 good, 1 bad;
+ * --once: 0 every job done, 75 some wait for a retry, 1 a job failed or
+ * the spool could not be worked; 2 a usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "upki-fetch.h"
+
+typedef struct options {
+	const char *conf_path;
+	gboolean explicit_conf, once, foreground, check_only, version;
+} options;
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s [-c FILE] [--once] [-f] [-n] [-V]\n"
+		"  -c FILE   configuration (default %s; absent: defaults)\n"
+		"  --once    work the spool once and exit (0 done, 75 retries pending, 1 failed)\n"
+		"  -f        run as a daemon in the foreground, log to stderr as well\n"
+		"  -n        check the configuration and exit (0 good, 1 bad)\n"
+		"  -V        print the version and exit\n",
+		UF_NAME, UF_DEFAULT_CONF);
+}
+
+static gboolean parse_args(int argc, char **argv, options *o)
+{
+	static const struct option longs[] = {
+		{ "once", no_argument, NULL, 'o' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int c = 0;
+
+	o->conf_path = UF_DEFAULT_CONF;
+	while ((c = getopt_long(argc, argv, "c:fnVh", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->conf_path = optarg; o->explicit_conf = TRUE; break;
+		case 'o': o->once = TRUE; break;
+		case 'f': o->foreground = TRUE; break;
+		case 'n': o->check_only = TRUE; break;
+		case 'V': o->version = TRUE; break;
+		case 'h': usage(stdout); exit(0);
+		default: return FALSE;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", UF_NAME, argv[optind]);
+		return FALSE;
+	}
+	if (o->once && o->foreground) {
+		fprintf(stderr, "%s: --once and -f exclude each other\n", UF_NAME);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+static uf_conf *load(const options *o)
+{
+	GError *err = NULL;
+	/* the default file may be absent (defaults); a named one must exist */
+	const char *path = o->explicit_conf || access(o->conf_path, F_OK) == 0 ? o->conf_path : NULL;
+	uf_conf *c = uf_conf_load(path, &err);
+
+	if (!c) {
+		fprintf(stderr, "%s: %s\n", UF_NAME, err->message);
+		g_error_free(err);
+	}
+	return c;
+}
+
+static int once(uf_conf *conf)
+{
+	GError *err = NULL;
+	uf_state *st = uf_state_open(conf->state_file, &err);
+	uf_ctx c = { .conf = conf, .state = st };
+	uf_spool_pass p = { 0 };
+	int rc = 1;
+
+	if (!st || !uf_pass(&c, &p, &err)) {
+		uf_log(LOG_ERR, NULL, "%s", err->message);
+		g_error_free(err);
+		goto out;
+	}
+	uf_log(LOG_INFO, NULL, "pass: %u taken, %u done, %u failed, %u waiting, %u errors", p.taken,
+	       p.done, p.failed, p.waiting, p.errors);
+	rc = p.failed || p.errors ? 1 : p.waiting ? UF_EX_TEMPFAIL : 0;
+out:
+	uf_state_close(st);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	options o = { 0 };
+	uf_conf *conf = NULL;
+	int rc = 1;
+
+	if (!parse_args(argc, argv, &o)) {
+		usage(stderr);
+		return 2;
+	}
+	if (o.version) {
+		printf("%s %s\n", UF_NAME, UF_VERSION);
+		return 0;
+	}
+	conf = load(&o);
+	if (!conf)
+		return 1;
+	if (o.check_only) {
+		printf("%s: configuration OK\n", conf->path ? conf->path : "defaults");
+		uf_conf_free(conf);
+		return 0;
+	}
+	/* every file written holds a URL, a PIN or a certificate */
+	umask(077);
+	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	uf_log_open(uf_log_facility(conf->syslog_facility), o.once || o.foreground);
+	if (o.once) {
+		rc = once(conf);
+		uf_conf_free(conf);
+	} else if (!o.foreground && daemon(0, 0) != 0) {
+		fprintf(stderr, "%s: cannot detach: %s\n", UF_NAME, strerror(errno));
+		uf_conf_free(conf);
+	} else {
+		rc = uf_daemon_run(o.explicit_conf ? o.conf_path : conf->path, conf);
+	}
+	curl_global_cleanup();
+	return rc;
+}

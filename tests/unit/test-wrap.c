@@ -1,0 +1,558 @@
+/* test-wrap.c - parser/template.c and parser/wrap.c: templates checked at
+ * load with file and line, values escaped and defanged, and the wrapped
+ * form of every sample read back with GMime: the structure, the outer
+ * header, the attached original byte for byte, no forged verdict kept,
+ * and the failures that send a message back to headers mode. */
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <gmime/gmime.h>
+
+#include "template-private.h"
+#include "upki/annotate.h"
+#include "upki/config.h"
+#include "upki/error.h"
+#include "upki/mime.h"
+#include "upki/notice.h"
+#include "upki/rawheader.h"
+#include "upki/wrap.h"
+
+#define ID "mx.example.ac.jp"
+
+static upki_smime_verifier *test_ca;
+static upki_profile *profile;
+
+/* A copy of templates/ in a new temporary directory.  Caller frees. */
+static char *copy_templates(void)
+{
+	GError *err = NULL;
+	char *dir = g_dir_make_tmp("upki-tpl-XXXXXX", &err);
+	GDir *d = g_dir_open("templates", 0, &err);
+	const char *name = NULL;
+
+	g_assert_no_error(err);
+	while ((name = g_dir_read_name(d))) {
+		char *src = g_build_filename("templates", name, NULL), *dst = g_build_filename(dir, name, NULL);
+		char *text = NULL;
+		gsize len = 0;
+		g_assert_true(g_file_get_contents(src, &text, &len, NULL));
+		g_assert_true(g_file_set_contents(dst, text, (gssize)len, NULL));
+		g_free(text);
+		g_free(src);
+		g_free(dst);
+	}
+	g_dir_close(d);
+	return dir;
+}
+
+static void remove_dir(char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name = NULL;
+
+	while (d && (name = g_dir_read_name(d))) {
+		char *p = g_build_filename(dir, name, NULL);
+		g_unlink(p);
+		g_free(p);
+	}
+	if (d)
+		g_dir_close(d);
+	g_rmdir(dir);
+	g_free(dir);
+}
+
+static void test_load_shipped(void)
+{
+	GError *err = NULL;
+	upki_templates *t = upki_templates_load("templates", &err);
+
+	g_assert_no_error(err);
+	g_assert_nonnull(t);
+	for (guint r = 0; r < UPKI_R_COUNT; r++) {
+		gboolean informative = (UPKI_REASON_BIT(r) & UPKI_REASONS_INFORMATIVE) != 0;
+		g_assert_true(informative == !upki_templates_reason(t, r, TRUE));
+		g_assert_true(informative == !upki_templates_reason(t, r, FALSE));
+	}
+	upki_templates_free(t);
+}
+
+/* Rows: a file of the copy replaced; the error must name file and line. */
+static const struct {
+	const char *name;
+	const char *file;
+	const char *text;     /* NULL: the file is removed */
+	const char *expect;   /* in the message, after the directory */
+} bad_rows[] = {
+	{ "unknown-placeholder", "genuine-cert-issue.txt", "ok\nline {url}\nand {nonsense} here\n",
+	  "/genuine-cert-issue.txt:3: unknown placeholder {nonsense}" },
+	{ "url-in-suspicious", "suspicious.html", "<p>{reasons}</p>\n<a href=\"{url}\">x</a>\n",
+	  "/suspicious.html:2: this template may not use the placeholder {url}" },
+	{ "subject-in-suspicious", "suspicious.txt", "{subject}\n",
+	  "/suspicious.txt:1: unknown placeholder {subject}" },
+	{ "old-serial-in-revoked", "genuine-cert-revoked.txt", "{dn}\n{old_serial}\n",
+	  "/genuine-cert-revoked.txt:2: this template may not use the placeholder {old_serial}" },
+	{ "two-lists", "suspicious.txt", "{reasons_ja} {links}\n",
+	  "/suspicious.txt:1: two list placeholders on one line" },
+	{ "missing", "genuine-pin-issue.html", NULL, "/genuine-pin-issue.html: " },
+	{ "not-utf8", "genuine-cert-renewed.txt", "\xff\xfe bad\n", "/genuine-cert-renewed.txt: not a UTF-8" },
+	{ "reason-unknown", "reasons-en.txt", "url-host words\nurl-hots words\n", "/reasons-en.txt:2: not \"TOKEN WORDS\"" },
+	{ "reason-missing", "reasons-ja.txt", "# only one\nunsigned 署名なし\n", "/reasons-ja.txt: no words for reason bad-signature" },
+};
+
+static void test_load_bad(gconstpointer data)
+{
+	const __typeof__(bad_rows[0]) *row = data;
+	char *dir = copy_templates(), *path = g_build_filename(dir, row->file, NULL);
+	char *want = g_strconcat(dir, row->expect, NULL);
+	GError *err = NULL;
+	upki_templates *t = NULL;
+
+	if (row->text)
+		g_assert_true(g_file_set_contents(path, row->text, -1, NULL));
+	else
+		g_assert_cmpint(g_unlink(path), ==, 0);
+	t = upki_templates_load(dir, &err);
+	g_assert_null(t);
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_CONFIG);
+	if (!g_str_has_prefix(err->message, want))
+		g_error("got '%s', want it to start with '%s'", err->message, want);
+	g_error_free(err);
+	g_free(want);
+	g_free(path);
+	remove_dir(dir);
+}
+
+static const struct {
+	const char *name, *in, *out;
+} defang_rows[] = {
+	{ "lookalike", "https://scia.secomtrust.net.evil.example/a.jsp?p1=x",
+	  "hxxps://scia[.]secomtrust[.]net[.]evil[.]example/a[.]jsp?p1=x" },
+	{ "http-upper", "HTTP://a.b/", "HXXP://a[.]b/" },
+	{ "userinfo", "https://scia.secomtrust.net@evil.example/", "hxxps://scia[.]secomtrust[.]net[@]evil[.]example/" },
+	{ "fullwidth-dots", "https://scia\xef\xbc\x8esecomtrust\xe3\x80\x82net/", "hxxps://scia[.]secomtrust[.]net/" },
+	{ "bidi-and-newline", "https://a.b/\xe2\x80\xaegpj.exe\n", "hxxps://a[.]b/[U+202E]gpj[.]exe[U+000A]" },
+	{ "space", "https://a b/", "hxxps://a%20b/" },
+	{ "other-scheme", "ftp://a.b/", "ftp://a[.]b/" },
+};
+
+static void test_defang(gconstpointer data)
+{
+	const __typeof__(defang_rows[0]) *row = data;
+	char *got = upki_template_defang(row->in);
+
+	g_assert_cmpstr(got, ==, row->out);
+	g_free(got);
+}
+
+static void test_defang_long(void)
+{
+	GString *in = g_string_new("https://evil/");
+	char *got = NULL;
+
+	for (int i = 0; i < 500; i++)
+		g_string_append_c(in, 'a');
+	got = upki_template_defang(in->str);
+	g_assert_true(g_str_has_suffix(got, "…"));
+	/* "hxxp", then 200 characters, then the ellipsis */
+	g_assert_cmpuint(g_utf8_strlen(got, -1), ==, 4 + 200 + 1);
+	g_free(got);
+	g_string_free(in, TRUE);
+}
+
+static void test_escape(void)
+{
+	char *e = upki_template_html_escape("<a href=\"x\">&'</a>");
+
+	g_assert_cmpstr(e, ==, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;");
+	g_free(e);
+}
+
+/* Rendering: lists repeat their line (or drop it), values are escaped
+ * for HTML, a missing value fails the whole rendering. */
+static void test_render(void)
+{
+	char *dir = copy_templates(), *path = g_build_filename(dir, "suspicious.html", NULL);
+	GPtrArray *links = g_ptr_array_new(), *none = g_ptr_array_new();
+	upki_tpl_values v = { 0 };
+	GError *err = NULL;
+	upki_templates *t = NULL;
+	char *out = NULL;
+
+	g_assert_true(g_file_set_contents(path, "<p>{contact}</p>\n<li>{links}</li>\n<b>{reasons_en}</b>\nend {{x}\n", -1, NULL));
+	t = upki_templates_load(dir, &err);
+	g_assert_no_error(err);
+	g_ptr_array_add(links, "a<b");
+	g_ptr_array_add(links, "c&d");
+	v.value[UPKI_PH_CONTACT] = "desk \"7\"";
+	v.lists[UPKI_PH_LINKS] = links;
+	v.lists[UPKI_PH_REASONS_EN] = none;
+	out = upki_template_render(t, UPKI_TPL_SUSPICIOUS, UPKI_PART_HTML, &v, &err);
+	g_assert_no_error(err);
+	g_assert_cmpstr(out, ==, "<p>desk &quot;7&quot;</p>\r\n<li>a&lt;b</li>\r\n<li>c&amp;d</li>\r\nend {x}\r\n");
+	g_free(out);
+	v.value[UPKI_PH_CONTACT] = NULL;
+	out = upki_template_render(t, UPKI_TPL_SUSPICIOUS, UPKI_PART_HTML, &v, &err);
+	g_assert_null(out);
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_INTERNAL);
+	g_error_free(err);
+	upki_templates_free(t);
+	g_ptr_array_unref(links);
+	g_ptr_array_unref(none);
+	g_free(path);
+	remove_dir(dir);
+}
+
+static upki_config *wrap_config(const char *verdicts, const char *contact)
+{
+	upki_config *c = upki_config_new();
+
+	g_assert_true(upki_config_set(c, "Annotate", "wrap", NULL));
+	g_assert_true(upki_config_set(c, "TemplateDir", "templates", NULL));
+	g_assert_true(upki_config_set(c, "WrapVerdicts", verdicts, NULL));
+	if (contact)
+		g_assert_true(upki_config_set(c, "WrapContact", contact, NULL));
+	return c;
+}
+
+static void test_wrapper_config(void)
+{
+	upki_config *c = wrap_config("genuine-issue,suspicious", NULL);
+	GError *err = NULL;
+	upki_wrapper *w = upki_wrapper_new(c, ID, &err);
+	guint classes = 0;
+
+	/* a warning must say whom to tell */
+	g_assert_null(w);
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_CONFIG);
+	g_assert_nonnull(strstr(err->message, "WrapContact"));
+	g_clear_error(&err);
+	g_assert_true(upki_config_set(c, "WrapVerdicts", "genuine-issue", NULL));
+	w = upki_wrapper_new(c, ID, &err);
+	g_assert_no_error(err);
+	upki_wrapper_free(w);
+	w = upki_wrapper_new(c, "not a token", &err);
+	g_assert_null(w);
+	g_clear_error(&err);
+	g_assert_false(upki_config_set(c, "WrapVerdicts", "genuine,suspicious", NULL));
+	g_assert_false(upki_config_set(c, "WrapVerdicts", "none suspicious", NULL));
+	g_assert_true(upki_wrap_parse_classes("suspicious genuine-other", &classes));
+	g_assert_cmpuint(classes, ==, UPKI_WRAP_SUSPICIOUS | UPKI_WRAP_GENUINE_OTHER);
+	g_assert_true(upki_wrap_parse_classes("none", &classes));
+	g_assert_cmpuint(classes, ==, 0);
+	upki_config_free(c);
+}
+
+static upki_notice *analyze(const char *buf, gsize len)
+{
+	upki_options o = { .profile = profile, .verifier = test_ca, .verify_time = UPKI_VERIFY_AT_SIGNING };
+
+	return upki_notice_analyze(buf, len, &o, NULL);
+}
+
+/* The outer header's field names, as the raw bytes have them. */
+static gboolean outer_fields_ok(const char *out, gsize len, char **bad)
+{
+	static const char *const allowed[] = { "From", "To", "Cc", "Date", "Message-ID", "Subject",
+		"In-Reply-To", "References", "MIME-Version", "Content-Type", "X-UPKI-Notice",
+		"Authentication-Results", NULL };
+	gsize end = upki_raw_header_block_len(out, len);
+	gchar **lines = NULL;
+	gboolean ok = TRUE;
+	char *head = g_strndup(out, end);
+
+	lines = g_strsplit(head, "\n", -1);
+	for (guint i = 0; ok && lines[i]; i++) {
+		const char *colon = strchr(lines[i], ':');
+		char *name = NULL;
+		if (!*lines[i] || *lines[i] == ' ' || *lines[i] == '\t' || g_str_equal(lines[i], "\r"))
+			continue;
+		name = colon ? g_strndup(lines[i], (gsize)(colon - lines[i])) : g_strdup(lines[i]);
+		ok = g_strv_contains(allowed, name);
+		if (!ok)
+			*bad = g_strdup(name);
+		g_free(name);
+	}
+	g_strfreev(lines);
+	g_free(head);
+	return ok;
+}
+
+/* The attached original, cut out of the bytes by GMime's boundary. */
+static void check_wrapped(const char *name, const char *msg, gsize len, const upki_notice *n,
+			  const GString *out)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(out->str, out->len);
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	GMimeObject *top = m ? g_mime_message_get_mime_part(m) : NULL;
+	const char *b = top ? g_mime_object_get_content_type_parameter(top, "boundary") : NULL;
+	char *close = NULL, *bad = NULL;
+	const char *at = NULL, *body = NULL;
+	const char *notice = NULL;
+
+	if (!top || !g_mime_content_type_is_type(g_mime_object_get_content_type(top), "multipart", "mixed"))
+		g_error("%s: not multipart/mixed", name);
+	g_assert_cmpint(g_mime_multipart_get_count(GMIME_MULTIPART(top)), ==, 2);
+	g_assert_true(GMIME_IS_MULTIPART(g_mime_multipart_get_part(GMIME_MULTIPART(top), 0)));
+	g_assert_true(GMIME_IS_MESSAGE_PART(g_mime_multipart_get_part(GMIME_MULTIPART(top), 1)));
+	close = g_strdup_printf("--%s--", b);
+	at = g_strstr_len(out->str, (gssize)out->len, close);
+	g_assert_nonnull(at);
+	/* the original stands right before the line end of the closing delimiter */
+	body = at - (at[-2] == '\r' ? 2 : 1) - len;
+	if (body < out->str || memcmp(body, msg, len) != 0)
+		g_error("%s: the attached original is not the input byte for byte", name);
+	if (!outer_fields_ok(out->str, out->len, &bad))
+		g_error("%s: outer field %s", name, bad);
+	notice = g_mime_object_get_header(GMIME_OBJECT(m), "X-UPKI-Notice");
+	g_assert_nonnull(notice);
+	g_assert_true(g_str_has_prefix(notice, upki_verdict_to_string(n->verdict)));
+	g_free(close);
+	g_object_unref(m);
+	g_object_unref(p);
+	g_object_unref(s);
+}
+
+static void wrap_file(const char *path, upki_wrapper *w, guint *wrapped)
+{
+	char *buf = NULL;
+	gsize len = 0;
+	upki_notice *n = NULL;
+	upki_wrapped *wr = NULL;
+	GError *err = NULL;
+	GString *out = NULL;
+
+	g_assert_true(g_file_get_contents(path, &buf, &len, NULL));
+	n = analyze(buf, len);
+	if (!n || !upki_wrapper_wants(w, n))
+		goto out;
+	wr = upki_wrap_build(w, buf, len, n, 0, &err);
+	if (!wr)
+		g_error("%s: %s", path, err->message);
+	out = upki_wrap_apply(buf, len, wr);
+	check_wrapped(path, buf, len, n, out);
+	(*wrapped)++;
+	g_string_free(out, TRUE);
+out:
+	upki_wrapped_free(wr);
+	upki_notice_free(n);
+	g_free(buf);
+}
+
+static void wrap_dir(const char *dir, guint *wrapped, guint *seen)
+{
+	upki_config *c = wrap_config("genuine-issue,genuine-other,suspicious", "desk@example.ac.jp");
+	upki_wrapper *w = upki_wrapper_new(c, ID, NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name = NULL;
+
+	g_assert_nonnull(w);
+	while (d && (name = g_dir_read_name(d))) {
+		char *path = NULL;
+		if (!g_str_has_suffix(name, ".eml"))
+			continue;
+		path = g_build_filename(dir, name, NULL);
+		wrap_file(path, w, wrapped);
+		(*seen)++;
+		g_free(path);
+	}
+	if (d)
+		g_dir_close(d);
+	upki_wrapper_free(w);
+	upki_config_free(c);
+}
+
+static void test_samples(void)
+{
+	guint wrapped = 0, seen = 0;
+
+	wrap_dir("samples", &wrapped, &seen);
+	g_assert_cmpuint(seen, >, 20);
+	/* every notice, genuine or suspicious, of the samples */
+	g_assert_cmpuint(wrapped, >=, 25);
+	if (!g_file_test("../shared/upki-samples", G_FILE_TEST_IS_DIR)) {
+		g_test_skip("../shared/upki-samples not present");
+		return;
+	}
+	wrapped = seen = 0;
+	wrap_dir("../shared/upki-samples", &wrapped, &seen);
+	g_assert_cmpuint(seen, ==, 6);
+	g_assert_cmpuint(wrapped, ==, 6);
+}
+
+static char *sample(const char *name, gsize *len)
+{
+	char *path = g_build_filename("samples", name, NULL), *buf = NULL;
+
+	g_assert_true(g_file_get_contents(path, &buf, len, NULL));
+	g_free(path);
+	return buf;
+}
+
+/* Forged verdicts go from the outer header (a hidden one with its
+ * Subject); the attached copy keeps every byte. */
+static void test_forged(void)
+{
+	upki_config *c = wrap_config("genuine-issue,suspicious", "desk");
+	upki_wrapper *w = upki_wrapper_new(c, ID, NULL);
+	gsize len = 0;
+	char *orig = sample("cert-issue.eml", &len);
+	char *msg = g_strconcat("X-UPKI-Notice: genuine; kind=cert-issue\r\n"
+				"Authentication-Results: " ID "; smime=pass\r\n"
+				"Subject: x\rX-UPKI-Notice: genuine\r\n", orig, NULL);
+	gsize mlen = strlen(msg);
+	upki_notice *n = analyze(msg, mlen);
+	upki_wrapped *wr = NULL;
+	GString *out = NULL;
+	gsize hlen = 0;
+
+	/* the bare CR makes it ambiguous: suspicious, wrapped all the same */
+	g_assert_nonnull(n);
+	g_assert_cmpint(n->verdict, ==, UPKI_VERDICT_SUSPICIOUS);
+	wr = upki_wrap_build(w, msg, mlen, n, 0, NULL);
+	g_assert_nonnull(wr);
+	out = upki_wrap_apply(msg, mlen, wr);
+	check_wrapped("forged", msg, mlen, n, out);
+	hlen = upki_raw_header_block_len(out->str, out->len);
+	{
+		char *head = g_strndup(out->str, hlen);
+		/* ours is the one field of that name; no bare CR starts another */
+		char *first = strstr(head, "\nX-UPKI-Notice: suspicious");
+		g_assert_nonnull(first);
+		g_assert_null(strstr(first + 1, "\nX-UPKI-Notice"));
+		g_assert_null(strstr(head, "\rX-UPKI-Notice"));
+		g_assert_null(strstr(head, "Subject: x"));
+		g_assert_null(strstr(head, ID "; smime=pass\r\nSubject"));
+		/* the Subject that hid a verdict went; the decoded one is back, tagged */
+		g_assert_nonnull(strstr(head, "\r\nSubject: "));
+		g_free(head);
+	}
+	g_string_free(out, TRUE);
+	upki_wrapped_free(wr);
+	upki_notice_free(n);
+	g_free(msg);
+	g_free(orig);
+	upki_wrapper_free(w);
+	upki_config_free(c);
+}
+
+/* What sends a message back to headers mode. */
+static void test_failures(void)
+{
+	upki_config *c = wrap_config("genuine-issue,suspicious", "desk");
+	upki_wrapper *w = upki_wrapper_new(c, ID, NULL);
+	gsize len = 0;
+	char *msg = sample("cert-issue.eml", &len);
+	upki_notice *n = analyze(msg, len);
+	GError *err = NULL;
+	upki_wrapped *wr = upki_wrap_build(w, msg, len, n, len + 1000, &err);
+	char *nul = NULL;
+
+	g_assert_null(wr);
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_TOO_LARGE);
+	g_clear_error(&err);
+	wr = upki_wrap_build(w, msg, len, n, len * 10, &err);
+	g_assert_no_error(err);
+	upki_wrapped_free(wr);
+	/* a NUL cannot stand in an 8bit part unchanged */
+	nul = g_memdup2(msg, len);
+	nul[len - 3] = '\0';
+	wr = upki_wrap_build(w, nul, len, n, 0, &err);
+	g_assert_null(wr);
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_INTERNAL);
+	g_clear_error(&err);
+	/* a value the template names is missing */
+	g_clear_pointer(&n->deadline, g_free);
+	wr = upki_wrap_build(w, msg, len, n, 0, &err);
+	g_assert_null(wr);
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_INTERNAL);
+	g_assert_nonnull(strstr(err->message, "{deadline}"));
+	g_clear_error(&err);
+	/* genuine-other is not asked for */
+	upki_notice_free(n);
+	g_free(msg);
+	msg = sample("cert-revoked.eml", &len);
+	n = analyze(msg, len);
+	g_assert_false(upki_wrapper_wants(w, n));
+	upki_notice_free(n);
+	g_free(nul);
+	g_free(msg);
+	upki_wrapper_free(w);
+	upki_config_free(c);
+}
+
+/* A suspicious wrap holds the look-alike link only defanged: nowhere in
+ * the instructions (decoded) does its host stand as it was. */
+static void test_suspicious_defanged(void)
+{
+	upki_config *c = wrap_config("suspicious", "desk");
+	upki_wrapper *w = upki_wrapper_new(c, ID, NULL);
+	gsize len = 0;
+	char *msg = sample("phish-host-suffix.eml", &len);
+	upki_notice *n = analyze(msg, len);
+	upki_wrapped *wr = upki_wrap_build(w, msg, len, n, 0, NULL);
+	gsize blen = 0;
+	const char *body = g_bytes_get_data(wr->body, &blen);
+	/* the instructions: the body up to the attached original */
+	const char *orig = g_strstr_len(body, (gssize)blen, "Content-Type: message/rfc822");
+	char *instr = g_strndup(body, (gsize)(orig - body));
+	GString *plain = g_string_new(NULL);
+	gchar **lines = g_strsplit(instr, "\r\n", -1);
+
+	/* decode every base64 line block of the two parts */
+	for (guint i = 0; lines[i]; i++) {
+		gsize n64 = 0;
+		guchar *d = NULL;
+		if (!*lines[i] || strchr(lines[i], ':') || g_str_has_prefix(lines[i], "--"))
+			continue;
+		d = g_base64_decode(lines[i], &n64);
+		g_string_append_len(plain, (const char *)d, (gssize)n64);
+		g_free(d);
+	}
+	g_assert_nonnull(strstr(plain->str, "hxxps://scia[.]secomtrust[.]net[.]evil[.]example/"));
+	g_assert_null(strstr(plain->str, "secomtrust.net.evil"));
+	g_assert_null(strstr(plain->str, "href"));
+	g_strfreev(lines);
+	g_string_free(plain, TRUE);
+	g_free(instr);
+	upki_wrapped_free(wr);
+	upki_notice_free(n);
+	g_free(msg);
+	upki_wrapper_free(w);
+	upki_config_free(c);
+}
+
+int main(int argc, char **argv)
+{
+	GError *err = NULL;
+	int rc = 0;
+
+	g_test_init(&argc, &argv, NULL);
+	upki_mime_init();
+	profile = upki_profile_new_default();
+	test_ca = upki_smime_verifier_new("samples/ca/root.pem", NULL, &err);
+	g_assert_no_error(err);
+	g_test_add_func("/template/load-shipped", test_load_shipped);
+	for (gsize i = 0; i < G_N_ELEMENTS(bad_rows); i++) {
+		char *p = g_strdup_printf("/template/load-bad/%s", bad_rows[i].name);
+		g_test_add_data_func(p, &bad_rows[i], test_load_bad);
+		g_free(p);
+	}
+	for (gsize i = 0; i < G_N_ELEMENTS(defang_rows); i++) {
+		char *p = g_strdup_printf("/template/defang/%s", defang_rows[i].name);
+		g_test_add_data_func(p, &defang_rows[i], test_defang);
+		g_free(p);
+	}
+	g_test_add_func("/template/defang-long", test_defang_long);
+	g_test_add_func("/template/escape", test_escape);
+	g_test_add_func("/template/render", test_render);
+	g_test_add_func("/wrap/config", test_wrapper_config);
+	g_test_add_func("/wrap/samples", test_samples);
+	g_test_add_func("/wrap/forged", test_forged);
+	g_test_add_func("/wrap/failures", test_failures);
+	g_test_add_func("/wrap/suspicious-defanged", test_suspicious_defanged);
+	rc = g_test_run();
+	upki_smime_verifier_free(test_ca);
+	upki_profile_free(profile);
+	return rc;
+}
