@@ -11,8 +11,8 @@
 #include <openssl/bn.h>
 #include <openssl/crypto.h>
 
-#include "upki/extract.h"
-#include "upki/text.h"
+#include "extract-private.h"
+#include "text-private.h"
 
 #define MAX_DN_LINES 64
 #define MAX_SERIAL_LEN 200

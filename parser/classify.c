@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "upki/classify.h"
-#include "upki/text.h"
+#include "text-private.h"
 #include "classify-private.h"
 
 /* White space runs (ASCII and U+3000, E3 80 80 in UTF-8) become one

@@ -4,9 +4,9 @@
  */
 #include <string.h>
 
-#include "upki/extract.h"
+#include "extract-private.h"
 #include "lazylib-private.h"
-#include "upki/text.h"
+#include "text-private.h"
 #include "extract-private.h"
 #include "extract-html-private.h"
 

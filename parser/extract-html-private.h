@@ -6,7 +6,7 @@
 
 #include <glib.h>
 #include <libxml/tree.h>
-#include "upki/extract.h"
+#include "extract-private.h"
 
 #define OPEN G_MAXSIZE /* open_anchor.end of an anchor still open */
 

@@ -30,9 +30,9 @@
  */
 #include <string.h>
 
-#include "upki/extract.h"
+#include "extract-private.h"
 #include "lazylib-private.h"
-#include "upki/text.h"
+#include "text-private.h"
 #include "extract-html-private.h"
 
 /* Below libxml2's own bound (256): it drops the rest of the document

@@ -20,8 +20,8 @@
 #include <string.h>
 
 
-#include "upki/extract.h"
-#include "upki/text.h"
+#include "extract-private.h"
+#include "text-private.h"
 #include "extract-private.h"
 
 #define LABEL_WINDOW 1024  /* bytes read back from a URL for its label */

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "upki/classify.h"
-#include "upki/extract.h"
+#include "extract-private.h"
 #include "lazylib-private.h"
 #include "upki/mime.h"
 #include "upki/notice.h"

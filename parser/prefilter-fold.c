@@ -26,7 +26,7 @@
  */
 #include <string.h>
 
-#include "upki/text.h"
+#include "text-private.h"
 #include "upki/url.h"
 #include "charset-private.h"
 #include "prefilter-private.h"

@@ -24,11 +24,11 @@
 
 #include "upki/charset.h"
 #include "upki/classify.h"
-#include "upki/extract.h"
+#include "extract-private.h"
 #include "lazylib-private.h"
 #include "upki/mime.h"
 #include "upki/rawheader.h"
-#include "upki/text.h"
+#include "text-private.h"
 #include "upki/url.h"
 #include "prefilter-private.h"
 

@@ -45,6 +45,24 @@ gboolean upki_smime_cache_chain_get(upki_smime_cache *c, X509 *signer, STACK_OF(
 void upki_smime_cache_chain_put(upki_smime_cache *c, X509 *signer, STACK_OF(X509) *certs, gint64 at,
 				gboolean no_time, int err, STACK_OF(X509) *chain);
 
+/* What smime.c reports of a signer certificate.  Strings and emails
+ * (char*) owned by the struct. */
+typedef struct upki_smime_signer_desc {
+	char *subject;
+	char *issuer;
+	char *serial;
+	GPtrArray *emails;
+} upki_smime_signer_desc;
+
+typedef void (*upki_smime_describe_fn)(X509 *x, upki_smime_signer_desc *d);
+
+/* Fills *out (caller frees its members) with a copy of the description
+ * of x, made by describe the first time x is asked about.  Only for a
+ * certificate that is the cache's own (upki_smime_cache_read() with
+ * *shared).  FALSE when c is NULL. */
+gboolean upki_smime_cache_describe(upki_smime_cache *c, X509 *x, upki_smime_describe_fn describe,
+				   upki_smime_signer_desc *out);
+
 /* Counts, for tests and the bench: certificates decoded, chain answers
  * computed and found. */
 typedef struct upki_smime_cache_stats {

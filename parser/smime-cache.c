@@ -38,6 +38,7 @@ struct upki_smime_cache {
 	GMutex lock;
 	GHashTable *certs;  /* GBytes DER -> X509* (one reference) */
 	GHashTable *chains; /* GBytes key -> chain_entry* */
+	GHashTable *descs;  /* X509* (one of certs) -> upki_smime_signer_desc* */
 	upki_smime_cache_stats stats;
 };
 
@@ -51,6 +52,21 @@ static void chain_entry_free(gpointer p)
 	g_free(e);
 }
 
+static void desc_clear(upki_smime_signer_desc *d)
+{
+	g_free(d->subject);
+	g_free(d->issuer);
+	g_free(d->serial);
+	if (d->emails)
+		g_ptr_array_unref(d->emails);
+}
+
+static void desc_free(gpointer p)
+{
+	desc_clear(p);
+	g_free(p);
+}
+
 upki_smime_cache *upki_smime_cache_new(void)
 {
 	upki_smime_cache *c = g_new0(upki_smime_cache, 1);
@@ -60,6 +76,7 @@ upki_smime_cache *upki_smime_cache_new(void)
 					 (GDestroyNotify)X509_free);
 	c->chains = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref,
 					  chain_entry_free);
+	c->descs = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, desc_free);
 	return c;
 }
 
@@ -67,6 +84,7 @@ void upki_smime_cache_free(upki_smime_cache *c)
 {
 	if (!c)
 		return;
+	g_hash_table_unref(c->descs);
 	g_hash_table_unref(c->chains);
 	g_hash_table_unref(c->certs);
 	g_mutex_clear(&c->lock);
@@ -205,6 +223,44 @@ CMS_ContentInfo *upki_smime_cache_read(upki_smime_cache *c, GBytes *der, STACK_O
 	if (!cms)
 		cms = read_whole(data, len, certs);
 	return cms;
+}
+
+static void desc_copy(const upki_smime_signer_desc *from, upki_smime_signer_desc *to)
+{
+	to->subject = g_strdup(from->subject);
+	to->issuer = g_strdup(from->issuer);
+	to->serial = g_strdup(from->serial);
+	to->emails = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < from->emails->len; i++)
+		g_ptr_array_add(to->emails, g_strdup(g_ptr_array_index(from->emails, i)));
+}
+
+gboolean upki_smime_cache_describe(upki_smime_cache *c, X509 *x, upki_smime_describe_fn describe,
+				   upki_smime_signer_desc *out)
+{
+	upki_smime_signer_desc *d = NULL;
+
+	if (!c)
+		return FALSE;
+	g_mutex_lock(&c->lock);
+	d = g_hash_table_lookup(c->descs, x);
+	if (d)
+		desc_copy(d, out);
+	g_mutex_unlock(&c->lock);
+	if (d)
+		return TRUE;
+	d = g_new0(upki_smime_signer_desc, 1);
+	describe(x, d);
+	desc_copy(d, out);
+	g_mutex_lock(&c->lock);
+	if (!g_hash_table_contains(c->descs, x) && g_hash_table_size(c->descs) < MAX_CERTS) {
+		g_hash_table_insert(c->descs, x, d);
+		d = NULL;
+	}
+	g_mutex_unlock(&c->lock);
+	if (d)
+		desc_free(d);
+	return TRUE;
 }
 
 /* ---- chains ------------------------------------------------------------ */

@@ -268,12 +268,28 @@ static void collect_emails(X509 *x, GPtrArray *emails)
 	}
 }
 
-static void describe_signer(X509 *signer, upki_smime_result *r)
+static void describe_cert(X509 *x, upki_smime_signer_desc *d)
 {
-	r->signer_subject = name_to_string(X509_get_subject_name(signer));
-	r->signer_issuer = name_to_string(X509_get_issuer_name(signer));
-	r->signer_serial = serial_to_decimal(X509_get0_serialNumber(signer));
-	collect_emails(signer, r->signer_emails);
+	d->subject = name_to_string(X509_get_subject_name(x));
+	d->issuer = name_to_string(X509_get_issuer_name(x));
+	d->serial = serial_to_decimal(X509_get0_serialNumber(x));
+	d->emails = g_ptr_array_new_with_free_func(g_free);
+	collect_emails(x, d->emails);
+}
+
+/* The same words for the same certificate in every notice: made once
+ * when the certificate is the cache's. */
+static void describe_signer(upki_smime_cache *cache, X509 *signer, upki_smime_result *r)
+{
+	upki_smime_signer_desc d = { 0 };
+
+	if (!upki_smime_cache_describe(cache, signer, describe_cert, &d))
+		describe_cert(signer, &d);
+	r->signer_subject = d.subject;
+	r->signer_issuer = d.issuer;
+	r->signer_serial = d.serial;
+	g_ptr_array_unref(r->signer_emails);
+	r->signer_emails = d.emails;
 }
 
 /* ---- the two checks ------------------------------------------------- */
@@ -464,7 +480,7 @@ static upki_sig_status verify_cms(const upki_smime_verifier *v, const upki_signe
 			return fail(r, UPKI_SIG_ERROR, "signer certificate not included");
 		if (i == 0) {
 			r->signing_time = signing_time_of(si);
-			describe_signer(signer, r);
+			describe_signer(certs->shared ? v->cache : NULL, signer, r);
 		} else {
 			keep_common_emails(r->signer_emails, signer);
 		}

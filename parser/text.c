@@ -1,7 +1,7 @@
 /* text.c - blanks, trimming and line ends of decoded text (see text.h). */
 #include <string.h>
 
-#include "upki/text.h"
+#include "text-private.h"
 
 gboolean upki_text_is_blank(gunichar c)
 {

@@ -19,7 +19,7 @@
 
 
 #include "lazylib-private.h"
-#include "upki/text.h"
+#include "text-private.h"
 #include "upki/url.h"
 
 #define R(x) UPKI_REASON_BIT(UPKI_R_URL_##x)

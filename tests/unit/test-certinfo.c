@@ -3,7 +3,7 @@
  * the real notices. */
 #include <string.h>
 
-#include "upki/extract.h"
+#include "extract-private.h"
 #include "upki/profile.h"
 #include "test-util.h"
 

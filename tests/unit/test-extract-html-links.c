@@ -4,7 +4,7 @@
  * text and CSS; the link budget; shown text linear in nested anchors. */
 #include <string.h>
 
-#include "upki/extract.h"
+#include "extract-private.h"
 #include "upki/profile.h"
 #include "test-util.h"
 

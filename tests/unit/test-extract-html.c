@@ -6,7 +6,7 @@
  * work linear in the input.  What a link is: test-extract-html-links.c. */
 #include <string.h>
 
-#include "upki/extract.h"
+#include "extract-private.h"
 #include "lazylib-private.h"
 #include "extract-html-private.h"
 #include "upki/profile.h"

@@ -7,7 +7,7 @@
  * test-extract-html-links.c (what a link is). */
 #include <string.h>
 
-#include "upki/extract.h"
+#include "extract-private.h"
 #include "upki/profile.h"
 #include "test-util.h"
 

@@ -3,7 +3,7 @@
  * controls, and normalisation with its cut of long runs of marks. */
 #include <string.h>
 
-#include "upki/text.h"
+#include "text-private.h"
 
 static void test_blank(void)
 {

@@ -1,10 +1,10 @@
-/* text.h - small helpers on decoded (UTF-8) mail text.
+/* text-private.h - small helpers on decoded (UTF-8) mail text.
  *
  * Shared by the extractors so that "blank" and "a line" mean the same
  * everywhere: Japanese mail indents with U+3000 and pads with U+00A0.
  */
-#ifndef UPKI_TEXT_H
-#define UPKI_TEXT_H
+#ifndef UPKI_TEXT_PRIVATE_H
+#define UPKI_TEXT_PRIVATE_H
 
 #include <glib.h>
 
