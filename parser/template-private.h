@@ -26,7 +26,12 @@ typedef enum {
 	UPKI_TPL_RETRIEVED,      /* genuine-cert-retrieved */
 	UPKI_TPL_RENEWED,        /* genuine-cert-renewed */
 	UPKI_TPL_REVOKED,        /* genuine-cert-revoked */
-	UPKI_TPL_SUSPICIOUS,     /* suspicious (any kind) */
+	UPKI_TPL_SUSPICIOUS,     /* suspicious, of no kind we know */
+	UPKI_TPL_SUSP_CERT_ISSUE, /* suspicious-cert-issue: a forgery of that kind */
+	UPKI_TPL_SUSP_PIN_ISSUE,  /* suspicious-pin-issue */
+	UPKI_TPL_SUSP_RETRIEVED,  /* suspicious-cert-retrieved */
+	UPKI_TPL_SUSP_RENEWED,    /* suspicious-cert-renewed */
+	UPKI_TPL_SUSP_REVOKED,    /* suspicious-cert-revoked */
 	UPKI_TPL_COUNT
 } upki_tpl_id;
 

@@ -15,10 +15,10 @@
 #define MAX_DEFANGED 200
 
 #define ALL ((1u << UPKI_TPL_COUNT) - 1)
-#define GENUINE (ALL & ~(1u << UPKI_TPL_SUSPICIOUS))
+#define SUSP (ALL & ~((1u << UPKI_TPL_SUSPICIOUS) - 1))
+#define GENUINE (ALL & ~SUSP)
 #define ISSUE ((1u << UPKI_TPL_CERT_ISSUE) | (1u << UPKI_TPL_PIN_ISSUE))
 #define CERTINFO ((1u << UPKI_TPL_RETRIEVED) | (1u << UPKI_TPL_RENEWED) | (1u << UPKI_TPL_REVOKED))
-#define SUSP (1u << UPKI_TPL_SUSPICIOUS)
 
 /* Which templates may name each placeholder.  A suspicious notice's
  * template can name no value taken from the message but its defanged
@@ -53,6 +53,11 @@ static const char *const template_names[UPKI_TPL_COUNT] = {
 	[UPKI_TPL_RENEWED] = "genuine-cert-renewed",
 	[UPKI_TPL_REVOKED] = "genuine-cert-revoked",
 	[UPKI_TPL_SUSPICIOUS] = "suspicious",
+	[UPKI_TPL_SUSP_CERT_ISSUE] = "suspicious-cert-issue",
+	[UPKI_TPL_SUSP_PIN_ISSUE] = "suspicious-pin-issue",
+	[UPKI_TPL_SUSP_RETRIEVED] = "suspicious-cert-retrieved",
+	[UPKI_TPL_SUSP_RENEWED] = "suspicious-cert-renewed",
+	[UPKI_TPL_SUSP_REVOKED] = "suspicious-cert-revoked",
 };
 
 static const char *const part_suffix[UPKI_PART_COUNT] = { ".txt", ".html" };

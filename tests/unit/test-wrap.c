@@ -304,6 +304,102 @@ static void test_failures(void)
 
 /* A suspicious wrap holds the look-alike link only defanged: nowhere in
  * the instructions (decoded) does its host stand as it was. */
+/* The instruction parts of a wrap, base64 undone: the body up to the
+ * attached original.  Caller frees. */
+static char *instructions_text(const upki_wrapped *wr)
+{
+	gsize blen = 0;
+	const char *body = g_bytes_get_data(wr->body, &blen);
+	const char *orig = g_strstr_len(body, (gssize)blen, "Content-Type: message/rfc822");
+	char *instr = g_strndup(body, (gsize)(orig - body));
+	GString *plain = g_string_new(NULL);
+	gchar **lines = g_strsplit(instr, "\r\n", -1);
+
+	for (guint i = 0; lines[i]; i++) {
+		gsize n64 = 0;
+		guchar *d = NULL;
+		if (!*lines[i] || strchr(lines[i], ':') || g_str_has_prefix(lines[i], "--"))
+			continue;
+		d = g_base64_decode(lines[i], &n64);
+		g_string_append_len(plain, (const char *)d, (gssize)n64);
+		g_free(d);
+	}
+	g_strfreev(lines);
+	g_free(instr);
+	return g_string_free(plain, FALSE);
+}
+
+/* The first line of templates/suspicious-KIND.txt that the generic
+ * suspicious.txt does not have: that kind's advice.  Caller frees. */
+static char *advice_of(const char *kind)
+{
+	char *path = g_strdup_printf("templates/suspicious-%s.txt", kind);
+	char *text = NULL, *generic = NULL, *found = NULL;
+	gchar **lines = NULL;
+
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	g_assert_true(g_file_get_contents("templates/suspicious.txt", &generic, NULL, NULL));
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] && !found; i++)
+		if (*lines[i] && !strstr(generic, lines[i]))
+			found = g_strdup(lines[i]);
+	g_assert_nonnull(found);
+	g_strfreev(lines);
+	g_free(text);
+	g_free(generic);
+	g_free(path);
+	return found;
+}
+
+static const char *const claimed_kinds[][2] = {
+	{ "cert-issue.eml", "cert-issue" }, { "pin-issue.eml", "pin-issue" },
+	{ "cert-retrieved.eml", "cert-retrieved" }, { "cert-renewed.eml", "cert-renewed" },
+	{ "cert-revoked.eml", "cert-revoked" }, { "fwd-lookalike.eml", NULL },
+};
+
+/* A forgery is warned about with the advice for the kind it claims
+ * (genuine samples with one signed byte changed), and with no kind's
+ * advice when it claims none. */
+static void test_suspicious_per_kind(void)
+{
+	upki_config *c = wrap_config("suspicious", "desk");
+	upki_wrapper *w = upki_wrapper_new(c, ID, NULL);
+
+	for (gsize i = 0; i < G_N_ELEMENTS(claimed_kinds); i++) {
+		gsize len = 0;
+		char *msg = sample(claimed_kinds[i][0], &len);
+		gsize body = upki_raw_header_block_len(msg, len);
+		char *p = g_strstr_len(msg + body, (gssize)(len - body), "UPKI");
+		upki_notice *n = NULL;
+		upki_wrapped *wr = NULL;
+		char *plain = NULL;
+
+		if (claimed_kinds[i][1]) {
+			g_assert_nonnull(p);
+			p[0] = 'X'; /* the signature no longer matches */
+		}
+		n = analyze(msg, len);
+		g_assert_cmpint(n->verdict, ==, UPKI_VERDICT_SUSPICIOUS);
+		wr = upki_wrap_build(w, msg, len, n, 0, NULL);
+		g_assert_nonnull(wr);
+		plain = instructions_text(wr);
+		for (gsize k = 0; k + 1 < G_N_ELEMENTS(claimed_kinds); k++) {
+			char *advice = advice_of(claimed_kinds[k][1]);
+			gboolean want = claimed_kinds[i][1] && g_str_equal(claimed_kinds[i][1], claimed_kinds[k][1]);
+			if (want != (strstr(plain, advice) != NULL))
+				g_error("%s: advice for %s %s", claimed_kinds[i][0], claimed_kinds[k][1],
+					want ? "missing" : "present");
+			g_free(advice);
+		}
+		g_free(plain);
+		upki_wrapped_free(wr);
+		upki_notice_free(n);
+		g_free(msg);
+	}
+	upki_wrapper_free(w);
+	upki_config_free(c);
+}
+
 static void test_suspicious_defanged(void)
 {
 	upki_config *c = wrap_config("suspicious", "desk");
@@ -358,6 +454,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/wrap/forged", test_forged);
 	g_test_add_func("/wrap/failures", test_failures);
 	g_test_add_func("/wrap/suspicious-defanged", test_suspicious_defanged);
+	g_test_add_func("/wrap/suspicious-per-kind", test_suspicious_per_kind);
 	rc = g_test_run();
 	upki_smime_verifier_free(test_ca);
 	upki_profile_free(profile);
