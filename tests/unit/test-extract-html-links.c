@@ -128,20 +128,11 @@ static void test_limit(gconstpointer data)
 	g_free(in);
 }
 
-static char *repeat(const char *unit, gsize size)
-{
-	GString *s = g_string_sized_new(size + strlen(unit));
-
-	while (s->len < size)
-		g_string_append(s, unit);
-	return g_string_free(s, FALSE);
-}
-
 /* Every character of text belongs to at most one link's shown text, so
  * nested anchors cost no more than their text. */
 static void test_linear_shown(void)
 {
-	char *in = repeat("<a href=\"https://a.example/\">tttttttttttttttttttttttttttttttttttttttt<div>", 90 * 80);
+	char *in = test_repeat("<a href=\"https://a.example/\">tttttttttttttttttttttttttttttttttttttttt<div>", 90 * 80);
 	GPtrArray *links = NULL;
 	gsize shown = 0;
 

@@ -310,32 +310,10 @@ static void test_mismatch_limit(void)
 	}
 }
 
-/* Best of three, in microseconds: other tests run on this machine too. */
-static gint64 best_time(void (*fn)(const char *), const char *in)
-{
-	gint64 best = G_MAXINT64;
-
-	for (int i = 0; i < 3; i++) {
-		gint64 t = g_get_monotonic_time();
-		fn(in);
-		best = MIN(best, g_get_monotonic_time() - t);
-	}
-	return best;
-}
-
-static char *repeat(const char *unit, gsize size)
-{
-	GString *s = g_string_sized_new(size + strlen(unit));
-
-	while (s->len < size)
-		g_string_append(s, unit);
-	return g_string_free(s, FALSE);
-}
-
 /* Ordinary mail of the same size: prose, a URL now and then. */
 static char *clean_text(gsize size)
 {
-	return repeat("お世話になっております。Please see the page below for details of the change.\n"
+	return test_repeat("お世話になっております。Please see the page below for details of the change.\n"
 	              "https://www.example.org/news/2026/item.html\n\n", size);
 }
 
@@ -366,10 +344,10 @@ static const linear_row linear_rows[] = {
 static void test_linear(gconstpointer data)
 {
 	const linear_row *r = data;
-	char *hostile = repeat(r->unit, LINEAR_SIZE);
+	char *hostile = test_repeat(r->unit, LINEAR_SIZE);
 	char *clean = clean_text(LINEAR_SIZE);
-	gint64 h = best_time(work_text, hostile);
-	gint64 c = best_time(work_text, clean);
+	gint64 h = test_best_time(work_text, hostile);
+	gint64 c = test_best_time(work_text, clean);
 
 	g_test_message("%s: hostile %" G_GINT64_FORMAT " us, clean %" G_GINT64_FORMAT " us", r->name, h, c);
 	g_assert_cmpint(h, <=, 20 * c + 100000);

@@ -54,38 +54,6 @@ static void assert_bytes(GBytes *b, const char *expected)
 	assert_bytes_len(b, expected, strlen(expected));
 }
 
-/* Digest check of a detached signature over content with the openssl
- * CLI (chain not checked: the samples' signers expired long ago). */
-static gboolean openssl_verifies(GBytes *content, GBytes *sig)
-{
-	char *dir = g_dir_make_tmp("upki-mime-XXXXXX", NULL);
-	char *c = g_build_filename(dir, "content", NULL), *s = g_build_filename(dir, "sig.der", NULL);
-	int status = -1;
-
-	g_assert_true(g_file_set_contents(c, g_bytes_get_data(content, NULL), (gssize)g_bytes_get_size(content), NULL));
-	g_assert_true(g_file_set_contents(s, g_bytes_get_data(sig, NULL), (gssize)g_bytes_get_size(sig), NULL));
-	char *argv[] = { "openssl", "cms", "-verify", "-noverify", "-binary", "-inform", "DER",
-			 "-in", s, "-content", c, "-out", "/dev/null", NULL };
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-		     G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL);
-	g_unlink(c);
-	g_unlink(s);
-	g_rmdir(dir);
-	g_free(c);
-	g_free(s);
-	g_free(dir);
-	return g_spawn_check_wait_status(status, NULL);
-}
-
-static gboolean have_openssl(void)
-{
-	char *path = g_find_program_in_path("openssl");
-	gboolean have = path != NULL;
-
-	g_free(path);
-	return have;
-}
-
 /* ---- multipart/signed --------------------------------------------------- */
 
 #define PART "Content-Type: text/plain; charset=utf-8\n" \
@@ -320,7 +288,7 @@ static gboolean run(char **argv)
 
 static gboolean signer_new(signer *s)
 {
-	if (!have_openssl())
+	if (!test_have_openssl())
 		return FALSE;
 	s->dir = g_dir_make_tmp("upki-mime-XXXXXX", NULL);
 	s->key = g_build_filename(s->dir, "key.pem", NULL);
@@ -395,7 +363,7 @@ static void test_signed_openssl(void)
 		upki_mime *m = parse_ok(both[i], -1);
 		g_assert_cmpuint(m->signeds->len, ==, 1);
 		assert_bytes(signed_at(m, 0)->content, PART_CRLF);
-		g_assert_true(openssl_verifies(signed_at(m, 0)->content, signed_at(m, 0)->signature));
+		g_assert_true(test_openssl_verifies(signed_at(m, 0)->content, signed_at(m, 0)->signature));
 		upki_mime_free(m);
 	}
 	g_free(sig);

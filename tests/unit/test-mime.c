@@ -52,38 +52,6 @@ static char *lf_only(const char *s, gsize len, gsize *out_len)
 	return g_string_free(o, FALSE);
 }
 
-/* Digest check of a detached signature over content with the openssl
- * CLI (chain not checked: the samples' signers expired long ago). */
-static gboolean openssl_verifies(GBytes *content, GBytes *sig)
-{
-	char *dir = g_dir_make_tmp("upki-mime-XXXXXX", NULL);
-	char *c = g_build_filename(dir, "content", NULL), *s = g_build_filename(dir, "sig.der", NULL);
-	int status = -1;
-
-	g_assert_true(g_file_set_contents(c, g_bytes_get_data(content, NULL), (gssize)g_bytes_get_size(content), NULL));
-	g_assert_true(g_file_set_contents(s, g_bytes_get_data(sig, NULL), (gssize)g_bytes_get_size(sig), NULL));
-	char *argv[] = { "openssl", "cms", "-verify", "-noverify", "-binary", "-inform", "DER",
-			 "-in", s, "-content", c, "-out", "/dev/null", NULL };
-	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL |
-		     G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, NULL, NULL, &status, NULL);
-	g_unlink(c);
-	g_unlink(s);
-	g_rmdir(dir);
-	g_free(c);
-	g_free(s);
-	g_free(dir);
-	return g_spawn_check_wait_status(status, NULL);
-}
-
-static gboolean have_openssl(void)
-{
-	char *path = g_find_program_in_path("openssl");
-	gboolean have = path != NULL;
-
-	g_free(path);
-	return have;
-}
-
 /* ---- the real notices ------------------------------------------------- */
 
 static const struct {
@@ -141,8 +109,8 @@ static void check_sample(const char *buf, gsize len, guint i, GBytes **content)
 	const char *c = g_bytes_get_data(s->content, &n);
 	g_assert_true(g_str_has_prefix(c, "Content-Type: text/plain; charset=iso-2022-jp\r\n"));
 	g_assert_cmpint(c[n - 1], !=, '\n');
-	if (have_openssl())
-		g_assert_true(openssl_verifies(s->content, s->signature));
+	if (test_have_openssl())
+		g_assert_true(test_openssl_verifies(s->content, s->signature));
 	*content = g_bytes_ref(s->content);
 	upki_mime_free(m);
 }
