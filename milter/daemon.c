@@ -68,14 +68,6 @@ static gboolean catch_signals(void)
 	return TRUE;
 }
 
-/* The path of a unix-domain socket spec, NULL for inet ones. */
-static const char *unix_path(const char *spec)
-{
-	if (g_str_has_prefix(spec, "unix:") || g_str_has_prefix(spec, "local:"))
-		return strchr(spec, ':') + 1;
-	return spec[0] == '/' ? spec : NULL;
-}
-
 typedef struct run_as {
 	gboolean set;
 	char *user;
@@ -118,7 +110,7 @@ out:
 
 static gboolean open_socket(const char *spec, const um_conf *c, const run_as *ra)
 {
-	const char *path = unix_path(spec);
+	const char *path = um_socket_path(spec);
 	mode_t old = 0;
 	int rc = 0;
 
@@ -256,7 +248,7 @@ static void drain(void)
  * just takes that long. */
 static void wake_listener(const char *spec)
 {
-	const char *path = unix_path(spec);
+	const char *path = um_socket_path(spec);
 	gboolean six = g_str_has_prefix(spec, "inet6:");
 	char *port = NULL, *host = NULL;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
@@ -388,8 +380,8 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	if (pid_file)
 		unlink(pid_file);
 	/* libmilter leaves the socket file behind when running as root */
-	if (unix_path(spec))
-		unlink(unix_path(spec));
+	if (um_socket_path(spec))
+		unlink(um_socket_path(spec));
 out:
 	um_conf_install(NULL);
 	g_free(ra.user);

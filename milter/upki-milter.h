@@ -6,6 +6,7 @@
  *             and at the end of the message the header edits, the action
  *             and the log line (shared by the callbacks and by -t);
  * callbacks.c the libmilter callbacks and the connection/message contexts;
+ * check.c     -n: what the daemon will use at run time (directories, user);
  * daemon.c    socket, privileges, pid file, signals;
  * msgtest.c   -t FILE: the same per-message logic without an MTA;
  * log.c       syslog, and stderr with -f; every line names its queue id.
@@ -46,6 +47,7 @@ typedef enum {
 	UM_FAIL_INTERNAL = 0, /* the filter itself failed (library, MTA call) */
 	UM_FAIL_OVERSIZED,    /* over MaxMessageSize: not examined */
 	UM_FAIL_PARSE,        /* not a message libupki can read */
+	UM_FAIL_SPOOL,        /* a genuine notice's job could not be written */
 	UM_FAIL_COUNT
 } um_failure;
 
@@ -85,6 +87,19 @@ void um_conf_install(um_conf *c);
 um_conf *um_conf_acquire(void); /* a reference: release with um_conf_unref */
 
 const char *um_failure_name(um_failure f);
+
+/* A GError "FILE:LINE: text" at the line that last set key in path
+ * ("FILE: text" when no line does).  Always FALSE. */
+gboolean um_conf_fail_at(const char *path, const char *key, GError **error, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
+/* The path of a unix-domain socket spec, NULL for inet ones. */
+const char *um_socket_path(const char *spec);
+
+/* ---- check.c ---- */
+
+/* -n: the socket's directory and the Spool exist and are usable by the
+ * user the daemon will run as.  FALSE with the line of the key. */
+gboolean um_conf_check_runtime(const um_conf *c, GError **error);
 
 /* ---- policy.c ---- */
 
@@ -135,11 +150,13 @@ um_result *um_policy_eom(const um_conf *c, const char *msg, gsize len, um_eoh_st
  * failed): the failure policy with no edits. */
 um_action um_policy_on_failure(const um_conf *c, um_failure f);
 
-/* The spool hand-off of a genuine notice (when Spool is set); failures
- * are logged, never returned: the mail goes on.  dry_run: only say which
- * job it would be. */
-void um_policy_handoff(const um_conf *c, const um_result *r, const char *qid,
-		       gboolean dry_run, char **job_id);
+/* The spool hand-off of a genuine notice (when Spool is set), before
+ * anything is sent to the MTA.  A failure is logged; with OnSpoolError
+ * tempfail it returns FALSE and r->action is then tempfail (the MTA
+ * retries; a job the retry finds written is not written twice).
+ * dry_run: only say which job it would be. */
+gboolean um_policy_handoff(const um_conf *c, um_result *r, const char *qid,
+			   gboolean dry_run, char **job_id);
 
 /* The one log line of a decision. */
 void um_policy_log(const um_result *r, const char *qid, const char *job_id);

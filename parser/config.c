@@ -72,6 +72,9 @@ static const upki_config_key keys[] = {
 	  "Milter action for a message over MaxMessageSize." },
 	{ "OnParseError", UPKI_CFG_CHOICE, "accept", "accept|tempfail", OFF(on_parse_error),
 	  "Milter action for a message that cannot be parsed." },
+	{ "OnSpoolError", UPKI_CFG_CHOICE, "tempfail", "accept|tempfail", OFF(on_spool_error),
+	  "Milter action when a genuine notice's job cannot be written to the Spool: tempfail "
+	  "(the MTA retries, the one-time URL is not lost) or accept (delivered, the job is lost)." },
 	{ "Spool", UPKI_CFG_STRING, NULL, NULL, OFF(spool),
 	  "Spool directory for the fetch hand-off (unset: no hand-off)." },
 	{ "Annotate", UPKI_CFG_CHOICE, "headers", "headers|wrap", OFF(annotate),

@@ -51,6 +51,7 @@ typedef struct upki_config {
 	char *on_internal_error;
 	char *on_oversized;
 	char *on_parse_error;
+	char *on_spool_error;
 	char *spool;
 	char *annotate;
 	char *verify_time;    /* "signing" | "now" (upki-scan batch; delivery always checks now) */
