@@ -118,6 +118,11 @@ static gboolean open_socket(const char *spec, const um_conf *c, const run_as *ra
 		um_log(LOG_ERR, NULL, "cannot set up the milter on %s", spec);
 		return FALSE;
 	}
+	if (path && um_socket_live(path)) {
+		um_log(LOG_ERR, NULL, "socket %s is in use: another milter answers on it "
+		       "(stop that one first, or set another Socket)", path);
+		return FALSE;
+	}
 	/* nobody may connect before the mode and group are right */
 	old = umask(077);
 	rc = smfi_opensocket(true);
@@ -128,6 +133,7 @@ static gboolean open_socket(const char *spec, const um_conf *c, const run_as *ra
 	}
 	if (!path)
 		return TRUE;
+	um_socket_claim(path);
 	if (ra->set && geteuid() == 0 && chown(path, ra->uid, ra->gid) != 0) {
 		um_log(LOG_ERR, NULL, "chown %s: %s", path, g_strerror(errno));
 		return FALSE;
@@ -321,7 +327,10 @@ static GThread *signal_loop(const um_daemon_args *a, const char *spec)
 			um_log(LOG_INFO, NULL, "stopping: %d message(s) in flight", um_callbacks_in_flight());
 			um_callbacks_drain();
 			drain();
-			w = g_thread_new("waker", waker, (gpointer)spec);
+			um_socket_before_stop();
+			/* a path taken over since leads to the other instance */
+			if (!um_socket_path(spec) || um_socket_ours())
+				w = g_thread_new("waker", waker, (gpointer)spec);
 			smfi_stop();
 		}
 	}
@@ -379,10 +388,10 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	um_log(LOG_INFO, NULL, "stopped");
 	if (pid_file)
 		unlink(pid_file);
-	/* libmilter leaves the socket file behind when running as root */
-	if (um_socket_path(spec))
-		unlink(um_socket_path(spec));
 out:
+	/* libmilter leaves the socket file behind when running as root;
+	 * only the one this process made goes (socket.c) */
+	um_socket_remove();
 	um_conf_install(NULL);
 	g_free(ra.user);
 	return rc == MI_SUCCESS ? 0 : 1;

@@ -7,6 +7,7 @@
  *             and the log line (shared by the callbacks and by -t);
  * callbacks.c the libmilter callbacks and the connection/message contexts;
  * check.c     -n: what the daemon will use at run time (directories, user);
+ * socket.c    a unix socket: refuse a live one, remove only our own;
  * daemon.c    socket, privileges, pid file, signals;
  * msgtest.c   -t FILE: the same per-message logic without an MTA;
  * log.c       syslog, and stderr with -f; every line names its queue id.
@@ -200,6 +201,20 @@ void um_callbacks_drain(void);
 /* -t FILE: prints one line per header change and a last line with the
  * action.  Returns the exit status (0, or 1 when the file is unreadable). */
 int um_msgtest_run(const um_conf *c, const char *file);
+
+/* ---- socket.c ---- */
+
+/* TRUE when a unix-domain socket at path answers a connect. */
+gboolean um_socket_live(const char *path);
+/* After the socket is made: remember which file is ours. */
+void um_socket_claim(const char *path);
+/* TRUE while the path still holds the socket this process made. */
+gboolean um_socket_ours(void);
+/* Before smfi_stop(): when the path holds another instance's socket,
+ * keep libmilter from unlinking it. */
+void um_socket_before_stop(void);
+/* Unlinks the socket if it is still ours; forgets it either way. */
+void um_socket_remove(void);
 
 /* ---- daemon.c ---- */
 
