@@ -53,7 +53,7 @@ static const char *queue_id(SMFICTX *ctx)
 {
 	const char *qid = smfi_getsymval(ctx, "i");
 
-	return qid && *qid ? qid : NULL;
+	return qid && *qid ? qid : "NOQUEUE";
 }
 
 static void msg_free(connctx *cc)

@@ -120,6 +120,20 @@ out:
 	return ok;
 }
 
+/* An SMTP reply line is at most 512 octets with its code; libmilter
+ * treats '%' specially and refuses CR and LF. */
+#define MAX_REPLY_TEXT 400
+
+static gboolean reply_text_ok(const char *t)
+{
+	if (!t || strlen(t) > MAX_REPLY_TEXT)
+		return FALSE;
+	for (; *t; t++)
+		if (*t < 0x20 || *t > 0x7e || *t == '%')
+			return FALSE;
+	return TRUE;
+}
+
 static char *host_name(void)
 {
 	char buf[256] = "";
@@ -148,6 +162,10 @@ static gboolean finish(um_conf *c, GError **error)
 		g_free(why);
 		return FALSE;
 	}
+	if (!reply_text_ok(cfg->reject_text))
+		return um_conf_fail_at(c->path, "RejectText", error,
+				       "RejectText: printable ASCII only, at most %d characters, no '%%' "
+				       "(it is an SMTP reply)", MAX_REPLY_TEXT);
 	c->authserv_id = cfg->authserv_id ? g_strdup(cfg->authserv_id) : host_name();
 	if (!upki_annotate_authserv_id_ok(c->authserv_id))
 		return um_conf_fail_at(c->path, "AuthservID", error,

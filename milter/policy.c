@@ -122,7 +122,8 @@ static void decide_notice(const um_conf *c, um_result *r)
 		break;
 	case UM_ON_SUSP_REJECT:
 		r->action = UM_ACT_REJECT;
-		r->reason = suspicious_text(n, "Rejected");
+		/* the reasons would tell a phisher which checks to get past */
+		r->reason = g_strdup(c->cfg->reject_text);
 		g_ptr_array_set_size(r->edits, 0);
 		break;
 	default:

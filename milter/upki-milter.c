@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 		       c->path ? c->path : "built-in defaults");
 		rc = 0;
 	} else if (o.test_file) {
-		um_log_open(c->facility, TRUE);
+		um_log_open_stderr();
 		rc = um_msgtest_run(c, o.test_file);
 	} else {
 		rc = um_daemon_run(&o.d, c);

@@ -10,7 +10,7 @@
  * socket.c    a unix socket: refuse a live one, remove only our own;
  * daemon.c    socket, privileges, pid file, signals;
  * msgtest.c   -t FILE: the same per-message logic without an MTA;
- * log.c       syslog, and stderr with -f; every line names its queue id.
+ * log.c       syslog, and stderr with -f; every message line names its queue id.
  * The message itself is libupki's business: nothing here parses mail.
  */
 #ifndef UPKI_MILTER_H
@@ -31,13 +31,18 @@
 
 /* ---- log.c ---- */
 
-/* facility: a syslog facility name ("mail", "local0"); to_stderr: copy
- * every line to stderr (-f, -t, -n).  Safe to call again (reload). */
+/* facility: a syslog facility number; to_stderr: copy every line to
+ * stderr (-f), unless stderr is the journal (JOURNAL_STREAM names it):
+ * then syslog only.  Safe to call again (reload). */
 void um_log_open(int facility, gboolean to_stderr);
+/* stderr only, no syslog (-t). */
+void um_log_open_stderr(void);
 void um_log_close(void);
 /* Facility number of a name, -1 when unknown. */
 int um_log_facility(const char *name);
-/* One line "QID: text"; qid NULL is written as "NOQUEUE".  Control
+/* One line "QID: text"; qid NULL: a line of the daemon's own (start,
+ * stop, reload), without a queue id; a message without one passes
+ * "NOQUEUE".  Control
  * characters in the text are replaced so that nothing a message holds
  * can forge a log line. */
 void um_log(int prio, const char *qid, const char *fmt, ...) G_GNUC_PRINTF(3, 4);

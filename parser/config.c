@@ -66,6 +66,10 @@ static const upki_config_key keys[] = {
 	  "Prefix added to the Subject of suspicious notices." },
 	{ "OnSuspicious", UPKI_CFG_CHOICE, "mark", "mark|quarantine|reject", OFF(on_suspicious),
 	  "Milter action for a suspicious notice." },
+	{ "RejectText", UPKI_CFG_STRING, "Rejected: this message imitates a UPKI certificate notice",
+	  NULL, OFF(reject_text),
+	  "OnSuspicious reject: the text of the 550 5.7.1 reply (printable ASCII, no '%'); the "
+	  "failed checks go to the log, never to the sender." },
 	{ "OnInternalError", UPKI_CFG_CHOICE, "accept", "accept|tempfail", OFF(on_internal_error),
 	  "Milter action when the filter itself fails." },
 	{ "OnOversized", UPKI_CFG_CHOICE, "accept", "accept|tempfail", OFF(on_oversized),

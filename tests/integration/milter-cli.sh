@@ -157,5 +157,23 @@ printf 'MaxMessageSize 1k\nOnOversized tempfail\n' | cat "$good" - >"$T/small.co
 expect "-t oversized" 0 "$MILTER" -c "$T/small.conf" -t samples/cert-issue.eml
 has "-t oversized: tempfail" "^tempfail 451 4.7.0$" out
 
+# OnSuspicious reject: the reply tells the sender nothing about the checks
+{ cat "$good"; printf 'OnSuspicious reject\n'; } >"$T/reject.conf"
+expect "-t reject" 0 "$MILTER" -c "$T/reject.conf" -t samples/phish-punycode.eml
+has "-t reject: RejectText's default" "^reject 550 5.7.1 Rejected: this message imitates a UPKI certificate notice$" out
+lacks "-t reject: no failed check in the reply" "^reject .*url-host" out
+has "-t reject: the checks are in the log" "reasons=.*url-host.*action=reject" err
+{ cat "$T/reject.conf"; printf 'RejectText Not accepted here, ask the helpdesk\n'; } >"$T/reject2.conf"
+expect "-t reject, RejectText set" 0 "$MILTER" -c "$T/reject2.conf" -t samples/phish-punycode.eml
+has "-t reject: RejectText's own text" "^reject 550 5.7.1 Not accepted here, ask the helpdesk$" out
+printf '# x\nRejectText 100%% sure\n' >"$T/bad8.conf"
+expect "-n RejectText with %" 1 "$MILTER" -n -c "$T/bad8.conf"
+has "-n: a bad RejectText names its line" "bad8.conf:2: RejectText" err
+printf 'RejectText 拒否\n' >"$T/bad9.conf"
+expect "-n RejectText not ASCII" 1 "$MILTER" -n -c "$T/bad9.conf"
+
+# the daemon's own lines carry no queue id; -t's log lines say TEST
+lacks "-t: no NOQUEUE line" "NOQUEUE" err
+
 expect "-t missing file" 1 "$MILTER" -c "$good" -t "$T/nonexistent.eml"
 echo "1..$n"
