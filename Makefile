@@ -46,7 +46,8 @@ PROGRAMS        = upki-scan upki-milter $(if $(wildcard fetch/upki-fetch.c),upki
 upki-scan_DIR   = scan
 upki-scan_LIBS  =
 upki-milter_DIR = milter
-upki-milter_LIBS = -lmilter
+# libsystemd for sd_notify (Type=notify): READY=1 once the socket listens.
+upki-milter_LIBS = -lmilter -lsystemd
 # upki-fetch links libcurl and libxml2 the usual way: a daemon, not a
 # program started per message.
 FETCH_PKGS      = libcurl libxml-2.0 libzip sqlite3

@@ -12,7 +12,10 @@
  * keeps the old one.  SIGTERM lets the messages in flight finish (new
  * ones get a temporary failure meanwhile) and only then stops libmilter:
  * Debian's libmilter runs sessions on a worker pool that smfi_stop()
- * halts at once, messages in flight included.
+ * halts at once, messages in flight included.  systemd (Type=notify)
+ * is told READY=1 once the socket listens, RELOADING=1 and READY=1
+ * around a reload and STOPPING=1 at SIGTERM; without NOTIFY_SOCKET
+ * these do nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
+#include <systemd/sd-daemon.h>
 
 #include "upki/spool.h"
 #include "upki-milter.h"
@@ -221,14 +225,19 @@ static void *milter_thread(void *arg)
 	return NULL;
 }
 
+/* systemd (Type=notify) hears of the reload from its start to its end,
+ * a failed one included: the old configuration is still serving. */
 static void reload(const um_daemon_args *a, gboolean foreground)
 {
 	GError *err = NULL;
-	um_conf *c = um_conf_load(a->conf_path, a->overrides, &err);
+	um_conf *c = NULL;
 
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+	c = um_conf_load(a->conf_path, a->overrides, &err);
 	if (!c) {
 		um_log(LOG_ERR, NULL, "reload failed, keeping the running configuration: %s",
 		       err->message);
+		sd_notify(0, "READY=1\nSTATUS=reload failed, running the old configuration");
 		g_error_free(err);
 		return;
 	}
@@ -236,6 +245,7 @@ static void reload(const um_daemon_args *a, gboolean foreground)
 	um_conf_install(c);
 	um_log(LOG_INFO, NULL, "configuration reloaded from %s (Socket, UserID and PidFile "
 	       "need a restart)", c->path ? c->path : "built-in defaults");
+	sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
 }
 
 static void drain(void)
@@ -324,6 +334,7 @@ static GThread *signal_loop(const um_daemon_args *a, const char *spec)
 			reload(a, a->foreground);
 		} else if (c == 'T' && !stopping) {
 			stopping = TRUE;
+			sd_notify(0, "STOPPING=1\nSTATUS=stopping, finishing the messages in flight");
 			um_log(LOG_INFO, NULL, "stopping: %d message(s) in flight", um_callbacks_in_flight());
 			um_callbacks_drain();
 			drain();
@@ -380,6 +391,9 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	um_log(LOG_INFO, NULL, "%s %s listening on %s", UPKI_MILTER_NAME, UPKI_MILTER_VERSION, spec);
+	/* the socket listens since smfi_opensocket(): an MTA started after
+	 * this (Before=postfix.service) finds it; MAINPID for a forked start */
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s\nMAINPID=%lu", spec, (unsigned long)getpid());
 	waker_thread = signal_loop(a, spec);
 	pthread_join(tid, NULL);
 	g_atomic_int_set(&listener_gone, 1);
