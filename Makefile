@@ -1,6 +1,6 @@
 # upki-notice - see README.md.  `make demo` and `make check` are the two
 # commands a fresh Debian 12 machine needs; both install missing packages
-# first when run as root.
+# first when run as root (demo: the build's; check: the test tools too).
 
 PREFIX  ?= /usr/local
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -84,8 +84,13 @@ endif
 
 all: $(BUILD)/libupki.a $(PROGS)
 
+# deps: what the build and `make demo` need; deps-check adds the test
+# tools (Postfix among them, never over another MTA: scripts/install-deps.sh).
+.PHONY: deps-check
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh build
+deps-check:
+	@scripts/install-deps.sh check
 
 $(BUILD)/parser/%.o $(BUILD)/tests/unit/%.o: PRIVATE = -Iparser
 $(BUILD)/tests/fetch/%.o: PRIVATE = -Ifetch
@@ -130,7 +135,7 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
 -include $(ALL_OBJS:.o=.d)
 
 # The build needs the -dev packages: install them first (root) or say which.
-check: deps
+check: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) tests/run-tests.sh
 
@@ -155,7 +160,7 @@ fuzz: deps
 # Throughput and peak memory of upki-scan on a synthetic mbox, next to grep
 # and cat (not a test; BENCH_MB=256, BENCH_BIG=1 adds 1 GiB; docs/performance.md).
 .PHONY: bench
-bench: deps
+bench: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) sh tests/bench/bench-scan.sh
 	@BUILD=$(BUILD) sh tests/bench/bench-notices.sh
@@ -165,7 +170,7 @@ bench: deps
 # the milter's time per notice (root; BENCH_SESSIONS, BENCH_MESSAGES,
 # BENCH_NOTICES, BENCH_ROUNDS; docs/performance.md).
 .PHONY: bench-milter
-bench-milter: deps
+bench-milter: deps-check
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/bench/bench-milter.sh
 
