@@ -71,7 +71,7 @@ ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) \
             $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o) \
             $(RETRIEVE_OBJS) $(RETRIEVE_TEST_OBJS)
 
-.PHONY: all deps check demo install clean samples
+.PHONY: all deps check demo install uninstall clean samples
 # Keep object files of tests and tools between runs.
 .SECONDARY:
 
@@ -193,6 +193,22 @@ install: all
 	sed 's#/usr/bin/upki-milter#$(PREFIX)/bin/upki-milter#g' etc/upki-milter.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
+
+# Removes exactly what install puts there (tests/integration/install.sh
+# checks that nothing else goes and nothing stays); shared directories
+# (bin, man1, ...) stay, the project's own go when empty.
+.PHONY: uninstall
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(PROGRAMS))
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/upki-scan.1 \
+	      $(DESTDIR)$(PREFIX)/share/man/man5/upki-milter.conf.5 \
+	      $(DESTDIR)$(PREFIX)/share/man/man8/upki-milter.8
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/doc/upki-notice/,upki-milter.conf.example \
+	      README.md $(notdir $(wildcard docs/*.md)))
+	rm -f $(addprefix $(DESTDIR)$(TEMPLATEDIR)/,$(notdir $(wildcard templates/*.txt templates/*.html)))
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/upki-notice $(DESTDIR)$(TEMPLATEDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(PREFIX)/share/upki-notice 2>/dev/null
 
 clean:
 	rm -rf build
