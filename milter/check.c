@@ -1,13 +1,13 @@
 /* check.c - what `-n` checks beyond the file: what the daemon will use
- * at run time, as the user it will run as.
+ * at run time, as the user who will use it.
  *
  * A configuration can be right line by line and still fail at 3 a.m.:
  * the Spool directory is missing or belongs to someone else (every
  * one-time URL then goes nowhere), the socket's directory is not there.
  * systemd runs `-n` as ExecStartPre, so these are found before the MTA
- * is told the milter is up.  The user is UserID when set, else whoever
- * runs `-n` (under the unit that is User=, the same user the daemon
- * runs as).  Permissions are judged from the mode bits and the user's
+ * is told the milter is up.  The spool's user is UserID when set, else
+ * whoever runs `-n` (under the unit that is User=, the same user the
+ * daemon runs as); the socket's is whoever starts the daemon.  Permissions are judged from the mode bits and the user's
  * groups, not with access(2), which answers for the caller only.
  */
 #include <errno.h>
@@ -156,19 +156,25 @@ static gboolean spool_usable(const who *w, const char *spool, char **why)
 	return TRUE;
 }
 
-/* A unix-domain socket's directory: the socket is made there at start
- * and removed there at the end, by the run-as user. */
-static gboolean socket_dir_usable(const who *w, const char *spec, char **why)
+/* A unix-domain socket's directory: the socket is made there by whoever
+ * starts the daemon - the user running -n, as systemd runs ExecStartPre
+ * and ExecStart alike - before UserID is taken on.  (A run-as user that
+ * cannot write there leaves the socket behind at the stop; the next
+ * start replaces it.) */
+static gboolean socket_dir_usable(const char *spec, char **why)
 {
 	const char *path = um_socket_path(spec);
 	char *dir = NULL;
+	who creator = { 0 };
 	gboolean ok = TRUE;
 
 	if (!path)
 		return TRUE;
+	who_of(NULL, &creator);
 	dir = g_path_get_dirname(path);
-	ok = dir_usable(w, dir, 3, why);
+	ok = dir_usable(&creator, dir, 3, why);
 	g_free(dir);
+	g_free(creator.name);
 	return ok;
 }
 
@@ -181,7 +187,7 @@ gboolean um_conf_check_runtime(const um_conf *c, GError **error)
 	if (!who_of(c->cfg->user_id, &w)) {
 		key = "UserID";
 		why = g_strdup_printf("no user '%s'", c->cfg->user_id);
-	} else if (!socket_dir_usable(&w, c->cfg->socket, &why)) {
+	} else if (!socket_dir_usable(c->cfg->socket, &why)) {
 		key = "Socket";
 	} else if (c->cfg->spool && !spool_usable(&w, c->cfg->spool, &why)) {
 		key = "Spool";
