@@ -1,6 +1,6 @@
 # upki-notice - see README.md.  `make demo` and `make check` are the two
 # commands a fresh Debian 12 machine needs; both install missing packages
-# first when run as root.
+# first when run as root (demo: the build's; check: the test tools too).
 
 PREFIX  ?= /usr/local
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
@@ -46,7 +46,8 @@ PROGRAMS        = upki-scan upki-milter upki-fetch
 upki-scan_DIR   = scan
 upki-scan_LIBS  =
 upki-milter_DIR = milter
-upki-milter_LIBS = -lmilter
+# libsystemd for sd_notify (Type=notify): READY=1 once the socket listens.
+upki-milter_LIBS = -lmilter -lsystemd
 # upki-fetch links libcurl and libxml2 the usual way: a daemon, not a
 # program started per message.
 FETCH_PKGS      = libcurl libxml-2.0 libzip sqlite3
@@ -78,7 +79,7 @@ ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) \
             $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o) \
             $(RETRIEVE_TEST_OBJS)
 
-.PHONY: all deps check demo install clean samples
+.PHONY: all deps check demo install uninstall clean samples
 # Keep object files of tests and tools between runs.
 .SECONDARY:
 
@@ -91,8 +92,13 @@ endif
 
 all: $(BUILD)/libupki.a $(PROGS)
 
+# deps: what the build and `make demo` need; deps-check adds the test
+# tools (Postfix among them, never over another MTA: scripts/install-deps.sh).
+.PHONY: deps-check
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh build
+deps-check:
+	@scripts/install-deps.sh check
 
 $(BUILD)/parser/%.o $(BUILD)/tests/unit/%.o: PRIVATE = -Iparser
 $(BUILD)/tests/fetch/%.o: PRIVATE = -Ifetch
@@ -147,7 +153,7 @@ $(BUILD)/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/libupki.a
 -include $(ALL_OBJS:.o=.d)
 
 # The build needs the -dev packages: install them first (root) or say which.
-check: deps
+check: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) tests/run-tests.sh
 
@@ -172,7 +178,7 @@ fuzz: deps
 # Throughput and peak memory of upki-scan on a synthetic mbox, next to grep
 # and cat (not a test; BENCH_MB=256, BENCH_BIG=1 adds 1 GiB; docs/performance.md).
 .PHONY: bench
-bench: deps
+bench: deps-check
 	@$(MAKE) --no-print-directory all-tests
 	@BUILD=$(BUILD) sh tests/bench/bench-scan.sh
 	@BUILD=$(BUILD) sh tests/bench/bench-notices.sh
@@ -182,7 +188,7 @@ bench: deps
 # the milter's time per notice (root; BENCH_SESSIONS, BENCH_MESSAGES,
 # BENCH_NOTICES, BENCH_ROUNDS; docs/performance.md).
 .PHONY: bench-milter
-bench-milter: deps
+bench-milter: deps-check
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/bench/bench-milter.sh
 
@@ -205,14 +211,31 @@ install: all
 	sed 's#/usr/bin/upki-milter#$(PREFIX)/bin/upki-milter#g' etc/upki-milter.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service
-ifneq ($(filter upki-fetch,$(PROGRAMS)),)
 	install -m 644 man/upki-fetch.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	install -m 644 man/upki-fetch.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 644 etc/upki-fetch.conf.example $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
 	sed 's#/usr/bin/upki-fetch#$(PREFIX)/bin/upki-fetch#g' etc/upki-fetch.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
-endif
+
+# Removes exactly what install puts there (tests/integration/install.sh
+# checks that nothing else goes and nothing stays); shared directories
+# (bin, man1, ...) stay, the project's own go when empty.
+.PHONY: uninstall
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(PROGRAMS))
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/upki-scan.1 \
+	      $(DESTDIR)$(PREFIX)/share/man/man5/upki-milter.conf.5 \
+	      $(DESTDIR)$(PREFIX)/share/man/man8/upki-milter.8 \
+	      $(DESTDIR)$(PREFIX)/share/man/man5/upki-fetch.conf.5 \
+	      $(DESTDIR)$(PREFIX)/share/man/man8/upki-fetch.8
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/doc/upki-notice/,upki-milter.conf.example \
+	      upki-fetch.conf.example \
+	      README.md $(notdir $(wildcard docs/*.md)))
+	rm -f $(addprefix $(DESTDIR)$(TEMPLATEDIR)/,$(notdir $(wildcard templates/*.txt templates/*.html)))
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service $(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/upki-notice $(DESTDIR)$(TEMPLATEDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(PREFIX)/share/upki-notice 2>/dev/null
 
 clean:
 	rm -rf build

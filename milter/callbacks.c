@@ -53,7 +53,7 @@ static const char *queue_id(SMFICTX *ctx)
 {
 	const char *qid = smfi_getsymval(ctx, "i");
 
-	return qid && *qid ? qid : NULL;
+	return qid && *qid ? qid : "NOQUEUE";
 }
 
 static void msg_free(connctx *cc)
@@ -316,32 +316,51 @@ static sfsistat wrap_failure(SMFICTX *ctx, um_result *r, const char *qid, const 
 }
 
 /* Header edits, the quarantine, then the whole new body. */
-static sfsistat act_wrapped(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid)
+static sfsistat act_wrapped(SMFICTX *ctx, um_result *r, const char *qid, const char *job_id)
 {
-	char *job_id = NULL;
-
 	if (!apply_edits(ctx, r->edits))
 		return wrap_failure(ctx, r, qid, "header change");
 	if (r->action == UM_ACT_QUARANTINE && smfi_quarantine(ctx, r->reason) != MI_SUCCESS)
 		return wrap_failure(ctx, r, qid, "quarantine");
 	if (!um_wrap_replace_body(ctx, r->body))
 		return wrap_failure(ctx, r, qid, "body replacement");
-	um_policy_handoff(m->conf, r, qid, FALSE, &job_id);
 	um_policy_log(r, qid, job_id);
-	g_free(job_id);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat defer(SMFICTX *ctx, um_result *r, const char *qid)
+{
+	smfi_setreply(ctx, UM_TEMPFAIL_RCODE, UM_TEMPFAIL_XCODE,
+		      "upki-milter: temporary failure, please try again later");
+	um_policy_log(r, qid, NULL);
+	return SMFIS_TEMPFAIL;
+}
+
+/* The job is written before the MTA is asked for anything, so that a
+ * failed one can still defer the message (OnSpoolError). */
+static sfsistat act_accepted(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid,
+			     gboolean can_chgbody, const char *job_id)
+{
+	if (r->body && !can_chgbody)
+		um_wrap_fall_back(r, "the MTA does not allow body changes");
+	if (r->body)
+		return act_wrapped(ctx, r, qid, job_id);
+	if (!apply_edits(ctx, r->edits))
+		return mta_failure(ctx, m, r, qid, "header change");
+	if (r->action == UM_ACT_QUARANTINE && smfi_quarantine(ctx, r->reason) != MI_SUCCESS)
+		return mta_failure(ctx, m, r, qid, "quarantine");
+	um_policy_log(r, qid, job_id);
 	return SMFIS_CONTINUE;
 }
 
 static sfsistat act(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid, gboolean can_chgbody)
 {
 	char *job_id = NULL;
+	sfsistat rc = SMFIS_CONTINUE;
 
 	switch (r->action) {
 	case UM_ACT_TEMPFAIL:
-		smfi_setreply(ctx, UM_TEMPFAIL_RCODE, UM_TEMPFAIL_XCODE,
-			      "upki-milter: temporary failure, please try again later");
-		um_policy_log(r, qid, NULL);
-		return SMFIS_TEMPFAIL;
+		return defer(ctx, r, qid);
 	case UM_ACT_REJECT:
 		smfi_setreply(ctx, UM_REJECT_RCODE, UM_REJECT_XCODE, r->reason);
 		um_policy_log(r, qid, NULL);
@@ -349,18 +368,11 @@ static sfsistat act(SMFICTX *ctx, const msgctx *m, um_result *r, const char *qid
 	default:
 		break;
 	}
-	if (r->body && !can_chgbody)
-		um_wrap_fall_back(r, "the MTA does not allow body changes");
-	if (r->body)
-		return act_wrapped(ctx, m, r, qid);
-	if (!apply_edits(ctx, r->edits))
-		return mta_failure(ctx, m, r, qid, "header change");
-	if (r->action == UM_ACT_QUARANTINE && smfi_quarantine(ctx, r->reason) != MI_SUCCESS)
-		return mta_failure(ctx, m, r, qid, "quarantine");
-	um_policy_handoff(m->conf, r, qid, FALSE, &job_id);
-	um_policy_log(r, qid, job_id);
+	if (!um_policy_handoff(m->conf, r, qid, FALSE, &job_id))
+		return defer(ctx, r, qid);
+	rc = act_accepted(ctx, m, r, qid, can_chgbody, job_id);
 	g_free(job_id);
-	return SMFIS_CONTINUE;
+	return rc;
 }
 
 static sfsistat mlfi_eom(SMFICTX *ctx)

@@ -27,6 +27,7 @@ const char *um_failure_name(um_failure f)
 		[UM_FAIL_INTERNAL] = "internal-error",
 		[UM_FAIL_OVERSIZED] = "oversized",
 		[UM_FAIL_PARSE] = "parse-error",
+		[UM_FAIL_SPOOL] = "spool-error",
 	};
 	return f < UM_FAIL_COUNT ? names[f] : "internal-error";
 }
@@ -55,10 +56,7 @@ static guint key_line(const char *path, const char *key)
 	return found;
 }
 
-static gboolean fail_at(const char *path, const char *key, GError **error, const char *fmt, ...)
-	G_GNUC_PRINTF(4, 5);
-
-static gboolean fail_at(const char *path, const char *key, GError **error, const char *fmt, ...)
+gboolean um_conf_fail_at(const char *path, const char *key, GError **error, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg = NULL;
@@ -74,6 +72,13 @@ static gboolean fail_at(const char *path, const char *key, GError **error, const
 			    msg);
 	g_free(msg);
 	return FALSE;
+}
+
+const char *um_socket_path(const char *spec)
+{
+	if (g_str_has_prefix(spec, "unix:") || g_str_has_prefix(spec, "local:"))
+		return strchr(spec, ':') + 1;
+	return spec[0] == '/' ? spec : NULL;
 }
 
 static gboolean socket_ok(const char *spec)
@@ -115,6 +120,20 @@ out:
 	return ok;
 }
 
+/* An SMTP reply line is at most 512 octets with its code; libmilter
+ * treats '%' specially and refuses CR and LF. */
+#define MAX_REPLY_TEXT 400
+
+static gboolean reply_text_ok(const char *t)
+{
+	if (!t || strlen(t) > MAX_REPLY_TEXT)
+		return FALSE;
+	for (; *t; t++)
+		if (*t < 0x20 || *t > 0x7e || *t == '%')
+			return FALSE;
+	return TRUE;
+}
+
 static char *host_name(void)
 {
 	char buf[256] = "";
@@ -132,20 +151,24 @@ static gboolean finish(um_conf *c, GError **error)
 
 	c->facility = um_log_facility(cfg->syslog_facility);
 	if (c->facility < 0)
-		return fail_at(c->path, "SyslogFacility", error, "SyslogFacility: unknown facility '%s'",
+		return um_conf_fail_at(c->path, "SyslogFacility", error, "SyslogFacility: unknown facility '%s'",
 			       cfg->syslog_facility);
 	if (!socket_ok(cfg->socket))
-		return fail_at(c->path, "Socket", error,
+		return um_conf_fail_at(c->path, "Socket", error,
 			       "Socket: '%s' is not unix:/path, local:/path, inet:port@host or "
 			       "inet6:port@host", cfg->socket);
 	if (cfg->user_id && !user_ok(cfg->user_id, &why)) {
-		fail_at(c->path, "UserID", error, "%s", why);
+		um_conf_fail_at(c->path, "UserID", error, "%s", why);
 		g_free(why);
 		return FALSE;
 	}
+	if (!reply_text_ok(cfg->reject_text))
+		return um_conf_fail_at(c->path, "RejectText", error,
+				       "RejectText: printable ASCII only, at most %d characters, no '%%' "
+				       "(it is an SMTP reply)", MAX_REPLY_TEXT);
 	c->authserv_id = cfg->authserv_id ? g_strdup(cfg->authserv_id) : host_name();
 	if (!upki_annotate_authserv_id_ok(c->authserv_id))
-		return fail_at(c->path, "AuthservID", error,
+		return um_conf_fail_at(c->path, "AuthservID", error,
 			       "AuthservID: '%s' is not a valid authserv-id (a host name is)",
 			       c->authserv_id);
 	c->on_suspicious = g_str_equal(cfg->on_suspicious, "reject") ? UM_ON_SUSP_REJECT
@@ -154,19 +177,33 @@ static gboolean finish(um_conf *c, GError **error)
 	c->on_fail[UM_FAIL_INTERNAL] = g_str_equal(cfg->on_internal_error, "tempfail");
 	c->on_fail[UM_FAIL_OVERSIZED] = g_str_equal(cfg->on_oversized, "tempfail");
 	c->on_fail[UM_FAIL_PARSE] = g_str_equal(cfg->on_parse_error, "tempfail");
+	c->on_fail[UM_FAIL_SPOOL] = g_str_equal(cfg->on_spool_error, "tempfail");
 	return TRUE;
 }
 
+/* Each error names its own line: with both keys set, the directory is
+ * tried alone; if it fails, its error is the TrustAnchorDir line's, else
+ * the file is what is wrong. */
 static gboolean build_verifier(um_conf *c, GError **error)
 {
-	GError *err = NULL;
+	const char *file = c->cfg->trust_anchor_file, *dir = c->cfg->trust_anchor_dir;
+	const char *key = file ? "TrustAnchorFile" : "TrustAnchorDir";
+	upki_smime_verifier *probe = NULL;
+	GError *err = NULL, *dir_err = NULL;
 
-	c->verifier = upki_smime_verifier_new(c->cfg->trust_anchor_file, c->cfg->trust_anchor_dir,
-					      &err);
+	c->verifier = upki_smime_verifier_new(file, dir, &err);
 	if (c->verifier)
 		return TRUE;
-	fail_at(c->path, c->cfg->trust_anchor_file ? "TrustAnchorFile" : "TrustAnchorDir", error,
-		"trust anchors: %s", err->message);
+	if (file && dir) {
+		probe = upki_smime_verifier_new(NULL, dir, &dir_err);
+		if (!probe) {
+			key = "TrustAnchorDir";
+			g_error_free(err);
+			err = dir_err;
+		}
+		upki_smime_verifier_free(probe);
+	}
+	um_conf_fail_at(c->path, key, error, "trust anchors: %s", err->message);
 	g_error_free(err);
 	return FALSE;
 }
@@ -182,7 +219,7 @@ static gboolean build_wrapper(um_conf *c, GError **error)
 	c->wrapper = upki_wrapper_new(c->cfg, c->authserv_id, &err);
 	if (c->wrapper)
 		return TRUE;
-	fail_at(c->path, "Annotate", error, "Annotate wrap: %s", err->message);
+	um_conf_fail_at(c->path, "Annotate", error, "Annotate wrap: %s", err->message);
 	g_error_free(err);
 	return FALSE;
 }

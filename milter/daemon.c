@@ -12,7 +12,10 @@
  * keeps the old one.  SIGTERM lets the messages in flight finish (new
  * ones get a temporary failure meanwhile) and only then stops libmilter:
  * Debian's libmilter runs sessions on a worker pool that smfi_stop()
- * halts at once, messages in flight included.
+ * halts at once, messages in flight included.  systemd (Type=notify)
+ * is told READY=1 once the socket listens, RELOADING=1 and READY=1
+ * around a reload and STOPPING=1 at SIGTERM; without NOTIFY_SOCKET
+ * these do nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,6 +33,7 @@
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
+#include <systemd/sd-daemon.h>
 
 #include "upki/spool.h"
 #include "upki-milter.h"
@@ -66,14 +70,6 @@ static gboolean catch_signals(void)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return TRUE;
-}
-
-/* The path of a unix-domain socket spec, NULL for inet ones. */
-static const char *unix_path(const char *spec)
-{
-	if (g_str_has_prefix(spec, "unix:") || g_str_has_prefix(spec, "local:"))
-		return strchr(spec, ':') + 1;
-	return spec[0] == '/' ? spec : NULL;
 }
 
 typedef struct run_as {
@@ -118,12 +114,17 @@ out:
 
 static gboolean open_socket(const char *spec, const um_conf *c, const run_as *ra)
 {
-	const char *path = unix_path(spec);
+	const char *path = um_socket_path(spec);
 	mode_t old = 0;
 	int rc = 0;
 
 	if (smfi_setconn((char *)spec) != MI_SUCCESS || smfi_register(*um_callbacks_desc()) != MI_SUCCESS) {
 		um_log(LOG_ERR, NULL, "cannot set up the milter on %s", spec);
+		return FALSE;
+	}
+	if (path && um_socket_live(path)) {
+		um_log(LOG_ERR, NULL, "socket %s is in use: another milter answers on it "
+		       "(stop that one first, or set another Socket)", path);
 		return FALSE;
 	}
 	/* nobody may connect before the mode and group are right */
@@ -136,6 +137,7 @@ static gboolean open_socket(const char *spec, const um_conf *c, const run_as *ra
 	}
 	if (!path)
 		return TRUE;
+	um_socket_claim(path);
 	if (ra->set && geteuid() == 0 && chown(path, ra->uid, ra->gid) != 0) {
 		um_log(LOG_ERR, NULL, "chown %s: %s", path, g_strerror(errno));
 		return FALSE;
@@ -223,14 +225,19 @@ static void *milter_thread(void *arg)
 	return NULL;
 }
 
+/* systemd (Type=notify) hears of the reload from its start to its end,
+ * a failed one included: the old configuration is still serving. */
 static void reload(const um_daemon_args *a, gboolean foreground)
 {
 	GError *err = NULL;
-	um_conf *c = um_conf_load(a->conf_path, a->overrides, &err);
+	um_conf *c = NULL;
 
+	sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+	c = um_conf_load(a->conf_path, a->overrides, &err);
 	if (!c) {
 		um_log(LOG_ERR, NULL, "reload failed, keeping the running configuration: %s",
 		       err->message);
+		sd_notify(0, "READY=1\nSTATUS=reload failed, running the old configuration");
 		g_error_free(err);
 		return;
 	}
@@ -238,6 +245,7 @@ static void reload(const um_daemon_args *a, gboolean foreground)
 	um_conf_install(c);
 	um_log(LOG_INFO, NULL, "configuration reloaded from %s (Socket, UserID and PidFile "
 	       "need a restart)", c->path ? c->path : "built-in defaults");
+	sd_notify(0, "READY=1\nSTATUS=configuration reloaded");
 }
 
 static void drain(void)
@@ -256,7 +264,7 @@ static void drain(void)
  * just takes that long. */
 static void wake_listener(const char *spec)
 {
-	const char *path = unix_path(spec);
+	const char *path = um_socket_path(spec);
 	gboolean six = g_str_has_prefix(spec, "inet6:");
 	char *port = NULL, *host = NULL;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL;
@@ -326,10 +334,14 @@ static GThread *signal_loop(const um_daemon_args *a, const char *spec)
 			reload(a, a->foreground);
 		} else if (c == 'T' && !stopping) {
 			stopping = TRUE;
+			sd_notify(0, "STOPPING=1\nSTATUS=stopping, finishing the messages in flight");
 			um_log(LOG_INFO, NULL, "stopping: %d message(s) in flight", um_callbacks_in_flight());
 			um_callbacks_drain();
 			drain();
-			w = g_thread_new("waker", waker, (gpointer)spec);
+			um_socket_before_stop();
+			/* a path taken over since leads to the other instance */
+			if (!um_socket_path(spec) || um_socket_ours())
+				w = g_thread_new("waker", waker, (gpointer)spec);
 			smfi_stop();
 		}
 	}
@@ -379,6 +391,9 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	um_log(LOG_INFO, NULL, "%s %s listening on %s", UPKI_MILTER_NAME, UPKI_MILTER_VERSION, spec);
+	/* the socket listens since smfi_opensocket(): an MTA started after
+	 * this (Before=postfix.service) finds it; MAINPID for a forked start */
+	sd_notifyf(0, "READY=1\nSTATUS=listening on %s\nMAINPID=%lu", spec, (unsigned long)getpid());
 	waker_thread = signal_loop(a, spec);
 	pthread_join(tid, NULL);
 	g_atomic_int_set(&listener_gone, 1);
@@ -387,10 +402,10 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	um_log(LOG_INFO, NULL, "stopped");
 	if (pid_file)
 		unlink(pid_file);
-	/* libmilter leaves the socket file behind when running as root */
-	if (unix_path(spec))
-		unlink(unix_path(spec));
 out:
+	/* libmilter leaves the socket file behind when running as root;
+	 * only the one this process made goes (socket.c) */
+	um_socket_remove();
 	um_conf_install(NULL);
 	g_free(ra.user);
 	return rc == MI_SUCCESS ? 0 : 1;

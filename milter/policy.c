@@ -122,7 +122,8 @@ static void decide_notice(const um_conf *c, um_result *r)
 		break;
 	case UM_ON_SUSP_REJECT:
 		r->action = UM_ACT_REJECT;
-		r->reason = suspicious_text(n, "Rejected");
+		/* the reasons would tell a phisher which checks to get past */
+		r->reason = g_strdup(c->cfg->reject_text);
 		g_ptr_array_set_size(r->edits, 0);
 		break;
 	default:
@@ -201,27 +202,37 @@ void um_result_free(um_result *r)
 	g_free(r);
 }
 
-void um_policy_handoff(const um_conf *c, const um_result *r, const char *qid,
-		       gboolean dry_run, char **job_id)
+gboolean um_policy_handoff(const um_conf *c, um_result *r, const char *qid,
+			   gboolean dry_run, char **job_id)
 {
 	char *source = NULL;
-	gboolean existed = FALSE;
+	gboolean existed = FALSE, ok = TRUE;
 	GError *err = NULL;
 
 	*job_id = NULL;
 	if (!r->handoff || !c->cfg->spool)
-		return;
+		return TRUE;
 	if (dry_run) {
 		*job_id = upki_spool_job_id(r->notice->url);
-		return;
+		return TRUE;
 	}
 	source = g_strdup_printf("milter:%s", qid ? qid : "NOQUEUE");
 	if (!upki_spool_write(c->cfg->spool, r->notice, source, job_id, &existed, &err)) {
-		um_log(LOG_ERR, qid, "spool hand-off to %s failed (mail accepted): %s", c->cfg->spool,
+		/* the URL is good once: losing the job loses the certificate */
+		ok = um_policy_on_failure(c, UM_FAIL_SPOOL) != UM_ACT_TEMPFAIL;
+		um_log(LOG_ERR, qid, "spool hand-off to %s failed (%s): %s", c->cfg->spool,
+		       ok ? "mail accepted, the job is lost: OnSpoolError accept"
+			  : "deferred, the MTA will retry: OnSpoolError tempfail",
 		       err ? err->message : "unknown error");
 		g_clear_error(&err);
 	}
+	if (!ok) {
+		r->action = UM_ACT_TEMPFAIL;
+		g_free(r->reason);
+		r->reason = NULL;
+	}
 	g_free(source);
+	return ok;
 }
 
 /* The URL of a notice as logs may show it: host, path, a hash of p1. */

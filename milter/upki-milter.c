@@ -111,12 +111,15 @@ int main(int argc, char **argv)
 	c = load(&o);
 	if (!c)
 		goto out;
-	if (o.check_only) {
+	if (o.check_only && !um_conf_check_runtime(c, &err)) {
+		fprintf(stderr, "%s: %s\n", UPKI_MILTER_NAME, err->message);
+		rc = 1;
+	} else if (o.check_only) {
 		printf("%s: configuration OK (%s)\n", UPKI_MILTER_NAME,
 		       c->path ? c->path : "built-in defaults");
 		rc = 0;
 	} else if (o.test_file) {
-		um_log_open(c->facility, TRUE);
+		um_log_open_stderr();
 		rc = um_msgtest_run(c, o.test_file);
 	} else {
 		rc = um_daemon_run(&o.d, c);

@@ -6,9 +6,11 @@
  *             and at the end of the message the header edits, the action
  *             and the log line (shared by the callbacks and by -t);
  * callbacks.c the libmilter callbacks and the connection/message contexts;
+ * check.c     -n: what the daemon will use at run time (directories, user);
+ * socket.c    a unix socket: refuse a live one, remove only our own;
  * daemon.c    socket, privileges, pid file, signals;
  * msgtest.c   -t FILE: the same per-message logic without an MTA;
- * log.c       syslog, and stderr with -f; every line names its queue id.
+ * log.c       syslog, and stderr with -f; every message line names its queue id.
  * The message itself is libupki's business: nothing here parses mail.
  */
 #ifndef UPKI_MILTER_H
@@ -29,13 +31,18 @@
 
 /* ---- log.c ---- */
 
-/* facility: a syslog facility name ("mail", "local0"); to_stderr: copy
- * every line to stderr (-f, -t, -n).  Safe to call again (reload). */
+/* facility: a syslog facility number; to_stderr: copy every line to
+ * stderr (-f), unless stderr is the journal (JOURNAL_STREAM names it):
+ * then syslog only.  Safe to call again (reload). */
 void um_log_open(int facility, gboolean to_stderr);
+/* stderr only, no syslog (-t). */
+void um_log_open_stderr(void);
 void um_log_close(void);
 /* Facility number of a name, -1 when unknown. */
 int um_log_facility(const char *name);
-/* One line "QID: text"; qid NULL is written as "NOQUEUE".  Control
+/* One line "QID: text"; qid NULL: a line of the daemon's own (start,
+ * stop, reload), without a queue id; a message without one passes
+ * "NOQUEUE".  Control
  * characters in the text are replaced so that nothing a message holds
  * can forge a log line. */
 void um_log(int prio, const char *qid, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
@@ -51,6 +58,7 @@ typedef enum {
 	UM_FAIL_INTERNAL = 0, /* the filter itself failed (library, MTA call) */
 	UM_FAIL_OVERSIZED,    /* over MaxMessageSize: not examined */
 	UM_FAIL_PARSE,        /* not a message libupki can read */
+	UM_FAIL_SPOOL,        /* a genuine notice's job could not be written */
 	UM_FAIL_COUNT
 } um_failure;
 
@@ -90,6 +98,19 @@ void um_conf_install(um_conf *c);
 um_conf *um_conf_acquire(void); /* a reference: release with um_conf_unref */
 
 const char *um_failure_name(um_failure f);
+
+/* A GError "FILE:LINE: text" at the line that last set key in path
+ * ("FILE: text" when no line does).  Always FALSE. */
+gboolean um_conf_fail_at(const char *path, const char *key, GError **error, const char *fmt, ...)
+	G_GNUC_PRINTF(4, 5);
+/* The path of a unix-domain socket spec, NULL for inet ones. */
+const char *um_socket_path(const char *spec);
+
+/* ---- check.c ---- */
+
+/* -n: the socket's directory and the Spool exist and are usable by the
+ * user the daemon will run as.  FALSE with the line of the key. */
+gboolean um_conf_check_runtime(const um_conf *c, GError **error);
 
 /* ---- policy.c ---- */
 
@@ -140,11 +161,13 @@ um_result *um_policy_eom(const um_conf *c, const char *msg, gsize len, um_eoh_st
  * failed): the failure policy with no edits. */
 um_action um_policy_on_failure(const um_conf *c, um_failure f);
 
-/* The spool hand-off of a genuine notice (when Spool is set); failures
- * are logged, never returned: the mail goes on.  dry_run: only say which
- * job it would be. */
-void um_policy_handoff(const um_conf *c, const um_result *r, const char *qid,
-		       gboolean dry_run, char **job_id);
+/* The spool hand-off of a genuine notice (when Spool is set), before
+ * anything is sent to the MTA.  A failure is logged; with OnSpoolError
+ * tempfail it returns FALSE and r->action is then tempfail (the MTA
+ * retries; a job the retry finds written is not written twice).
+ * dry_run: only say which job it would be. */
+gboolean um_policy_handoff(const um_conf *c, um_result *r, const char *qid,
+			   gboolean dry_run, char **job_id);
 
 /* The one log line of a decision. */
 void um_policy_log(const um_result *r, const char *qid, const char *job_id);
@@ -188,6 +211,20 @@ void um_callbacks_drain(void);
 /* -t FILE: prints one line per header change and a last line with the
  * action.  Returns the exit status (0, or 1 when the file is unreadable). */
 int um_msgtest_run(const um_conf *c, const char *file);
+
+/* ---- socket.c ---- */
+
+/* TRUE when a unix-domain socket at path answers a connect. */
+gboolean um_socket_live(const char *path);
+/* After the socket is made: remember which file is ours. */
+void um_socket_claim(const char *path);
+/* TRUE while the path still holds the socket this process made. */
+gboolean um_socket_ours(void);
+/* Before smfi_stop(): when the path holds another instance's socket,
+ * keep libmilter from unlinking it. */
+void um_socket_before_stop(void);
+/* Unlinks the socket if it is still ours; forgets it either way. */
+void um_socket_remove(void);
 
 /* ---- daemon.c ---- */
 

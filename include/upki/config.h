@@ -48,9 +48,11 @@ typedef struct upki_config {
 	guint64 max_text_size;
 	char *subject_tag;
 	char *on_suspicious;
+	char *reject_text;    /* OnSuspicious reject: the SMTP reply text (milter) */
 	char *on_internal_error;
 	char *on_oversized;
 	char *on_parse_error;
+	char *on_spool_error;
 	char *spool;
 	char *annotate;
 	char *verify_time;    /* "signing" | "now" (upki-scan batch; delivery always checks now) */

@@ -1,5 +1,6 @@
 #!/bin/sh
-# `make install` into a staging directory puts every file where it belongs.
+# `make install` into a staging directory puts every file where it
+# belongs; `make uninstall` takes exactly those away again.
 set -u
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -33,6 +34,27 @@ done
 n=$((n + 1))
 if "$T/usr/bin/upki-scan" --version >/dev/null 2>&1; then echo "ok $n installed binary runs"; else
 	echo "not ok $n installed binary does not run"; fi
+# make uninstall removes every file make install put there, and nothing
+# else (a file of another package in the same directories stays).
+mkdir -p "$T/usr/bin" "$T/usr/share/man/man1" "$T/usr/share/doc"
+: >"$T/usr/bin/other-program"
+: >"$T/usr/share/man/man1/other.1"
+(cd "$T" && find . -type f | sort) >"$T.before"
+make --no-print-directory uninstall PREFIX=/usr DESTDIR="$T" BUILD="${BUILD:-build}" >"$T.log" 2>&1
+rc=$?
+(cd "$T" && find . -type f | sort) >"$T.after"
+n=$((n + 1))
+if [ "$rc" = 0 ] && [ "$(cat "$T.after")" = "$(printf './usr/bin/other-program\n./usr/share/man/man1/other.1')" ]; then
+	echo "ok $n make uninstall removes all $(($(wc -l <"$T.before") - 2)) installed files, and only those"
+else
+	echo "not ok $n make uninstall (exit $rc) left:"; sed 's/^/# /' "$T.after" "$T.log"
+fi
+n=$((n + 1))
+[ ! -e "$T/usr/share/doc/upki-notice" ] && [ ! -e "$T/usr/share/upki-notice" ] && [ -d "$T/usr/share/doc" ] &&
+	echo "ok $n make uninstall removes the project's own directories, not shared ones" ||
+	echo "not ok $n make uninstall: directories left or removed wrongly"
+rm -f "$T.before" "$T.after" "$T.log"
+make --no-print-directory install PREFIX=/usr DESTDIR="$T" BUILD="${BUILD:-build}" >/dev/null 2>&1
 # The unit as systemd reads it, with the programs and man pages it names
 # installed for real (in a temporary prefix), and how exposed it leaves
 # the system (systemd-analyze security: 0 best, 10 worst).

@@ -59,10 +59,10 @@ MILTER="$BUILD/upki-milter"
 if [ -x "$MILTER" ]; then
 	mneeded=$(objdump -p "$MILTER" | awk '/NEEDED/ {print $2}')
 	check "upki-milter does not link libcurl or libxml2" sh -c "! echo '$mneeded' | grep -q 'libcurl\|libxml2'"
-	LD_LIBRARY_PATH="$T/nocurl" "$MILTER" -n -c etc/upki-milter.conf.example >/dev/null 2>"$T/err"
+	LD_LIBRARY_PATH="$T/nocurl" "$MILTER" -n -c etc/upki-milter.conf.example -p "unix:$T/m.sock" >/dev/null 2>"$T/err"
 	check "upki-milter without $CURL: exit 1" test "$?" = 1
 	check "upki-milter without $CURL: says so" grep -q "$CURL lacks" "$T/err"
-	"$MILTER" -n -c etc/upki-milter.conf.example >/dev/null 2>"$T/err"
+	"$MILTER" -n -c etc/upki-milter.conf.example -p "unix:$T/m.sock" >/dev/null 2>"$T/err"
 	check "upki-milter with the real libraries: config OK" test "$?" = 0
 fi
 

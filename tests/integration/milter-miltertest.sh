@@ -1,7 +1,7 @@
 #!/bin/sh
 # upki-milter under miltertest (OpenDKIM's MTA simulator): every verdict,
 # the early accept, forged header removal, the OnSuspicious and OnOversized
-# policies, the spool hand-off, SIGHUP reload and SIGTERM.  Each
+# policies, the spool hand-off and OnSpoolError, SIGHUP reload and SIGTERM.  Each
 # tests/milter/t-*.lua runs against its own filter on a unix socket in a
 # temp dir; the scripts print TAP lines, numbered here.
 set -u
@@ -41,6 +41,10 @@ conf reject "OnSuspicious reject"
 conf oversized "MaxMessageSize 4k"
 conf oversized-tempfail "MaxMessageSize 4k" "OnOversized tempfail"
 conf spool "Spool $T/spool"
+conf spool-error "Spool $T/broken-spool"
+conf spool-error-accept "Spool $T/broken-spool2" "OnSpoolError accept"
+: >"$T/broken-spool"
+: >"$T/broken-spool2"
 conf stale "StaleDays 1"
 conf reload "OnSuspicious mark"
 
@@ -76,6 +80,17 @@ run tests/milter/t-reject.lua reject
 run tests/milter/t-oversized.lua oversized
 run tests/milter/t-oversized-tempfail.lua oversized-tempfail
 run tests/milter/t-spool.lua spool
+run tests/milter/t-spool-error.lua spool-error
+n=$((n + 1))
+if grep -q 'spool hand-off to .* failed (deferred, the MTA will retry: OnSpoolError tempfail)' "$T/t-spool-error.out" &&
+	grep -q 'kind=cert-issue verdict=genuine .*action=tempfail' "$T/t-spool-error.out"; then
+	echo "ok $n the deferral is logged, with the notice"
+else echo "not ok $n no log line of the deferred hand-off"; fi
+run tests/milter/t-spool-error-accept.lua spool-error-accept
+n=$((n + 1))
+if grep -q 'failed (mail accepted, the job is lost: OnSpoolError accept)' "$T/t-spool-error-accept.out"; then
+	echo "ok $n the lost job is logged"
+else echo "not ok $n no log line of the lost job"; fi
 run tests/milter/t-stale.lua stale
 run tests/milter/t-signals.lua reload
 # The milters' log lines (stderr, in each script's output) show the

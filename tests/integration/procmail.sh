@@ -40,8 +40,10 @@ export HOME="$T"
 # "check" (no filter, --check through a backtick).
 rcfile() {
 	{
-		printf 'SHELL=/bin/sh\nCOMSAT=no\nMAILDIR=%s/%s\nDEFAULT=%s/%s/Maildir/\nLOGFILE=%s/%s.log\n\n' \
-			"$T" "$1" "$T" "$1" "$T" "$1"
+		# a Maildir site as README.md shows it: the inbox is MAILDIR,
+		# .upki/ a Maildir++ folder inside it
+		printf 'SHELL=/bin/sh\nCOMSAT=no\nMAILDIR=%s/%s/Maildir/\nDEFAULT=$MAILDIR\nLOGFILE=%s/%s.log\n\n' \
+			"$T" "$1" "$T" "$1"
 		if [ "$2" = header ]; then
 			printf ':0 fw\n| %s --filter --ca-file=%s %s\n\n' "$SCAN" "$CA" "${3:-}"
 			printf ':0\n* ^X-UPKI-Notice: genuine\n.upki/\n'
@@ -51,7 +53,8 @@ rcfile() {
 		fi
 	} >"$T/$1.rc"
 	chmod 644 "$T/$1.rc"
-	mkdir -p "$T/$1"
+	# procmail starts in MAILDIR: it must exist (README.md)
+	mkdir -p "$T/$1/Maildir"
 }
 
 # deliver RC MESSAGE: runs procmail; prints the path of the new delivery.
@@ -82,7 +85,15 @@ same_body() {
 	[ -s "$T/b1" ] && same_bytes "$T/b1" "$T/b2"
 }
 
-in_folder() { case "$1" in *"/$2/new/"*) return 0 ;; esac; return 1; }
+# in_folder FILE Maildir|.upki: FILE is in the inbox (MAILDIR/new) or in
+# the folder .upki/ inside it (MAILDIR/.upki/new).
+in_folder() {
+	case "$2:$1" in
+	Maildir:*"/Maildir/new/"*) return 0 ;;
+	.upki:*"/Maildir/.upki/new/"*) return 0 ;;
+	esac
+	return 1
+}
 
 rcfile hdr header
 rcfile chk check

@@ -179,7 +179,7 @@ if [ -x "$MILTER" ]; then
 	check "upki-milter -n refuses wrapping suspicious notices without WrapContact" \
 		sh -c "! '$MILTER' -n -c '$T/nocontact.conf' >/dev/null 2>&1"
 	conf "$T/good.conf" "TrustAnchorFile $PWD/$CA"
-	check "upki-milter -n accepts the shipped templates" sh -c "'$MILTER' -n -c '$T/good.conf' >/dev/null 2>&1"
+	check "upki-milter -n accepts the shipped templates" sh -c "'$MILTER' -n -c '$T/good.conf' -p 'unix:$T/m.sock' >/dev/null 2>&1"
 	"$MILTER" -c "$T/good.conf" -t samples/cert-issue.eml >"$T/t.out" 2>/dev/null
 	check "upki-milter -t: a body replacement and the new Content-Type" \
 		sh -c "grep -q '^replace body' '$T/t.out' && grep -q '^insert Content-Type: multipart/mixed' '$T/t.out'"
