@@ -216,7 +216,7 @@ void um_policy_handoff(const um_conf *c, const um_result *r, const char *qid,
 		return;
 	}
 	source = g_strdup_printf("milter:%s", qid ? qid : "NOQUEUE");
-	if (!upki_spool_write(c->cfg->spool, r->notice, source, job_id, &existed, &err)) {
+	if (!upki_spool_write_for(c->cfg->spool, r->notice, source, r->recipient, job_id, &existed, &err)) {
 		um_log(LOG_ERR, qid, "spool hand-off to %s failed (mail accepted): %s", c->cfg->spool,
 		       err ? err->message : "unknown error");
 		g_clear_error(&err);
