@@ -59,33 +59,44 @@ notice() {
 	echo "$T/$1-$2.eml"
 }
 
-# conf FILE SPOOL DIR: the README's configuration, plus what points it at
-# the imitation (ServiceConnectTo, ServiceCAFile) and short retry times.
+# conf FILE SPOOL DIR: the configuration of README.md's certificate office
+# (its /etc/upki-fetch.conf block, so the two cannot drift apart) with the
+# test's paths, plus what points it at the imitation (ServiceConnectTo,
+# ServiceCAFile) and short retry times.
+readme_conf() {
+	sed -n '/^# \/etc\/upki-fetch.conf$/,/^```$/p' README.md | sed '1d;$d; s/ *#.*//'
+}
 conf() {
-	cat >"$1" <<CONF
-Spool            $2
-StateFile        $3/state/state.db
-OutputDir        $3/out
-CertIssueAction  retrieve
-PinIssueAction   retrieve
-CertCAFile       $T/site/cert-ca.pem
+	{
+		readme_conf | sed -e "s#/var/spool/upki-notice#$2#" -e "s#/var/lib/upki-fetch#$3#" \
+			-e "s#/etc/upki-fetch/nii-client-ca.pem#$T/site/cert-ca.pem#"
+		cat <<CONF
 ServiceCAFile    $T/site/ca.pem
 ServiceConnectTo scia.secomtrust.net:443:127.0.0.1:$SITE_PORT
 RetryDelay       2
 RetryMaxDelay    2
 RescanInterval   300
 CONF
+	} >"$1"
 	chmod 644 "$1"
 }
+check "README.md's configuration found: retrieve for both kinds, Spool, StateFile, OutputDir, CertCAFile" \
+	"[ \$(readme_conf | grep -c -E '^(Spool|StateFile|OutputDir|CertCAFile) +/|^(CertIssueAction|PinIssueAction) +retrieve\$') = 6 ]" "$(readme_conf)"
 
-# procmail_rc NAME SPOOL: README's recipe, with --spool, in $T/NAME.
+# procmail_rc NAME SPOOL: README's recipe with its filter for the spool
+# (taken from README.md), in $T/NAME.
+readme_filter() {
+	grep -o '`| upki-scan --filter --spool=/var/spool/upki-notice`' README.md | head -1 | tr -d '`'
+}
 procmail_rc() {
 	mkdir -p "$T/$1/mail"
 	printf 'SHELL=/bin/sh\nCOMSAT=no\nMAILDIR=%s\nDEFAULT=%s/Maildir/\nLOGFILE=%s/procmail.log\n\n' \
 		"$T/$1/mail" "$T/$1/mail" "$T/$1"
-	printf ':0 fw\n| %s --filter --ca-file=%s --spool=%s\n\n' "$SCAN" "$TOP/samples/ca/root.pem" "$2"
+	printf ':0 fw\n%s --ca-file=%s\n\n' "$(readme_filter | sed -e "s#upki-scan#$SCAN#" -e "s#/var/spool/upki-notice#$2#")" \
+		"$TOP/samples/ca/root.pem"
 	printf ':0\n* ^X-UPKI-Notice: genuine\n.upki/\n'
 } >"$T/$1.rc"
+check "README.md's procmail filter for the spool found" "[ -n \"\$(readme_filter)\" ]"
 deliver() { HOME="$T" procmail -m "$T/$1.rc" <"$2"; }
 
 # job_of FILE: the spool job id of a notice's URL.
@@ -99,7 +110,7 @@ installed() {
 	in_f="$in_d/out/$in_serial.p12"
 	check "$in_x: the PKCS#12 is in OutputDir, 0600" "[ \"\$(stat -c %a '$in_f' 2>/dev/null)\" = 600 ]"
 	check "$in_x: it opens with the PIN of the PIN notice" \
-		"openssl pkcs12 -in '$in_f' -passin 'pass:$in_pin' -nokeys 2>/dev/null | openssl x509 -noout -serial 2>/dev/null | grep -qi \"=\$(printf '%X' $in_serial)\\\$\""
+		"openssl pkcs12 -in '$in_f' -passin 'pass:$in_pin' -nokeys 2>/dev/null | openssl x509 -noout -serial 2>/dev/null | sed 's/=0*/=/' | grep -qi \"=\$(printf '%X' $in_serial)\\\$\""
 	in_r="$in_d/out/$in_c.$in_serial.json"
 	check "$in_x: its receipt names the job, the serial and the file, 0600" \
 		"python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert (r[\"job_id\"], r[\"serial\"], r[\"p12\"]) == tuple(sys.argv[2:])' '$in_r' '$in_c' '$in_serial' '$in_serial.p12' && [ \"\$(stat -c %a '$in_r')\" = 600 ]"
@@ -168,8 +179,8 @@ if [ -n "$why" ]; then
 fi
 D=$T/three
 M=$T/milter
-mkdir -p "$M" "$D/handoff" "$D/state" "$D/out"
-chown postfix:postfix "$D/handoff" "$D/state" "$D/out"
+mkdir -p "$M" "$D/handoff" "$D/out"
+chown postfix:postfix "$D" "$D/handoff" "$D/out"
 cat >"$M/upki-milter.conf" <<MCONF
 Socket unix:$M/sock
 SocketMode 0660
