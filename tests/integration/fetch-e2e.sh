@@ -73,8 +73,8 @@ conf() {
 		cat <<CONF
 ServiceCAFile    $T/site/ca.pem
 ServiceConnectTo scia.secomtrust.net:443:127.0.0.1:$SITE_PORT
-RetryDelay       2
-RetryMaxDelay    2
+RetryDelay       4
+RetryMaxDelay    4
 RescanInterval   300
 CONF
 	} >"$1"
@@ -145,7 +145,9 @@ deliver one "$pA"
 check "the PIN notice is spooled" "[ -f '$D/spool/new/$pid.json' ]"
 check "the PIN job runs; the certificate job waits for its time (75)" \
 	"[ \$(once) = 75 ] && [ -f '$D/spool/done/$pid.json' ] && [ -f '$D/spool/cur/$cid.json' ] && [ \$(grep -c '$cid.*kind=cert-issue' '$D/fetch.log') = 1 ]"
-sleep 2.2
+# until the retry time the state database holds for it (no fixed sleep)
+due=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select next_try from jobs where id=?",(sys.argv[2],)).fetchone()[0])' "$D/state.db" "$cid")
+wait_for 10 "[ \$(date +%s) -ge $due ]"
 check "after the backoff the certificate job succeeds (0), second attempt" \
 	"[ \$(once) = 0 ] && [ -f '$D/spool/done/$cid.json' ] && grep -q '$cid.*outcome=done attempts=2' '$D/fetch.log'"
 installed A "$D" "$pid" "$cid"
