@@ -9,9 +9,10 @@
  * DATA steps, and the body of a message that cannot be a notice is never
  * sent at all (SMFIS_ACCEPT at the end of the header).  RCPT is there for
  * the spool: a job names the envelope recipient (the first one), the
- * mailbox the notice was delivered to, which the To field need not be.  The message is
- * rebuilt with CRLF line ends from the header callbacks plus the body
- * chunks, which is what an S/MIME signature is checked against.
+ * mailbox the notice was delivered to, which the To field need not be.
+ * The message is rebuilt with CRLF line ends from the header callbacks
+ * plus the body chunks, which is what an S/MIME signature is checked
+ * against.
  */
 #include <stdbool.h>
 #include <string.h>
