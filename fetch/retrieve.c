@@ -327,18 +327,44 @@ void fetch_pin_record_free(fetch_pin_record *r)
 	g_free(r);
 }
 
-fetch_outcome fetch_retrieve_pin(const fetch_http_opts *o, const char *url, GPtrArray **records, char **error)
+/* The flow for url, its ZIP written durably to zip_path (*zip keeps the
+ * bytes).  A ZIP that cannot be written is RETRY: the disk may recover,
+ * though the site may not hand the URL out again. */
+static fetch_outcome download_to(const fetch_http_opts *o, const char *url, gboolean cert, const char *zip_path,
+				 GBytes **zip, char **error)
+{
+	gsize len = 0;
+	const void *data;
+	fetch_outcome r = run_flow(o, url, cert, zip, error);
+
+	if (r != FETCH_OK)
+		return r;
+	/* Kept first, checked after: the site hands it out once. */
+	data = g_bytes_get_data(*zip, &len);
+	if (!fetch_write_durably(zip_path, data, len, error))
+		return FETCH_RETRY;
+	return FETCH_OK;
+}
+
+fetch_outcome fetch_retrieve_pin(const fetch_http_opts *o, const char *url, const char *zip_path,
+				 GPtrArray **records, char **error)
 {
 	GBytes *zip = NULL;
 	GPtrArray *entries = NULL;
-	fetch_outcome r;
+	fetch_outcome r = FETCH_OK;
 
 	*records = NULL;
 	*error = NULL;
-	r = run_flow(o, url, FALSE, &zip, error);
+	/* A ZIP already there is the single download of an earlier attempt
+	 * that did not record its PINs (a crash, a full database): read it
+	 * again, the site would only say the URL is used up. */
+	if (access(zip_path, F_OK) != 0)
+		r = download_to(o, url, FALSE, zip_path, &zip, error);
 	if (r != FETCH_OK)
 		goto out;
-	r = fetch_zip_read(zip, o->max_zip_entries, o->max_zip_uncompressed, &entries, error);
+	/* read from the file, not from memory: what is recorded is what a
+	 * rerun would read */
+	r = fetch_zip_read_file(zip_path, o->max_zip_entries, o->max_zip_uncompressed, &entries, error);
 	if (r != FETCH_OK)
 		goto out;
 	r = fetch_pin_records_from_zip(entries, records, error);
@@ -355,22 +381,12 @@ fetch_outcome fetch_retrieve_cert_zip(const fetch_http_opts *o, const char *url,
 {
 	GBytes *zip = NULL;
 	GPtrArray *entries = NULL;
-	gsize len = 0;
-	const void *data;
 	fetch_outcome r;
 
 	*error = NULL;
-	r = run_flow(o, url, TRUE, &zip, error);
-	if (r != FETCH_OK)
-		goto out;
-	/* Kept first, checked after: the site hands it out once. */
-	data = g_bytes_get_data(zip, &len);
-	if (!fetch_write_durably(zip_path, data, len, error)) {
-		r = FETCH_RETRY;
-		goto out;
-	}
-	r = fetch_zip_read(zip, o->max_zip_entries, o->max_zip_uncompressed, &entries, error);
-out:
+	r = download_to(o, url, TRUE, zip_path, &zip, error);
+	if (r == FETCH_OK)
+		r = fetch_zip_read(zip, o->max_zip_entries, o->max_zip_uncompressed, &entries, error);
 	if (entries != NULL)
 		g_ptr_array_unref(entries);
 	if (zip != NULL)

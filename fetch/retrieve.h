@@ -45,12 +45,18 @@ typedef struct fetch_pin_record {
 
 void fetch_pin_record_free(fetch_pin_record *r);
 
-/* pin-issue: runs the flow for url (entrance form, download form, ZIP)
- * and reads the TSV.  FETCH_OK with *records (fetch_pin_record*, free
- * with g_ptr_array_unref: the array frees its records); otherwise *error
- * (caller frees) says why. */
-fetch_outcome fetch_retrieve_pin(const fetch_http_opts *o, const char *url, GPtrArray **records,
-				 char **error);
+/* pin-issue: runs the flow for url (entrance form, download form, ZIP),
+ * writes the ZIP to zip_path as fetch_retrieve_cert_zip() does (0600,
+ * fsync'd, renamed, directory fsync'd: the download is single-use, and a
+ * crash before the caller recorded the PINs must not lose them), then
+ * reads the TSV from that file.  When zip_path already exists (an
+ * earlier attempt downloaded it and did not get to record the PINs) it
+ * is read again and the site is not contacted.  FETCH_OK with *records
+ * (fetch_pin_record*, free with g_ptr_array_unref: the array frees its
+ * records); otherwise *error (caller frees) says why.  The file holds
+ * the PINs: removing it once they are recorded is the caller's part. */
+fetch_outcome fetch_retrieve_pin(const fetch_http_opts *o, const char *url, const char *zip_path,
+				 GPtrArray **records, char **error);
 
 /* cert-issue: runs the flow for url and writes the ZIP to zip_path (0600,
  * fsync'd file and directory, written to zip_path.tmp then renamed: the

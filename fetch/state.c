@@ -35,7 +35,11 @@ static const char schema[] =
 	" name TEXT, job_id TEXT NOT NULL, recorded INTEGER NOT NULL, PRIMARY KEY(email, dn));"
 	"CREATE TABLE IF NOT EXISTS installed(job_id TEXT NOT NULL, serial TEXT NOT NULL,"
 	" subject TEXT, issuer TEXT, not_after TEXT, p12_path TEXT, receipt_path TEXT,"
-	" PRIMARY KEY(job_id, serial));";
+	" PRIMARY KEY(job_id, serial));"
+	/* which pin-issue jobs have their PINs in: a rerun after a crash
+	 * between the commit and the job's own row must not download again */
+	"CREATE TABLE IF NOT EXISTS pin_jobs(job_id TEXT PRIMARY KEY, records INTEGER NOT NULL,"
+	" recorded INTEGER NOT NULL);";
 
 static gboolean db_fail(uf_state *s, GError **error, const char *what)
 {
@@ -188,6 +192,36 @@ static gboolean insert_pin(uf_state *s, sqlite3_stmt *st, const char *job_id,
 	return sqlite3_step(st) == SQLITE_DONE;
 }
 
+static gboolean mark_pin_job(uf_state *s, const char *job_id, guint count, GError **error)
+{
+	sqlite3_stmt *st = prepare(s, "INSERT OR REPLACE INTO pin_jobs(job_id, records, recorded) "
+				      "VALUES (?, ?, strftime('%s','now'))");
+	gboolean ok = FALSE;
+
+	if (st) {
+		sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, (int)count);
+		ok = sqlite3_step(st) == SQLITE_DONE;
+	}
+	if (!ok)
+		db_fail(s, error, "record PINs");
+	sqlite3_finalize(st);
+	return ok;
+}
+
+gboolean uf_state_pins_recorded(uf_state *s, const char *job_id)
+{
+	sqlite3_stmt *st = prepare(s, "SELECT 1 FROM pin_jobs WHERE job_id = ?");
+	gboolean yes = FALSE;
+
+	if (!st)
+		return FALSE;
+	sqlite3_bind_text(st, 1, job_id, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 gboolean uf_state_add_pins(uf_state *s, const char *job_id, GPtrArray *records, GError **error)
 {
 	sqlite3_stmt *st = NULL;
@@ -206,6 +240,8 @@ gboolean uf_state_add_pins(uf_state *s, const char *job_id, GPtrArray *records, 
 			db_fail(s, error, "record PINs");
 			goto out;
 		}
+	if (!mark_pin_job(s, job_id, records->len, error))
+		goto out;
 	/* a certificate ZIP that waited for its PIN is worth opening now */
 	if (!exec_sql(s, "UPDATE jobs SET next_try = 0 WHERE status = 0 AND zip_path IS NOT NULL",
 		      error))

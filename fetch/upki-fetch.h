@@ -101,8 +101,11 @@ void uf_job_row_clear(uf_job_row *row);
 gboolean uf_state_put(uf_state *s, const char *id, const char *kind, const uf_job_row *row,
 		      GError **error);
 /* Records the PINs of a pin-issue job (fetch_pin_record*) and makes every
- * cert-issue job waiting with a ZIP due now, in one transaction. */
+ * cert-issue job waiting with a ZIP due now, in one transaction that
+ * also notes the job as done with its PINs (uf_state_pins_recorded). */
 gboolean uf_state_add_pins(uf_state *s, const char *job_id, GPtrArray *records, GError **error);
+/* TRUE when uf_state_add_pins() committed the PINs of job_id. */
+gboolean uf_state_pins_recorded(uf_state *s, const char *job_id);
 /* The PIN for (email, dn); an email alone when it names one PIN.  Caller
  * frees (a secret: g_free after use, never logged). */
 char *uf_state_pin(uf_state *s, const char *email, const char *dn);

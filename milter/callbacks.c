@@ -4,12 +4,15 @@
  * every connection) points to the context of the message in progress,
  * which is made at its first header and freed at its end, on abort and
  * on close - whichever comes first; the MTA may drop a connection at
- * any point.  Only header, eoh, body, eom, abort and close are used, and
- * the MTA is told so: it never sends connect, HELO, envelope or DATA
- * steps, and the body of a message that cannot be a notice is never
- * sent at all (SMFIS_ACCEPT at the end of the header).  The message is
- * rebuilt with CRLF line ends from the header callbacks plus the body
- * chunks, which is what an S/MIME signature is checked against.
+ * any point.  Only envrcpt, header, eoh, body, eom, abort and close are
+ * used, and the MTA is told so: it never sends connect, HELO, MAIL or
+ * DATA steps, and the body of a message that cannot be a notice is never
+ * sent at all (SMFIS_ACCEPT at the end of the header).  RCPT is there for
+ * the spool: a job names the envelope recipient (the first one), the
+ * mailbox the notice was delivered to, which the To field need not be.
+ * The message is rebuilt with CRLF line ends from the header callbacks
+ * plus the body chunks, which is what an S/MIME signature is checked
+ * against.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -33,6 +36,7 @@ typedef struct connctx {
 	gboolean no_body_reply; /* body chunks need no reply (SMFIP_NR_BODY) */
 	gboolean can_chgbody; /* the MTA allows smfi_replacebody (Annotate wrap) */
 	gboolean refused;     /* this message began while stopping */
+	char *rcpt;           /* the message's first envelope recipient, or NULL */
 	msgctx *msg;
 } connctx;
 
@@ -60,6 +64,8 @@ static void msg_free(connctx *cc)
 {
 	msgctx *m = cc ? cc->msg : NULL;
 
+	if (cc)
+		g_clear_pointer(&cc->rcpt, g_free);
 	if (!m)
 		return;
 	cc->msg = NULL;
@@ -119,7 +125,7 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	const unsigned long actions = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE |
 				      SMFIF_SETSYMLIST | SMFIF_CHGBODY;
 	const unsigned long unused = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOMAIL |
-				     SMFIP_NORCPT | SMFIP_NODATA | SMFIP_NOUNKNOWN;
+				     SMFIP_NODATA | SMFIP_NOUNKNOWN;
 	connctx *cc = g_new0(connctx, 1);
 	um_conf *conf = NULL;
 
@@ -180,6 +186,27 @@ static sfsistat refuse(SMFICTX *ctx, connctx *cc)
 	cc->refused = FALSE;
 	smfi_setreply(ctx, UM_TEMPFAIL_RCODE, "4.3.2", "upki-milter: restarting, please try again later");
 	return SMFIS_TEMPFAIL;
+}
+
+/* The longest address kept (RFC 5321's path limit); a longer one is no
+ * mailbox to name, and the job falls back to the To field. */
+#define MAX_RCPT 256
+
+/* Keeps the first recipient of the message, without its angle brackets.
+ * Never refuses one: the policy acts at the end of the message. */
+static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
+{
+	connctx *cc = smfi_getpriv(ctx);
+	const char *a = argv ? argv[0] : NULL;
+	gsize len = a ? strlen(a) : 0;
+
+	if (cc && !cc->rcpt && len > 0 && len <= MAX_RCPT) {
+		if (a[0] == '<' && a[len - 1] == '>' && len > 2)
+			cc->rcpt = g_strndup(a + 1, len - 2);
+		else if (a[0] != '<')
+			cc->rcpt = g_strdup(a);
+	}
+	return SMFIS_CONTINUE;
 }
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)
@@ -386,6 +413,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	if (!m)
 		return SMFIS_CONTINUE;
 	r = um_policy_eom(m->conf, m->raw->str, m->raw->len, m->step, m->oversized);
+	r->recipient = cc->rcpt;
 	rc = act(ctx, m, r, qid, cc->can_chgbody);
 	um_result_free(r);
 	msg_free(cc);
@@ -416,6 +444,7 @@ static struct smfiDesc desc = {
 	.xxfi_name = UPKI_MILTER_NAME,
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST | SMFIF_CHGBODY,
+	.xxfi_envrcpt = mlfi_envrcpt,
 	.xxfi_header = mlfi_header,
 	.xxfi_eoh = mlfi_eoh,
 	.xxfi_body = mlfi_body,

@@ -217,7 +217,7 @@ gboolean um_policy_handoff(const um_conf *c, um_result *r, const char *qid,
 		return TRUE;
 	}
 	source = g_strdup_printf("milter:%s", qid ? qid : "NOQUEUE");
-	if (!upki_spool_write(c->cfg->spool, r->notice, source, job_id, &existed, &err)) {
+	if (!upki_spool_write_for(c->cfg->spool, r->notice, source, r->recipient, job_id, &existed, &err)) {
 		/* the URL is good once: losing the job loses the certificate */
 		ok = um_policy_on_failure(c, UM_FAIL_SPOOL) != UM_ACT_TEMPFAIL;
 		um_log(LOG_ERR, qid, "spool hand-off to %s failed (%s): %s", c->cfg->spool,

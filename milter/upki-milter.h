@@ -142,6 +142,7 @@ typedef struct um_result {
 	um_failure failure;
 	char *error;         /* what went wrong, for the log (no secrets) */
 	gboolean handoff;    /* a genuine cert-issue/pin-issue for the spool */
+	const char *recipient; /* the envelope recipient for the job, borrowed; NULL: To */
 	gint64 usec;         /* wall time spent in the analysis and decision */
 	gint64 cpu_usec;     /* CPU time of the same (the thread's own) */
 	gboolean early;      /* passed without analysis: the prefilter ruled it out */

@@ -10,7 +10,11 @@
  *   needs-pin    when present, the certificate download is refused
  *                (FETCH_RETRY) until a PIN download happened
  *   downloads    appended: "pin" or "cert" per download made
- * The "ZIP" is a text file; "installing" it writes <job>.p12 and
+ *   used         appended: a hash of each PIN URL downloaded; a second
+ *                download of one is refused (FETCH_FAIL), as by the site
+ *   pin-pause    milliseconds to wait after writing the PIN ZIP
+ * The PIN "ZIP" is a copy of pins at the path the caller gives.
+ * The certificate "ZIP" is a text file; "installing" it writes <job>.p12 and
  * <job>.receipt into output_dir holding the PIN the lookup gave.
  */
 #include <stdio.h>
@@ -72,20 +76,12 @@ void fetch_installed_free(fetch_installed *i)
 	g_free(i);
 }
 
-fetch_outcome fetch_retrieve_pin(const fetch_http_opts *o, const char *url, GPtrArray **records,
-				 char **error)
+/* The records of a "PIN ZIP" (the pins file's lines). */
+static GPtrArray *pin_records(const char *text)
 {
-	char *text = fake_read("pins");
-	gchar **lines = NULL;
+	GPtrArray *records = g_ptr_array_new_with_free_func((GDestroyNotify)fetch_pin_record_free);
+	gchar **lines = g_strsplit(text, "\n", -1);
 
-	(void)o;
-	(void)url;
-	if (!text) {
-		*error = g_strdup("fake: no pins file");
-		return FETCH_RETRY;
-	}
-	*records = g_ptr_array_new_with_free_func((GDestroyNotify)fetch_pin_record_free);
-	lines = g_strsplit(text, "\n", -1);
 	for (guint i = 0; lines[i]; i++) {
 		gchar **f = g_strsplit(lines[i], "\t", 3);
 		if (g_strv_length(f) == 3) {
@@ -94,14 +90,91 @@ fetch_outcome fetch_retrieve_pin(const fetch_http_opts *o, const char *url, GPtr
 			r->email = g_strdup(f[0]);
 			r->dn = g_strdup(f[1]);
 			r->pin = g_strdup(f[2]);
-			g_ptr_array_add(*records, r);
+			g_ptr_array_add(records, r);
 		}
 		g_strfreev(f);
 	}
 	g_strfreev(lines);
+	return records;
+}
+
+static gboolean used_before(const char *hash)
+{
+	char *used = fake_read("used");
+	gboolean yes = used && strstr(used, hash);
+
+	g_free(used);
+	return yes;
+}
+
+static void mark_used(const char *hash)
+{
+	char *path = fake_path("used");
+	FILE *f = fopen(path, "a");
+
+	if (f) {
+		fprintf(f, "%s\n", hash);
+		fclose(f);
+	}
+	g_free(path);
+}
+
+/* pin-pause, when present, holds milliseconds to wait once the PIN ZIP
+ * is written: the window a kill must hit between download and commit. */
+static void pin_pause(void)
+{
+	char *ms = fake_read("pin-pause");
+
+	if (ms)
+		g_usleep((gulong)g_ascii_strtoull(ms, NULL, 10) * 1000);
+	g_free(ms);
+}
+
+fetch_outcome fetch_retrieve_pin(const fetch_http_opts *o, const char *url, const char *zip_path,
+				 GPtrArray **records, char **error)
+{
+	char *text = NULL, *tmp = g_strconcat(zip_path, ".tmp", NULL);
+	char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, url, -1);
+	fetch_outcome out = FETCH_OK;
+
+	(void)o;
+	*records = NULL;
+	*error = NULL;
+	if (access(zip_path, F_OK) != 0) {
+		text = fake_read("pins");
+		if (!text) {
+			*error = g_strdup("fake: no pins file");
+			out = FETCH_RETRY;
+			goto done;
+		}
+		if (used_before(hash)) {
+			*error = g_strdup("fake: URL used up");
+			out = FETCH_FAIL;
+			goto done;
+		}
+		note_download("pin");
+		if (!g_file_set_contents(tmp, text, -1, NULL) || rename(tmp, zip_path) != 0) {
+			*error = g_strdup("fake: cannot write the PIN ZIP");
+			out = FETCH_RETRY;
+			goto done;
+		}
+		/* used up once it is on disk: a kill before the rename is a
+		 * download lost in transit, which this stand-in does not model */
+		mark_used(hash);
+		g_clear_pointer(&text, g_free);
+		pin_pause();
+	}
+	if (!g_file_get_contents(zip_path, &text, NULL, NULL)) {
+		*error = g_strdup("fake: cannot read the PIN ZIP");
+		out = FETCH_FAIL;
+		goto done;
+	}
+	*records = pin_records(text);
+done:
+	g_free(hash);
+	g_free(tmp);
 	g_free(text);
-	note_download("pin");
-	return FETCH_OK;
+	return out;
 }
 
 fetch_outcome fetch_retrieve_cert_zip(const fetch_http_opts *o, const char *url, const char *zip_path,

@@ -54,16 +54,34 @@ static void check_error(const char *err, const char *name, const char *want)
 	g_free(t);
 }
 
-static fetch_outcome pin(const char *jsp, const char *name, GPtrArray **recs, char **err)
+/* Where the PIN ZIP of name goes: a fresh place, unless keep. */
+static char *pin_zip_path(const char *name, gboolean keep)
 {
-	char *u = url_for(jsp, name);
+	char *file = g_strconcat(name, ".pin.zip", NULL);
+	char *path = g_build_filename(site_dir, "out", file, NULL);
+
+	if (!keep)
+		g_unlink(path);
+	g_free(file);
+	return path;
+}
+
+static fetch_outcome pin_at(const char *jsp, const char *name, gboolean keep, GPtrArray **recs, char **err)
+{
+	char *u = url_for(jsp, name), *path = pin_zip_path(name, keep);
 	fetch_outcome r;
 
 	*recs = NULL;
 	*err = NULL;
-	r = fetch_retrieve_pin(&opts, u, recs, err);
+	r = fetch_retrieve_pin(&opts, u, path, recs, err);
+	g_free(path);
 	g_free(u);
 	return r;
+}
+
+static fetch_outcome pin(const char *jsp, const char *name, GPtrArray **recs, char **err)
+{
+	return pin_at(jsp, name, FALSE, recs, err);
 }
 
 static void pin_fails(const char *jsp, const char *name, fetch_outcome want, const char *why)
@@ -94,6 +112,29 @@ static void test_pin_utf8(void)
 static void test_one_time(void)
 {
 	pin_fails("SPEntranceCliPin.jsp", "pinA", FETCH_FAIL, "used up");
+}
+
+/* The PIN ZIP is on disk, 0600, before the records come back; a rerun
+ * that finds it (a crash before the PINs were recorded) reads it again
+ * and does not ask the site, which would say "used up". */
+static void test_pin_zip_kept(void)
+{
+	GPtrArray *recs = NULL;
+	char *err = NULL, *path = pin_zip_path("pinC2", FALSE);
+	GStatBuf st;
+
+	g_assert_cmpint(pin_at("SPEntranceCliPin.jsp", "pinC2", TRUE, &recs, &err), ==, FETCH_OK);
+	g_assert_cmpint(g_stat(path, &st), ==, 0);
+	g_assert_cmpint(st.st_mode & 0777, ==, 0600);
+	g_ptr_array_unref(recs);
+	g_assert_cmpint(pin_at("SPEntranceCliPin.jsp", "pinC2", TRUE, &recs, &err), ==, FETCH_OK);
+	g_assert_null(err);
+	g_assert_cmpuint(recs->len, ==, 1);
+	g_assert_cmpstr(((fetch_pin_record *)recs->pdata[0])->pin, ==, env("PIN_C"));
+	g_ptr_array_unref(recs);
+	/* without the file the site is asked, and it refuses */
+	pin_fails("SPEntranceCliPin.jsp", "pinC2", FETCH_FAIL, "used up");
+	g_free(path);
 }
 
 static void test_pin_sjis(void)
@@ -176,14 +217,16 @@ static void test_wrong_ca(void)
 static void test_policy_before_network(void)
 {
 	GPtrArray *recs = NULL;
-	char *err = NULL;
+	char *err = NULL, *path = pin_zip_path("x", FALSE);
 
 	g_assert_cmpint(fetch_retrieve_pin(&opts, "https://evil.example.net/upki-odcert/download/view/jsp/"
 					   "SPEntranceCliPin.jsp?p1=x",
-					   &recs, &err),
+					   path, &recs, &err),
 			==, FETCH_FAIL);
 	check_error(err, "x", "host evil.example.net");
+	g_assert_false(g_file_test(path, G_FILE_TEST_EXISTS));
 	g_clear_pointer(&err, g_free);
+	g_free(path);
 	pin_fails("SPEntranceCliAll.jsp", "pinB", FETCH_FAIL, "not a PIN URL");
 }
 
@@ -262,6 +305,7 @@ void site_tests_add(void)
 	g_test_add_func("/site/policy-before-network", test_policy_before_network);
 	g_test_add_func("/site/pin-utf8", test_pin_utf8);
 	g_test_add_func("/site/one-time", test_one_time);
+	g_test_add_func("/site/pin-zip-kept", test_pin_zip_kept);
 	g_test_add_func("/site/pin-shift-jis", test_pin_sjis);
 	g_test_add_func("/site/all-pin", test_all_pin);
 	g_test_add_func("/site/redirects", test_redirects);

@@ -65,11 +65,12 @@ if command -v miltertest >/dev/null 2>&1 && [ -x "$MILTER" ]; then
 	ln -s "$T/mspool" "$T/mt/spool"
 	timeout 120 miltertest -s tests/milter/t-spool.lua -D MILTER="$MILTER" -D CONF="$T/milter.conf" \
 		-D SOCK="unix:$T/m.sock" -D TOP="$TOP" -D TMP="$T/mt" >"$T/mt.out" 2>&1
-	check "miltertest: the milter spooled two notices" "[ \$(ls '$T/mspool/new' | wc -l) = 2 ]" "$(grep 'not ok' "$T/mt.out")"
+	check "miltertest: the milter spooled three notices" "[ \$(ls '$T/mspool/new' | wc -l) = 3 ]" "$(grep 'not ok' "$T/mt.out")"
 	fetch_conf "$T/m.conf" Spool "$T/mspool" OutputDir "$T/mout" StateFile "$T/m.db"
 	"$FETCH" --once -c "$T/m.conf" >"$T/m.log" 2>&1; rc=$?
-	check "upki-fetch consumed the milter's jobs" "[ $rc = 0 ] && [ \$(ls '$T/mspool/done' | wc -l) = 2 ] && [ \$(ls '$T/mout' | wc -l) = 2 ]"
+	check "upki-fetch consumed the milter's jobs" "[ $rc = 0 ] && [ \$(ls '$T/mspool/done' | wc -l) = 3 ] && [ \$(ls '$T/mout' | wc -l) = 3 ]"
 	check "the milter's jobs name their source and recipient" "grep -q '\"source\":\"milter:' '$T/mout/'*.json && grep -q '\"recipient\":\"' '$T/mout/'*.json"
+	check "the job of a message with an envelope names its first recipient" "grep -l '\"recipient\":\"office@example.ac.jp\"' '$T/mout/'*.json | wc -l | grep -qx 1"
 	tap_no_token "no token in upki-fetch's log (milter jobs)" samples/cert-issue.eml "$T/m.log" "$T/mt.out"
 else
 	n=$((n + 1)); echo "ok $n milter end to end # SKIP miltertest or upki-milter missing"

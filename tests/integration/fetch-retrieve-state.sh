@@ -7,7 +7,8 @@
 # waits; a pin-issue job records the PINs (state database 0600) and the
 # waiting install runs in the same pass, pin-issue first; the single
 # download is never made twice, also not after a crash that left the ZIP
-# but no state; no PIN in the log.  TAP output.
+# but no state; a PIN ZIP left by a crash is read again, and removed once
+# its PINs are recorded; no PIN in the log.  TAP output.
 set -u
 . tests/lib/tap.sh
 . tests/lib/fetch.sh
@@ -58,6 +59,19 @@ mkdir -p "$T/output/zip"
 printf 'hanako@example.ac.jp\tCN=Hanako\n' >"$T/output/zip/$c3.zip"
 check "a ZIP on disk is used, never fetched again" "[ \$(once) = 0 ] && [ \$(count cert) = 0 ] && [ -f '$T/output/$c3.p12' ]"
 
-check "no PIN in the log" "! grep -q -e '$PIN' -e 'PIN-of-Hanako' '$T/log'"
+# 4. A crash after the PIN ZIP was written, before its PINs were recorded:
+# the rerun reads the file, downloads nothing, records them, removes it.
+rm -f "$T/site/downloads"
+p4=$(fetch_job "$T/spool" pin-issue "$(fetch_token 6)")
+printf 'kept@example.ac.jp\tCN=Kept\tPIN-from-the-kept-zip\n' >"$T/output/zip/$p4.pin.zip"
+check "a PIN ZIP on disk is read again, never fetched again" "[ \$(once) = 0 ] && [ \$(count pin) = 0 ] && [ -f '$T/spool/done/$p4.json' ]"
+check "its PINs are recorded" "python3 -c 'import sqlite3,sys; assert sqlite3.connect(sys.argv[1]).execute(\"select pin from pins where email=?\",(\"kept@example.ac.jp\",)).fetchone()[0]==\"PIN-from-the-kept-zip\"' '$T/state/state.db'"
+check "the PIN ZIP is removed once they are" "[ ! -e '$T/output/zip/$p4.pin.zip' ] && [ ! -e '$T/output/zip/$p1.pin.zip' ]"
+# 5. A crash after the commit, before the job's row: recorded, nothing fetched.
+p5=$(fetch_job "$T/spool" pin-issue "$(fetch_token 7)")
+python3 -c 'import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); db.execute("insert into pin_jobs values (?,1,0)",(sys.argv[2],)); db.commit()' "$T/state/state.db" "$p5"
+check "PINs recorded before a crash: done without a download" "[ \$(once) = 0 ] && [ \$(count pin) = 0 ] && [ -f '$T/spool/done/$p5.json' ]"
+
+check "no PIN in the log" "! grep -q -e '$PIN' -e 'PIN-of-Hanako' -e 'PIN-from-the' '$T/log'"
 check "no token in the log" "! grep -q 'VGVzdFRva2Vu' '$T/log'"
 echo "1..$n"

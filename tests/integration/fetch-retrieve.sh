@@ -83,6 +83,7 @@ NAME_B="山田 太郎"
 printf '%s\r\n%s\t%s\t%s\t%s\r\n' "$PIN_HEADER" "Alice Example" "$EMAIL_A" "$PIN_A" "$DN_A" >"$S/pin/pinA.tsv"
 printf '%s\n%s\t%s\t%s\t%s\n' "$PIN_HEADER" "$NAME_B" "$EMAIL_B" "$PIN_B" "$DN_B" | iconv -f UTF-8 -t CP932 >"$S/pin/pinB.tsv"
 printf '%s\n%s\t%s\t%s\t%s\n' "$PIN_HEADER" "Carol Example" "$EMAIL_C" "$PIN_C" "$DN_C" >"$S/pin/pinC.tsv"
+cp "$S/pin/pinC.tsv" "$S/pin/pinC2.tsv"
 printf '%s\n%s\t%s\t%s\t%s\n%s\t%s\t%s\t%s\n' "$PIN_HEADER" "Dave Example" "$EMAIL_D1" "$PIN_D1" "$DN_D1" \
 	"Erin Example" "$EMAIL_D2" "$PIN_D2" "$DN_D2" >"$S/pin/allpinD.tsv"
 
