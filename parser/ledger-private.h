@@ -12,6 +12,9 @@ struct upki_ledger {
 	sqlite3 *db;
 	GMutex lock;      /* one writer: every call holds it */
 	guint pending;    /* records in the open transaction (0: none open) */
+	/* Prepared once, reused per record (a batch records thousands):
+	 * [0] notices, [1] suspicious; finalized by close. */
+	sqlite3_stmt *insert[2], *lower[2];
 };
 
 /* One row of notices or suspicious, as read back.  Strings may be NULL. */

@@ -156,6 +156,10 @@ void upki_ledger_close(upki_ledger *l)
 		return;
 	if (l->db)
 		commit_locked(l, NULL);
+	for (gsize i = 0; i < 2; i++) {
+		sqlite3_finalize(l->insert[i]);
+		sqlite3_finalize(l->lower[i]);
+	}
 	sqlite3_close(l->db);
 	g_mutex_clear(&l->lock);
 	g_free(l);
@@ -246,29 +250,37 @@ static void bind_notice(sqlite3_stmt *st, const upki_notice *n, const char *hash
 	g_free(reasons);
 }
 
-/* Runs sql over the bound values; *changes the rows it touched. */
-static gboolean run_bound(upki_ledger *l, const char *sql, const upki_notice *n, const char *hash,
+/* The statement in *slot, prepared from sql on first use. */
+static sqlite3_stmt *statement(upki_ledger *l, sqlite3_stmt **slot, const char *sql)
+{
+	if (!*slot && sqlite3_prepare_v2(l->db, sql, -1, slot, NULL) != SQLITE_OK)
+		*slot = NULL;
+	return *slot;
+}
+
+/* Runs st over the bound values of n; *changes the rows it touched. */
+static gboolean run_bound(upki_ledger *l, sqlite3_stmt *st, const upki_notice *n, const char *hash,
 			  const char *source, guint64 offset, int *changes, GError **error)
 {
-	sqlite3_stmt *st = NULL;
 	gboolean ok = FALSE;
 
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK)
-		goto out;
+	if (!st)
+		return db_fail(l->db, error, "record");
 	bind_notice(st, n, hash, source, offset);
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	*changes = sqlite3_changes(l->db);
-out:
 	if (!ok)
 		db_fail(l->db, error, "record");
-	sqlite3_finalize(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	return ok;
 }
 
 static gboolean record_locked(upki_ledger *l, const upki_notice *n, const char *source, guint64 offset,
 			      gboolean *added, GError **error)
 {
-	const char *table = n->verdict == UPKI_VERDICT_GENUINE ? "notices" : "suspicious";
+	guint t = n->verdict == UPKI_VERDICT_GENUINE ? 0 : 1;
+	const char *table = t == 0 ? "notices" : "suspicious";
 	char *hash = n->content_hash ? g_strdup(n->content_hash) : unsigned_hash(n);
 	char *insert = g_strdup_printf(
 		"INSERT INTO %s(message_id, content_hash, kind, signed_at, date, recipient, sender, dn,"
@@ -281,11 +293,13 @@ static gboolean record_locked(upki_ledger *l, const upki_notice *n, const char *
 	int changes = 0;
 	gboolean ok = FALSE;
 
-	if (!begin_locked(l, error) || !run_bound(l, insert, n, hash, source, offset, &changes, error))
+	if (!begin_locked(l, error) ||
+	    !run_bound(l, statement(l, &l->insert[t], insert), n, hash, source, offset, &changes, error))
 		goto out;
 	if (added)
 		*added = changes > 0;
-	if (changes == 0 && !run_bound(l, lower, n, hash, source, offset, &changes, error))
+	if (changes == 0 &&
+	    !run_bound(l, statement(l, &l->lower[t], lower), n, hash, source, offset, &changes, error))
 		goto out;
 	ok = wrote_locked(l, error);
 out:

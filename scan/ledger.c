@@ -40,7 +40,17 @@ gboolean scan_ledger_report(const scan_ctx *ctx)
 	r = upki_ledger_report_build(ctx->ledger, &p, &err);
 	if (!r)
 		goto out;
-	text = ctx->a->report == REPORT_JSON ? upki_ledger_report_json(r) : upki_ledger_report_text(r);
+	switch (ctx->a->report) {
+	case REPORT_JSON:
+		text = upki_ledger_report_json(r);
+		break;
+	case REPORT_HTML:
+		text = upki_ledger_report_html(r);
+		break;
+	default:
+		text = upki_ledger_report_text(r);
+		break;
+	}
 	fputs(text, stdout);
 	if (ctx->a->report == REPORT_JSON)
 		fputc('\n', stdout);

@@ -42,7 +42,7 @@
 
 typedef enum { FORMAT_JSON, FORMAT_TEXT, FORMAT_CSV } scan_format;
 /* --report: none, or the report's format (then no line per message). */
-typedef enum { REPORT_NONE, REPORT_TEXT, REPORT_JSON } scan_report;
+typedef enum { REPORT_NONE, REPORT_TEXT, REPORT_JSON, REPORT_HTML } scan_report;
 
 /* The command line, as parsed (upki-scan.c). */
 typedef struct scan_args {

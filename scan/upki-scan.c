@@ -35,7 +35,7 @@ static gboolean parse_format(scan_args *a)
 	return FALSE;
 }
 
-/* --report[=text|json]: the value is optional, so GOption hands it to a
+/* --report[=text|json|html]: the value is optional, so GOption hands it to a
  * callback (data: the scan_args, the main group's user data). */
 static gboolean parse_report(const char *name, const char *value, gpointer data, GError **error)
 {
@@ -46,9 +46,11 @@ static gboolean parse_report(const char *name, const char *value, gpointer data,
 		a->report = REPORT_TEXT;
 	else if (strcmp(value, "json") == 0)
 		a->report = REPORT_JSON;
+	else if (strcmp(value, "html") == 0)
+		a->report = REPORT_HTML;
 	else {
 		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-			    "unknown --report '%s' (text or json)", value);
+			    "unknown --report '%s' (text, json or html)", value);
 		return FALSE;
 	}
 	return TRUE;
@@ -108,7 +110,7 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 		{ "annotate", 0, 0, G_OPTION_ARG_STRING, &a->annotate, "With --filter: add headers only, or wrap notices with instructions (Annotate)", "headers|wrap" },
 		{ "spool", 0, 0, G_OPTION_ARG_FILENAME, &a->spool, "Hand genuine cert-issue and pin-issue notices to this spool", "DIR" },
 		{ "ledger", 0, 0, G_OPTION_ARG_FILENAME, &a->ledger, "Record every notice in this SQLite ledger (shared with upki-milter and upki-fetch)", "FILE" },
-		{ "report", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer)parse_report, "Print where every certificate stands (from the ledger and/or PATHs) instead of a line per message", "text|json" },
+		{ "report", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer)parse_report, "Print where every certificate stands (from the ledger and/or PATHs) instead of a line per message", "text|json|html" },
 		{ "as-of", 0, 0, G_OPTION_ARG_STRING, &a->as_of, "The report's states as of this day or time (default: now)", "DATE" },
 		{ "notices-only", 0, 0, G_OPTION_ARG_NONE, &a->notices_only, "Leave out messages that are not notices", NULL },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "Scan this many files in parallel", "N" },

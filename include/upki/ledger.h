@@ -124,12 +124,19 @@ typedef struct upki_ledger_report {
 upki_ledger_report *upki_ledger_report_build(upki_ledger *l, const upki_ledger_policy *p, GError **error);
 void upki_ledger_report_free(upki_ledger_report *r);
 
-/* ---- the report as text and JSON (ledger-report.c) ---- */
+/* ---- the report as text and JSON (ledger-report.c), HTML (ledger-html.c) ---- */
 
 /* The report as one JSON document (docs/ledger.md has the schema) and
  * as text for a person: summary, needing action, timeline, suspicious.
  * Never a URL or token.  Caller frees. */
 char *upki_ledger_report_json(const upki_ledger_report *r);
 char *upki_ledger_report_text(const upki_ledger_report *r);
+
+/* The report as one self-contained HTML page (ledger-html.c): Japanese
+ * and English, an inline SVG chart of the notices per month, sortable
+ * tables, print styles; no external asset.  Every count is an element
+ * with data-key="GROUP.KEY" (summary.notices, jobs.retrieved, ...).
+ * Caller frees. */
+char *upki_ledger_report_html(const upki_ledger_report *r);
 
 #endif

@@ -351,6 +351,33 @@ static void test_suspicious_apart(void)
 	remove_ledger(path);
 }
 
+/* Whatever a mail said is escaped in the page; the counts are findable. */
+static void test_html(void)
+{
+	char *path = temp_path();
+	upki_ledger *l = upki_ledger_open(path, NULL);
+	upki_ledger_report *r = NULL;
+	upki_notice *n = notice(UPKI_KIND_CERT_RETRIEVED, "x", T0);
+	char *html = NULL;
+
+	g_free(n->dn);
+	n->dn = g_strdup("CN=<script>alert(1)</script>&");
+	record(l, n, "m", 0, TRUE);
+	record(l, notice(UPKI_KIND_CERT_ISSUE, "y", T0), "m", 1, TRUE);
+	r = report(l, T0 + DAY);
+	html = upki_ledger_report_html(r);
+	g_assert_null(strstr(html, "<script>alert"));
+	g_assert_nonnull(strstr(html, "CN=&lt;script&gt;alert(1)&lt;/script&gt;&amp;"));
+	g_assert_nonnull(strstr(html, "data-key=\"summary.notices\">2<"));
+	g_assert_nonnull(strstr(html, "data-key=\"certificates.retrieved\">1<"));
+	g_assert_nonnull(strstr(html, "data-key=\"jobs.issue-accepted\">1<"));
+	g_assert_null(strstr(html, "p1="));
+	g_free(html);
+	upki_ledger_report_free(r);
+	upki_ledger_close(l);
+	remove_ledger(path);
+}
+
 #define THREADS 8
 #define PER_THREAD 60
 
@@ -407,6 +434,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/ledger/fetches", test_fetches);
 	g_test_add_func("/ledger/cert-states", test_cert_states);
 	g_test_add_func("/ledger/suspicious-apart", test_suspicious_apart);
+	g_test_add_func("/ledger/html", test_html);
 	g_test_add_func("/ledger/threads", test_threads);
 	return g_test_run();
 }
