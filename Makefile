@@ -44,7 +44,9 @@ LDFLAGS += $(SANFLAGS)
 # unit tests also see the private headers beside the sources in parser/.
 PROGRAMS        = upki-scan upki-milter upki-fetch
 upki-scan_DIR   = scan
-upki-scan_LIBS  =
+# --ledger (parser/ledger*.c): the SQLite file upki-milter and upki-fetch share.
+LEDGER_LIBS     = $(shell pkg-config --libs sqlite3 2>/dev/null)
+upki-scan_LIBS  = $(LEDGER_LIBS)
 upki-milter_DIR = milter
 # libsystemd for sd_notify (Type=notify): READY=1 once the socket listens.
 upki-milter_LIBS = -lmilter -lsystemd
@@ -129,6 +131,9 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The ledger's unit tests link SQLite, as upki-scan does.
+$(BUILD)/tests/test-ledger: LDLIBS += $(LEDGER_LIBS)
 
 $(BUILD)/tests/test-retrieve: $(RETRIEVE_TEST_OBJS) $(RETRIEVE_OBJS) $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)

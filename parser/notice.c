@@ -60,6 +60,7 @@ void upki_notice_free(upki_notice *n)
 	g_free(n->serial);
 	g_free(n->old_serial);
 	upki_smime_result_free(n->sig);
+	g_free(n->content_hash);
 	g_free(n);
 }
 
@@ -458,8 +459,12 @@ upki_notice *upki_notice_from_mime(const upki_mime *m, const upki_options *o)
 	guint pick = pick_signature(&s);
 	judge(&s, n, pick != G_MAXUINT ? g_ptr_array_index(s.sigs, pick) : NULL, sm, from_sender);
 	/* Taken out only now: judging looks signatures up by index. */
-	if (pick != G_MAXUINT)
+	if (pick != G_MAXUINT) {
+		const upki_signed *sd = g_ptr_array_index(m->signeds, pick);
 		n->sig = g_ptr_array_steal_index(s.sigs, pick);
+		if (sd->signature)
+			n->content_hash = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, sd->signature);
+	}
 	n->urls = g_steal_pointer(&s.urls);
 	g_hash_table_unref(s.seen);
 	g_ptr_array_unref(s.sigs);

@@ -2,15 +2,15 @@
  * output side; it calls msg.c only (the stderr line's prefix).
  *
  * The lines themselves are libupki's reports (upki/report.h); this file
- * picks the one --format asks for and leaves out what --check and
- * --notices-only leave out.
+ * picks the one --format asks for and leaves out what --check,
+ * --report and --notices-only leave out.
  */
 #include "format.h"
 #include "msg.h"
 
 void scan_format_head(const scan_ctx *ctx, GString *out)
 {
-	if (ctx->a->format == FORMAT_CSV && !ctx->a->check)
+	if (ctx->a->format == FORMAT_CSV && !ctx->a->check && !ctx->a->report)
 		g_string_append_printf(out, "%s\n", upki_report_csv_header());
 }
 
@@ -31,7 +31,7 @@ void scan_format_notice(const scan_ctx *ctx, const upki_notice *n, const upki_re
 {
 	char *text = NULL;
 
-	if (ctx->a->check)
+	if (ctx->a->check || ctx->a->report)
 		return;
 	if (ctx->a->notices_only && n->verdict == UPKI_VERDICT_NOT_NOTICE)
 		return;
@@ -47,7 +47,7 @@ void scan_format_error(const scan_ctx *ctx, const upki_report_where *w, const ch
 {
 	char *line = NULL;
 
-	if (ctx->a->check || ctx->a->format != FORMAT_JSON)
+	if (ctx->a->check || ctx->a->report || ctx->a->format != FORMAT_JSON)
 		return;
 	line = upki_report_json_error(w, msg);
 	g_string_append_printf(out, "%s\n", line);

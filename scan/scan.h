@@ -6,16 +6,17 @@
  * no file calls a file above it (tests/integration/layout.sh checks it
  * on the objects):
  *
- *   driver   upki-scan.c  options, config, setup, exit code -> batch, filter, wrap, msg, code
+ *   driver   upki-scan.c  options, config, setup, exit code -> batch, filter, wrap, ledger, msg, code
  *   runners  batch.c      the run over all inputs, -j N      -> walk, split, out, format, progress, code
  *            filter.c     --filter, the procmail filter      -> wrap, spool, msg
  *            wrap.c       --annotate, Annotate wrap          -> msg
  *   inputs   split.c      a large mbox in parts              -> source
- *            source.c     one input, message by message      -> format, out, spool, progress, msg, code
+ *            source.c     one input, message by message      -> format, out, spool, ledger, progress, msg, code
  *            walk.c       PATH arguments to a list of inputs -> (nothing)
  *   output   out.c        lines kept until their turn        -> spool, msg
  *            format.c     result and error lines             -> msg
  *            spool.c      hand-off to upki-fetch's spool     -> msg, code
+ *            ledger.c     --ledger records, --report prints  -> msg, code
  *            progress.c   progress line, figures, summary    -> msg
  *            msg.c        lines on stderr, the status line   -> (nothing)
  *            code.c       the exit-status accumulator        -> (nothing)
@@ -31,6 +32,7 @@
 #include <stdio.h>
 
 #include "upki/config.h"
+#include "upki/ledger.h"
 #include "upki/notice.h"
 #include "upki/report.h"
 #include "upki/wrap.h"
@@ -39,6 +41,8 @@
 #define UPKI_VERSION "0.1.0"
 
 typedef enum { FORMAT_JSON, FORMAT_TEXT, FORMAT_CSV } scan_format;
+/* --report: none, or the report's format (then no line per message). */
+typedef enum { REPORT_NONE, REPORT_TEXT, REPORT_JSON, REPORT_HTML } scan_report;
 
 /* The command line, as parsed (upki-scan.c). */
 typedef struct scan_args {
@@ -50,6 +54,10 @@ typedef struct scan_args {
 	char *verify_time;
 	char *spool;
 	char *annotate;  /* --annotate: headers|wrap (overrides Annotate) */
+	char *ledger;    /* --ledger=FILE */
+	scan_report report;
+	char *as_of;     /* --as-of: the report's "now" (YYYY-MM-DD or ISO 8601) */
+	gint64 as_of_time; /* as_of parsed; 0: now */
 	gboolean check;
 	gboolean filter;
 	gboolean notices_only;
@@ -67,6 +75,7 @@ typedef struct scan_ctx {
 	upki_options opts; /* for every message: profile, verifier, limits */
 	scan_code *code;   /* the exit status so far: thread-safe, its functions only */
 	const upki_wrapper *wrapper; /* Annotate wrap loaded; NULL: headers mode */
+	upki_ledger *ledger; /* --ledger or --report; NULL: none.  Thread-safe, its functions only */
 } scan_ctx;
 
 /* batch.c: scans every PATH (or stdin); returns the exit code. */

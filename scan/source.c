@@ -25,6 +25,7 @@
 #include "upki/mbox.h"
 #include "batch.h"
 #include "format.h"
+#include "ledger.h"
 #include "msg.h"
 #include "spool.h"
 
@@ -97,6 +98,8 @@ static gboolean emit_notice(source *src, upki_notice *n, const upki_report_where
 		scan_code_note(ctx->code, scan_code_of_verdict(n->verdict));
 	if (!kept)
 		scan_spool_notice(ctx, n, w);
+	/* The ledger keys on the byte offset, not the index: nothing to wait for. */
+	scan_ledger_notice(ctx, n, w);
 	scan_format_notice(ctx, n, w, src->lines);
 	src->index_at = src->at_notice;
 	if (kept)

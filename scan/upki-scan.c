@@ -8,8 +8,12 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "upki/mime.h"
+#include "ledger.h"
 #include "msg.h"
 #include "scan.h"
 
@@ -29,6 +33,47 @@ static gboolean parse_format(scan_args *a)
 	}
 	scan_msg("unknown --format '%s' (json, text or csv)", a->format_name);
 	return FALSE;
+}
+
+/* --report[=text|json|html]: the value is optional, so GOption hands it to a
+ * callback (data: the scan_args, the main group's user data). */
+static gboolean parse_report(const char *name, const char *value, gpointer data, GError **error)
+{
+	scan_args *a = data;
+
+	(void)name;
+	if (!value || strcmp(value, "text") == 0)
+		a->report = REPORT_TEXT;
+	else if (strcmp(value, "json") == 0)
+		a->report = REPORT_JSON;
+	else if (strcmp(value, "html") == 0)
+		a->report = REPORT_HTML;
+	else {
+		g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+			    "unknown --report '%s' (text, json or html)", value);
+		return FALSE;
+	}
+	return TRUE;
+}
+
+/* --as-of: a day (its end, UTC) or an ISO 8601 date-time. */
+static gboolean parse_as_of(scan_args *a)
+{
+	GDateTime *t = NULL;
+	char *full = NULL;
+
+	if (!a->as_of)
+		return TRUE;
+	full = strlen(a->as_of) == 10 ? g_strdup_printf("%sT23:59:59Z", a->as_of) : g_strdup(a->as_of);
+	t = g_date_time_new_from_iso8601(full, NULL);
+	g_free(full);
+	if (!t) {
+		scan_msg("--as-of wants YYYY-MM-DD or an ISO 8601 date-time, not '%s'", a->as_of);
+		return FALSE;
+	}
+	a->as_of_time = g_date_time_to_unix(t);
+	g_date_time_unref(t);
+	return TRUE;
 }
 
 /* "-j2" as make takes it: GOption reads it as -j and -2, then wants the
@@ -64,6 +109,9 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 		{ "filter", 0, 0, G_OPTION_ARG_NONE, &a->filter, "Read one message on stdin, write it annotated on stdout", NULL },
 		{ "annotate", 0, 0, G_OPTION_ARG_STRING, &a->annotate, "With --filter: add headers only, or wrap notices with instructions (Annotate)", "headers|wrap" },
 		{ "spool", 0, 0, G_OPTION_ARG_FILENAME, &a->spool, "Hand genuine cert-issue and pin-issue notices to this spool", "DIR" },
+		{ "ledger", 0, 0, G_OPTION_ARG_FILENAME, &a->ledger, "Record every notice in this SQLite ledger (shared with upki-milter and upki-fetch)", "FILE" },
+		{ "report", 0, G_OPTION_FLAG_OPTIONAL_ARG, G_OPTION_ARG_CALLBACK, (gpointer)parse_report, "Print where every certificate stands (from the ledger and/or PATHs) instead of a line per message", "text|json|html" },
+		{ "as-of", 0, 0, G_OPTION_ARG_STRING, &a->as_of, "The report's states as of this day or time (default: now)", "DATE" },
 		{ "notices-only", 0, 0, G_OPTION_ARG_NONE, &a->notices_only, "Leave out messages that are not notices", NULL },
 		{ "jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "Scan this many files in parallel", "N" },
 		{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "No progress or summary on stderr", NULL },
@@ -72,6 +120,7 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 		{ NULL, 0, 0, 0, NULL, NULL, NULL },
 	};
 	GOptionContext *ctx = g_option_context_new("[PATH|-]...");
+	GOptionGroup *main_group = g_option_group_new(NULL, NULL, NULL, a, NULL);
 	GPtrArray *args = NULL;
 	GError *err = NULL;
 	gboolean ok = FALSE;
@@ -79,7 +128,8 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 	g_option_context_set_summary(ctx, "Recognise and check UPKI certificate notices in mail: a message "
 				     "file, an mbox, a Maildir or a directory of them; none or - reads one "
 				     "message from standard input.");
-	g_option_context_add_main_entries(ctx, entries, NULL);
+	g_option_group_add_entries(main_group, entries);
+	g_option_context_set_main_group(ctx, main_group);
 	args = split_attached_jobs(argc, argv);
 	argc = (int)args->len;
 	g_ptr_array_add(args, NULL);
@@ -90,7 +140,7 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 		scan_msg("%s (try --help)", err->message);
 		goto out;
 	}
-	if (!parse_format(a))
+	if (!parse_format(a) || !parse_as_of(a))
 		goto out;
 	if (a->jobs < 0 || a->jobs > 256) {
 		scan_msg("-j wants a number from 1 to 256");
@@ -113,7 +163,47 @@ typedef struct scan_setup {
 	upki_smime_verifier *verifier;
 	upki_options opts;
 	upki_wrapper *wrapper; /* Annotate wrap; NULL: headers mode */
+	upki_ledger *ledger;   /* --ledger, or a temporary one for --report alone */
+	char *temp_ledger;     /* that temporary file's path, removed at the end */
 } scan_setup;
+
+/* --ledger FILE, or for --report without one a file of the run's own. */
+static gboolean open_ledger(const scan_args *a, scan_setup *s)
+{
+	GError *err = NULL;
+	const char *path = a->ledger;
+
+	if (!path && a->report) {
+		int fd = g_file_open_tmp("upki-ledger-XXXXXX", &s->temp_ledger, &err);
+		if (fd < 0)
+			goto fail;
+		close(fd);
+		path = s->temp_ledger;
+	}
+	if (!path)
+		return TRUE;
+	s->ledger = upki_ledger_open(path, &err);
+	if (s->ledger)
+		return TRUE;
+fail:
+	scan_msg("%s", err->message);
+	g_clear_error(&err);
+	return FALSE;
+}
+
+static void close_ledger(scan_setup *s)
+{
+	upki_ledger_close(s->ledger);
+	if (!s->temp_ledger)
+		return;
+	/* SQLite's WAL files of the temporary ledger go with it. */
+	for (gsize i = 0; i < 3; i++) {
+		char *p = g_strconcat(s->temp_ledger, (const char *[]){ "", "-wal", "-shm" }[i], NULL);
+		g_unlink(p);
+		g_free(p);
+	}
+	g_free(s->temp_ledger);
+}
 
 /* --filter: the milter's delivery policy, from the same helper; only an
  * explicit --verify-time changes when the signer is checked. */
@@ -168,6 +258,8 @@ static gboolean setup(const scan_args *a, scan_setup *s)
 		delivery_options(a, s);
 	else
 		batch_options(a, s);
+	if (!a->filter && !open_ledger(a, s))
+		goto fail;
 	return TRUE;
 fail:
 	g_clear_error(&err);
@@ -217,9 +309,18 @@ static int filter_fallback(const scan_args *a, scan_setup *s, scan_code *code, c
 /* The run itself, on the context made from the setup. */
 static int run(const scan_args *a, const scan_setup *s, scan_code *code)
 {
-	scan_ctx ctx = { .a = a, .cfg = s->cfg, .opts = s->opts, .code = code, .wrapper = s->wrapper };
+	scan_ctx ctx = { .a = a, .cfg = s->cfg, .opts = s->opts, .code = code, .wrapper = s->wrapper,
+			 .ledger = s->ledger };
+	/* --report --ledger=FILE and no PATH: the ledger as it stands. */
+	gboolean ledger_only = a->report && a->ledger && !(a->paths && a->paths[0]);
 
-	return a->filter ? scan_filter_run(&ctx) : scan_batch_run(&ctx);
+	if (a->filter)
+		return scan_filter_run(&ctx);
+	if (!ledger_only)
+		scan_batch_run(&ctx);
+	if (a->report)
+		scan_ledger_report(&ctx);
+	return scan_code_get(code);
 }
 
 int main(int argc, char **argv)
@@ -256,6 +357,7 @@ int main(int argc, char **argv)
 			code = MAX(code, EXIT_INTERNAL);
 	}
 out:
+	close_ledger(&s);
 	upki_wrapper_free(s.wrapper);
 	upki_smime_verifier_free(s.verifier);
 	upki_config_free(s.cfg);
@@ -266,6 +368,8 @@ out:
 	g_free(a.verify_time);
 	g_free(a.spool);
 	g_free(a.annotate);
+	g_free(a.ledger);
+	g_free(a.as_of);
 	g_strfreev(a.paths);
 	scan_code_free(worst);
 	return code;

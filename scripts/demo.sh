@@ -38,3 +38,15 @@ for s in cert-issue phish-host-suffix; do
 	"$BUILD/tools/upki-unwrap" text "$out" | tr -d '\r'
 	echo "-------- text/html part written to $DEMO/wrapped-$s.html --------"
 done
+
+# The certificate lifecycle of the samples (docs/ledger.md): the ledger
+# they make, the report as text, and the HTML page in a file.  As of the
+# samples' month, so that their deadlines are still ahead.
+LEDGER="$DEMO/ledger.sqlite"
+rm -f "$LEDGER" "$LEDGER-wal" "$LEDGER-shm"
+echo
+echo "======== the samples' certificate lifecycle (upki-scan --report --ledger=$LEDGER) ========"
+"$BUILD/upki-scan" -q --ca-file samples/ca/root.pem --ledger="$LEDGER" --report --as-of=2026-11-20 \
+	samples/*.eml || true
+"$BUILD/upki-scan" -q --ledger="$LEDGER" --report=html --as-of=2026-11-20 >"$DEMO/lifecycle.html"
+echo "-------- the HTML report written to $DEMO/lifecycle.html --------"

@@ -52,6 +52,10 @@ typedef struct upki_notice {
 	char *old_serial;       /* renewed */
 	upki_smime_result *sig; /* the signature that covers the notice text (the first passing
 	                           one over text, else the first); NULL if unsigned */
+	char *content_hash;     /* 64 hex digits: SHA-256 of sig's CMS SignedData, which carries
+	                           the digest of the signed content and the signing time, so
+	                           every copy of one signed message has the same one (the
+	                           ledger's key with message_id); NULL if unsigned */
 } upki_notice;
 
 typedef struct upki_options {
