@@ -5,20 +5,8 @@
  * MIME decoding, which is mime.c's job and test).  HTML:
  * test-extract-html.c (the walk, visible text) and
  * test-extract-html-links.c (what a link is). */
-#include <string.h>
 
-#include "extract-private.h"
-#include "upki/profile.h"
-#include "test-util.h"
-
-#define IS "\u3000" /* the ideographic space that indents the notices */
-#define BASE "https://scia.secomtrust.net/upki-odcert/download/view/jsp/"
-#define GOOD BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a"
-#define PIN BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5"
-#define MANUAL "https://meatwiki.nii.ac.jp/confluence/x/sYKPAQ"
-#define MAX_LINKS 4
-
-static upki_profile *profile;
+#include "test-extract-util.h"
 
 /* Expected links are written "L url" (labelled) or "- url". */
 typedef struct {
@@ -187,8 +175,6 @@ static void test_controls(gconstpointer data)
 	}
 	g_ptr_array_unref(links);
 }
-
-
 
 typedef struct {
 	const char *name;
