@@ -12,8 +12,8 @@
 
 #define IS "\u3000" /* the ideographic space that indents the notices */
 #define BASE "https://scia.secomtrust.net/upki-odcert/download/view/jsp/"
-#define GOOD BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a"
-#define PIN BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5"
+#define GOOD BASE "SPEntranceCliAll.jsp?p1=GNG9UUgsbRSlGnH9BV2guccNZ%2FU9AD23bpryad62CxQzXf7jjWwx2j485IZ7EmID"
+#define PIN BASE "SPEntranceCliPin.jsp?p1=xNG4CXXiNy3pmEubaNsuIPa0N822OUTzaJuJsibMiJMEwA8RKuV3RYxxHOWsksHg"
 #define MANUAL "https://meatwiki.nii.ac.jp/confluence/x/sYKPAQ"
 #define MAX_LINKS 4
 

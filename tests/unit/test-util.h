@@ -99,4 +99,33 @@ static inline gboolean test_openssl_verifies(GBytes *content, GBytes *sig)
 	return g_spawn_check_wait_status(status, NULL);
 }
 
+/* The URL that dir/README.md (the real notices' facts) gives for file,
+ * NULL when its row names none: the facts are read from there, so that
+ * no real token is copied into the project.  Free with g_free(). */
+static inline char *test_real_url(const char *dir, const char *file)
+{
+	char *path = g_build_filename(dir, "README.md", NULL), *text = NULL, *url = NULL;
+	char *row = g_strdup_printf("| %s |", file);
+	gchar **lines = NULL;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		goto out;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 0; lines[i] && !url; i++) {
+		char *cell = NULL, *end = NULL;
+		if (!g_str_has_prefix(lines[i], row))
+			continue;
+		cell = strstr(lines[i], "| https://");
+		end = cell ? strchr(cell + 2, ' ') : NULL;
+		if (cell && end)
+			url = g_strndup(cell + 2, (gsize)(end - cell - 2));
+	}
+out:
+	g_strfreev(lines);
+	g_free(text);
+	g_free(row);
+	g_free(path);
+	return url;
+}
+
 #endif
