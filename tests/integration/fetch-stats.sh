@@ -121,5 +121,13 @@ wait $spammer
 check "a reader never saw a partial file" "[ $bad = 0 ]"
 check "no temp file left" "[ \"\$(ls -A '$T/prom')\" = upki-fetch.prom ]"
 kill -TERM "$FPID"; wait "$FPID"; FPID=
+grep -v '^StatsFile' "$T/c.conf" >"$T/c2.conf"
+"$FETCH" -f -c "$T/c2.conf" >>"$T/log" 2>&1 &
+FPID=$!
+wait_for 5 "[ \$(grep -c 'started:' '$T/log') = 3 ]" || not_ok "third daemon started"
+kill -USR1 "$FPID"; sleep 0.5
+check "no StatsFile: SIGUSR1 leaves the daemon running" "kill -0 $FPID"
+kill -TERM "$FPID"; wait "$FPID"; rc=$?; FPID=
+check "and it stops with 0" "[ $rc = 0 ]"
 tap_no_token "no token in the daemon's log" samples/cert-issue.eml "$T/log"
 echo "1..$n"

@@ -177,6 +177,14 @@ mkdir -p "$T/prom"
 check "written again once the directory is back" "wait_for 4 \"[ -s '$PROM' ]\" && grep -q 'StatsFile .* written again' '$T/log'"
 stop
 
+# Without StatsFile, SIGUSR1 is harmless (its default action would kill).
+grep -v '^StatsFile' "$T/m.conf" >"$T/m2.conf" && mv "$T/m2.conf" "$T/m.conf"
+start 3600
+kill -USR1 "$MPID"; sleep 0.5
+check "no StatsFile: SIGUSR1 leaves the daemon running" "kill -0 $MPID"
+stop
+check "and it stops cleanly" "[ $rc = 0 ]"
+
 # -n: StatsFile and PeerList checked, with their line.
 : >"$T/n.out"
 n_check() { "$MILTER" -n -c "$1" -p "unix:$T/n.sock" >"$T/n.out" 2>&1; }
