@@ -85,6 +85,9 @@ static const key keys[] = {
 	  "Largest job file read from the spool." },
 	{ "SyslogFacility", T_STRING, "mail", NULL, OFF(syslog_facility),
 	  "Syslog facility of the log lines." },
+	{ "StatsFile", T_STRING, NULL, NULL, OFF(stats_file),
+	  "Counters in Prometheus' text format, replaced atomically every minute, on SIGUSR1 and "
+	  "at exit (node_exporter's textfile collector); unset: none." },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 
@@ -387,6 +390,8 @@ static gboolean check(uf_conf *c, const loading *l, GError **error)
 	if (!g_path_is_absolute(c->spool) || !g_path_is_absolute(c->state_file) ||
 	    !g_path_is_absolute(c->output_dir))
 		return fail_at(l, "Spool", error, "Spool, StateFile and OutputDir must be absolute paths");
+	if (c->stats_file && !g_path_is_absolute(c->stats_file))
+		return fail_at(l, "StatsFile", error, "StatsFile must be an absolute path");
 	return check_exec(c, l, error) && check_webhook(c, l, error) && check_retrieve(c, l, error);
 }
 

@@ -137,13 +137,17 @@ static gint64 backoff(const uf_conf *c, guint attempts)
 
 static uf_outcome run_action(uf_ctx *c, const uf_job *j, uf_job_row *row, char **error)
 {
-	switch (uf_conf_action_for(c->conf, j->kind)) {
-	case UF_ACT_EXEC: return uf_action_exec(c, j, error);
-	case UF_ACT_WEBHOOK: return uf_action_webhook(c, j, error);
-	case UF_ACT_RETRIEVE: return uf_action_retrieve(c, j, row, error);
-	case UF_ACT_KEEP: break;
+	uf_action a = uf_conf_action_for(c->conf, j->kind);
+	uf_outcome o = UF_OK;
+
+	switch (a) {
+	case UF_ACT_EXEC: o = uf_action_exec(c, j, error); break;
+	case UF_ACT_WEBHOOK: o = uf_action_webhook(c, j, error); break;
+	case UF_ACT_RETRIEVE: o = uf_action_retrieve(c, j, row, error); break;
+	case UF_ACT_KEEP: o = uf_action_keep(c, j, error); break;
 	}
-	return uf_action_keep(c, j, error);
+	uf_stats_action(a, o);
+	return o;
 }
 
 /* Commits the outcome, then moves the file: the order crash safety needs. */
@@ -164,8 +168,10 @@ static void settle(uf_ctx *c, const char *name, const uf_job *j, uf_job_row *row
 		uf_log(LOG_ERR, id, "%s", err->message);
 		g_error_free(err);
 		p->errors++;
+		uf_stats_error(UF_ERR_STATE);
 		return;
 	}
+	uf_stats_job(j->kind, o);
 	if (o == UF_RETRY) {
 		uf_log(LOG_WARNING, id, "kind=%s host=%s path=%s outcome=retry attempt=%u in=%llds: %s",
 		       j->kind, j->host, j->url_path, row->attempts, (long long)(row->next_try - c->now),
@@ -181,6 +187,7 @@ static void settle(uf_ctx *c, const char *name, const uf_job *j, uf_job_row *row
 		uf_log(LOG_ERR, id, "%s", err->message);
 		g_error_free(err);
 		p->errors++;
+		uf_stats_error(UF_ERR_SPOOL);
 		return;
 	}
 	if (o == UF_OK)
@@ -197,6 +204,7 @@ static void reject(uf_ctx *c, const char *name, const char *why, uf_spool_pass *
 
 	g_strlcpy(id, name, sizeof id);
 	uf_log(LOG_ERR, id, "outcome=failed: not a usable job: %s", why);
+	uf_stats_job(NULL, UF_FAIL);
 	if (!uf_spool_finish(c->conf->spool, name, FALSE, &err)) {
 		uf_log(LOG_ERR, id, "%s", err->message);
 		g_error_free(err);
@@ -216,6 +224,7 @@ static void finish_decided(uf_ctx *c, const char *name, const uf_job *j, const u
 		uf_log(LOG_ERR, j->id, "%s", err->message);
 		g_error_free(err);
 		p->errors++;
+		uf_stats_error(UF_ERR_SPOOL);
 		return;
 	}
 	uf_log(LOG_INFO, j->id, "kind=%s outcome=%s (recorded before)", j->kind,
@@ -238,6 +247,7 @@ static void work(uf_ctx *c, const char *name, uf_job *j, uf_spool_pass *p)
 		uf_log(LOG_ERR, j->id, "%s", err->message);
 		g_error_free(err);
 		p->errors++;
+		uf_stats_error(UF_ERR_STATE);
 		return;
 	}
 	if (row.status != UF_JOB_PENDING) {

@@ -84,6 +84,7 @@ static int once(uf_conf *conf)
 	uf_state *st = uf_state_open(conf->state_file, &err);
 	uf_ctx c = { .conf = conf, .state = st };
 	uf_spool_pass p = { 0 };
+	gboolean passed = FALSE;
 	int rc = 1;
 
 	if (!st || !uf_pass(&c, &p, &err)) {
@@ -91,10 +92,14 @@ static int once(uf_conf *conf)
 		g_error_free(err);
 		goto out;
 	}
+	passed = TRUE;
 	uf_log(LOG_INFO, NULL, "pass: %u taken, %u done, %u failed, %u waiting, %u errors", p.taken,
 	       p.done, p.failed, p.waiting, p.errors);
 	rc = p.failed || p.errors ? 1 : p.waiting ? UF_EX_TEMPFAIL : 0;
 out:
+	uf_stats_pass(passed, passed ? &p : NULL);
+	/* this run's counts: a timer that runs --once gets its last run */
+	uf_stats_flush(conf->stats_file);
 	uf_state_close(st);
 	return rc;
 }
@@ -117,15 +122,22 @@ int main(int argc, char **argv)
 	if (!conf)
 		return 1;
 	if (o.check_only) {
-		printf("%s: configuration OK\n", conf->path ? conf->path : "defaults");
+		GError *err = NULL;
+		rc = uf_stats_check(conf, &err) ? 0 : 1;
+		if (rc == 0)
+			printf("%s: configuration OK\n", conf->path ? conf->path : "defaults");
+		else
+			fprintf(stderr, "%s: %s\n", UF_NAME, err->message);
+		g_clear_error(&err);
 		uf_conf_free(conf);
-		return 0;
+		return rc;
 	}
 	/* every file written holds a URL, a PIN or a certificate */
 	umask(077);
 	signal(SIGPIPE, SIG_IGN);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	uf_log_open(uf_log_facility(conf->syslog_facility), o.once || o.foreground);
+	uf_stats_start();
 	if (o.once) {
 		rc = once(conf);
 		uf_conf_free(conf);

@@ -7,6 +7,7 @@
  * job.c     one job: read, pick the action, apply its outcome to the state
  * action-*.c  exec, webhook, keep, retrieve (the last calls retrieve.h)
  * daemon.c  -f: inotify on new/, periodic rescan, signals
+ * stats.c   the counters and the StatsFile (Prometheus textfile)
  *
  * Everything runs on one thread; a pass over the spool holds an flock on
  * the spool directory, so two upki-fetch processes never work the same job.
@@ -61,6 +62,7 @@ typedef struct uf_conf {
 	guint64 max_zip_size;
 	guint64 max_job_size;
 	char *syslog_facility;
+	char *stats_file;      /* StatsFile: the Prometheus textfile, NULL: none */
 } uf_conf;
 
 /* conf.c.  NULL path: defaults only.  NULL with a GError "FILE:LINE: ..."
@@ -170,6 +172,26 @@ char *uf_webhook_signature(const guint8 *key, gsize key_len, const char *id, gin
 			   const char *body, gsize body_len);
 /* The key of a "whsec_<base64>" secret; NULL when malformed.  Caller frees. */
 guint8 *uf_webhook_decode_secret(const char *text, gsize *len);
+
+/* stats.c: the counters (one thread: plain integers). */
+typedef enum { UF_ERR_STATE = 0, UF_ERR_SPOOL, UF_ERR_COUNT } uf_stats_where;
+
+void uf_stats_start(void);
+/* A job's outcome once committed (after MaxAttempts: UF_RETRY is retried);
+ * kind NULL or unknown: an invalid job. */
+void uf_stats_job(const char *kind, uf_outcome o);
+/* One attempt of an action, as it answered. */
+void uf_stats_action(uf_action a, uf_outcome o);
+void uf_stats_error(uf_stats_where w);
+/* A pass over the spool ended (p: its tallies, NULL when it failed). */
+void uf_stats_pass(gboolean ok, const uf_spool_pass *p);
+void uf_stats_reload(gboolean ok);
+/* The counters in Prometheus' text format.  Caller frees. */
+char *uf_stats_render(gsize *len);
+/* Writes path (NULL: nothing) atomically; a failure is logged, at most hourly. */
+void uf_stats_flush(const char *path);
+/* -n: the StatsFile's directory exists and this user may write it. */
+gboolean uf_stats_check(const uf_conf *c, GError **error);
 
 /* daemon.c: -f.  Returns the exit status. */
 int uf_daemon_run(const char *conf_path, uf_conf *conf);

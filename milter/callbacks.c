@@ -5,17 +5,23 @@
  * which is made at its first header and freed at its end, on abort and
  * on close - whichever comes first; the MTA may drop a connection at
  * any point.  Only envrcpt, header, eoh, body, eom, abort and close are
- * used, and the MTA is told so: it never sends connect, HELO, MAIL or
- * DATA steps, and the body of a message that cannot be a notice is never
- * sent at all (SMFIS_ACCEPT at the end of the header).  RCPT is there for
+ * used (and connect when PeerList is set, for the peer's address), and
+ * the MTA is told so: it never sends HELO, MAIL or DATA steps, and the
+ * body of a message that cannot be a notice is never sent at all
+ * (SMFIS_ACCEPT at the end of the header).  A PeerList peer is judged
+ * per message, under the message's configuration: a reload that changes
+ * PeerList applies to the next message of an open connection too.  RCPT is there for
  * the spool: a job names the envelope recipient (the first one), the
  * mailbox the notice was delivered to, which the To field need not be.
  * The message is rebuilt with CRLF line ends from the header callbacks
  * plus the body chunks, which is what an S/MIME signature is checked
  * against.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <libmilter/mfapi.h>
 
@@ -37,6 +43,9 @@ typedef struct connctx {
 	gboolean can_chgbody; /* the MTA allows smfi_replacebody (Annotate wrap) */
 	gboolean refused;     /* this message began while stopping */
 	char *rcpt;           /* the message's first envelope recipient, or NULL */
+	gboolean has_peer;    /* the MTA sent an IPv4 or IPv6 peer address at connect */
+	struct sockaddr_storage peer;
+	char peer_text[INET6_ADDRSTRLEN];
 	msgctx *msg;
 } connctx;
 
@@ -147,6 +156,9 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		cc->no_body_reply = TRUE;
 		*pf1 |= SMFIP_NR_BODY;
 	}
+	/* the connect step only when there is a PeerList to judge it by */
+	if (conf && conf->peers)
+		*pf1 &= ~(unsigned long)SMFIP_NOCONNECT;
 	um_conf_unref(conf);
 	*pf2 = 0;
 	*pf3 = 0;
@@ -155,6 +167,37 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 		smfi_setsymlist(ctx, SMFIM_EOM, "i");
 	}
 	return SMFIS_CONTINUE;
+}
+
+/* Keeps the peer's address; the message's configuration judges it at
+ * the end of the header.  A unix-domain or unknown peer has none. */
+static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
+{
+	connctx *cc = smfi_getpriv(ctx);
+	gsize size = 0;
+	const void *addr = NULL;
+
+	(void)hostname;
+	if (!cc || !sa)
+		return SMFIS_CONTINUE;
+	if (sa->sa_family == AF_INET) {
+		size = sizeof(struct sockaddr_in);
+		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		size = sizeof(struct sockaddr_in6);
+		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	} else {
+		return SMFIS_CONTINUE;
+	}
+	memcpy(&cc->peer, sa, size);
+	cc->has_peer = inet_ntop(sa->sa_family, addr, cc->peer_text, sizeof cc->peer_text) != NULL;
+	return SMFIS_CONTINUE;
+}
+
+static gboolean exempt(const connctx *cc, const msgctx *m)
+{
+	return cc->has_peer && m->conf->peers &&
+	       upki_peerlist_match(m->conf->peers, (const struct sockaddr *)&cc->peer);
 }
 
 /* "Name: value" CRLF; the MTA folds values with a bare LF. */
@@ -233,8 +276,10 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 	connctx *cc = smfi_getpriv(ctx);
 	msgctx *m = NULL;
 
-	if (refusing(cc))
+	if (refusing(cc)) {
+		um_stats_refused();
 		return refuse(ctx, cc);
+	}
 	m = cc ? msg_get(cc) : NULL;
 	if (!m)
 		return SMFIS_ACCEPT;
@@ -242,10 +287,20 @@ static sfsistat mlfi_eoh(SMFICTX *ctx)
 	m->header_len = m->raw->len;
 	if (m->oversized)
 		return SMFIS_CONTINUE;
+	if (exempt(cc, m)) {
+		m->step = um_policy_eoh_peer(m->conf, m->raw->str, m->raw->len);
+		if (m->step != UM_EOH_ACCEPT)
+			return SMFIS_CONTINUE;
+		um_policy_log_peer_accept(m->conf, queue_id(ctx), cc->peer_text);
+		um_stats_exempt_accept();
+		msg_free(cc);
+		return SMFIS_ACCEPT;
+	}
 	m->step = um_policy_eoh(m->conf, m->raw->str, m->raw->len);
 	if (m->step != UM_EOH_ACCEPT)
 		return SMFIS_CONTINUE;
 	um_policy_log_eoh_accept(m->conf, queue_id(ctx));
+	um_stats_eoh_accept();
 	msg_free(cc);
 	return SMFIS_ACCEPT;
 }
@@ -414,7 +469,9 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	r = um_policy_eom(m->conf, m->raw->str, m->raw->len, m->step, m->oversized);
 	r->recipient = cc->rcpt;
+	r->peer = cc->peer_text;
 	rc = act(ctx, m, r, qid, cc->can_chgbody);
+	um_stats_result(r);
 	um_result_free(r);
 	msg_free(cc);
 	return rc;
@@ -444,6 +501,7 @@ static struct smfiDesc desc = {
 	.xxfi_name = UPKI_MILTER_NAME,
 	.xxfi_version = SMFI_VERSION,
 	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE | SMFIF_SETSYMLIST | SMFIF_CHGBODY,
+	.xxfi_connect = mlfi_connect,
 	.xxfi_envrcpt = mlfi_envrcpt,
 	.xxfi_header = mlfi_header,
 	.xxfi_eoh = mlfi_eoh,

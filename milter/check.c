@@ -3,7 +3,8 @@
  *
  * A configuration can be right line by line and still fail at 3 a.m.:
  * the Spool directory is missing or belongs to someone else (every
- * one-time URL then goes nowhere), the socket's directory is not there.
+ * one-time URL then goes nowhere), the socket's directory is not there,
+ * the StatsFile's directory is not writable (the counters stop silently).
  * systemd runs `-n` as ExecStartPre, so these are found before the MTA
  * is told the milter is up.  The spool's user is UserID when set, else
  * whoever runs `-n` (under the unit that is User=, the same user the
@@ -178,6 +179,22 @@ static gboolean socket_dir_usable(const char *spec, char **why)
 	return ok;
 }
 
+/* StatsFile: its directory must take the daemon's temp file and rename
+ * (write and search), as the run-as user; the file itself, if there, is
+ * replaced, so only its being a directory is wrong. */
+static gboolean stats_usable(const who *w, const char *path, char **why)
+{
+	char *dir = g_path_get_dirname(path);
+	gboolean ok = dir_usable(w, dir, 3, why);
+
+	g_free(dir);
+	if (ok && g_file_test(path, G_FILE_TEST_IS_DIR)) {
+		*why = g_strdup_printf("%s is a directory", path);
+		ok = FALSE;
+	}
+	return ok;
+}
+
 gboolean um_conf_check_runtime(const um_conf *c, GError **error)
 {
 	who w = { 0 };
@@ -191,6 +208,8 @@ gboolean um_conf_check_runtime(const um_conf *c, GError **error)
 		key = "Socket";
 	} else if (c->cfg->spool && !spool_usable(&w, c->cfg->spool, &why)) {
 		key = "Spool";
+	} else if (c->cfg->stats_file && !stats_usable(&w, c->cfg->stats_file, &why)) {
+		key = "StatsFile";
 	}
 	if (key)
 		um_conf_fail_at(c->path, key, error, "%s: %s%s", key,

@@ -171,6 +171,9 @@ static gboolean finish(um_conf *c, GError **error)
 		return um_conf_fail_at(c->path, "AuthservID", error,
 			       "AuthservID: '%s' is not a valid authserv-id (a host name is)",
 			       c->authserv_id);
+	if (cfg->stats_file && !g_path_is_absolute(cfg->stats_file))
+		return um_conf_fail_at(c->path, "StatsFile", error, "StatsFile: '%s' is not an absolute path",
+				       cfg->stats_file);
 	c->on_suspicious = g_str_equal(cfg->on_suspicious, "reject") ? UM_ON_SUSP_REJECT
 			   : g_str_equal(cfg->on_suspicious, "quarantine") ? UM_ON_SUSP_QUARANTINE
 			   : UM_ON_SUSP_MARK;
@@ -224,6 +227,22 @@ static gboolean build_wrapper(um_conf *c, GError **error)
 	return FALSE;
 }
 
+/* PeerList is read (its files included) when the configuration is: -n
+ * names a bad entry, a reload rereads the files. */
+static gboolean build_peers(um_conf *c, GError **error)
+{
+	GError *err = NULL;
+
+	if (!c->cfg->peer_list)
+		return TRUE;
+	c->peers = upki_peerlist_new(c->cfg->peer_list, &err);
+	if (c->peers)
+		return TRUE;
+	um_conf_fail_at(c->path, "PeerList", error, "%s", err->message);
+	g_error_free(err);
+	return FALSE;
+}
+
 static gboolean set_overrides(um_conf *c, char *const *overrides, GError **error)
 {
 	GError *err = NULL;
@@ -252,7 +271,7 @@ um_conf *um_conf_load(const char *path, char *const *overrides, GError **error)
 		c->cfg = upki_config_load(c->path, error);
 	}
 	if (!c->cfg || !set_overrides(c, overrides, error) || !finish(c, error) ||
-	    !build_verifier(c, error) || !build_wrapper(c, error)) {
+	    !build_peers(c, error) || !build_verifier(c, error) || !build_wrapper(c, error)) {
 		um_conf_unref(c);
 		return NULL;
 	}
@@ -279,6 +298,7 @@ void um_conf_unref(um_conf *c)
 	if (!c || !g_atomic_int_dec_and_test(&c->refs))
 		return;
 	upki_prefilter_free(c->prefilter);
+	upki_peerlist_free(c->peers);
 	upki_wrapper_free(c->wrapper);
 	upki_smime_verifier_free(c->verifier);
 	upki_config_free(c->cfg);

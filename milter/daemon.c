@@ -15,17 +15,22 @@
  * halts at once, messages in flight included.  systemd (Type=notify)
  * is told READY=1 once the socket listens, RELOADING=1 and READY=1
  * around a reload and STOPPING=1 at SIGTERM; without NOTIFY_SOCKET
- * these do nothing.
+ * these do nothing.  The StatsFile is written by the main thread too:
+ * at the start, every STATS_INTERVAL seconds, on SIGUSR1 (caught the
+ * same way: libmilter does not handle it, and its default would kill
+ * the process) and once more at a clean exit.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -40,13 +45,16 @@
 
 /* How long SIGTERM waits for messages in flight. */
 #define DRAIN_SECONDS 30
+/* Seconds between two writes of the StatsFile; the tests shorten it
+ * with UPKI_STATS_INTERVAL (not a key: a minute suits every scrape). */
+#define STATS_INTERVAL 60
 
 static int sig_pipe[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
 	int saved = errno;
-	char c = sig == SIGHUP ? 'H' : 'T';
+	char c = sig == SIGHUP ? 'H' : sig == SIGUSR1 ? 'U' : 'T';
 
 	if (write(sig_pipe[1], &c, 1) < 0) {
 		/* full pipe: a stop or reload is already queued */
@@ -68,6 +76,7 @@ static gboolean catch_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	return TRUE;
 }
@@ -234,6 +243,7 @@ static void reload(const um_daemon_args *a, gboolean foreground)
 
 	sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
 	c = um_conf_load(a->conf_path, a->overrides, &err);
+	um_stats_reload(c != NULL);
 	if (!c) {
 		um_log(LOG_ERR, NULL, "reload failed, keeping the running configuration: %s",
 		       err->message);
@@ -316,21 +326,63 @@ static gpointer waker(gpointer spec)
 	return NULL;
 }
 
+static gint64 stats_interval(void)
+{
+	const char *v = g_getenv("UPKI_STATS_INTERVAL");
+	long n = v ? strtol(v, NULL, 10) : 0;
+
+	return n > 0 ? n : STATS_INTERVAL;
+}
+
+/* The StatsFile of the configuration in force (reloads may change it). */
+static void write_stats(void)
+{
+	um_conf *c = um_conf_acquire();
+
+	if (c)
+		um_stats_flush(c->cfg->stats_file);
+	um_conf_unref(c);
+}
+
+/* The next signal, or 0 when the stats are due first. */
+static char next_event(gint64 *due, gint64 interval)
+{
+	struct pollfd p = { .fd = sig_pipe[0], .events = POLLIN };
+	gint64 now = g_get_monotonic_time() / 1000;
+	char c = 0;
+	int n = 0;
+
+	if (now >= *due) {
+		*due = now + interval * 1000;
+		return 0;
+	}
+	n = poll(&p, 1, (int)MIN(*due - now, G_MAXINT));
+	if (n <= 0)
+		return n < 0 && errno != EINTR ? 'E' : 'W';
+	n = (int)read(sig_pipe[0], &c, 1);
+	if (n < 0 && errno == EINTR)
+		return 'W';
+	return n <= 0 ? 'E' : c;
+}
+
 /* Reads signals until libmilter's loop has ended; returns the waker
  * started on SIGTERM, if any (the caller joins it). */
 static GThread *signal_loop(const um_daemon_args *a, const char *spec)
 {
 	GThread *w = NULL;
 	gboolean stopping = FALSE;
+	gint64 interval = stats_interval(), due = 0;
 	char c = 0;
 
 	for (;;) {
-		ssize_t n = read(sig_pipe[0], &c, 1);
-		if (n < 0 && errno == EINTR)
+		c = next_event(&due, interval);
+		if (c == 'W')
 			continue;
-		if (n <= 0 || c == 'E')
+		if (c == 'E')
 			return w;
-		if (c == 'H' && !stopping) {
+		if (c == 0 || c == 'U') {
+			write_stats();
+		} else if (c == 'H' && !stopping) {
 			reload(a, a->foreground);
 		} else if (c == 'T' && !stopping) {
 			stopping = TRUE;
@@ -377,6 +429,7 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 
 	um_log_open(c->facility, a->foreground);
 	um_conf_install(um_conf_ref(c));
+	um_stats_start();
 	if (!catch_signals() || !start(a, c, spec, &ra))
 		goto out;
 	/* the milter's threads start with these blocked; the main thread takes them */
@@ -384,6 +437,7 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	if (pthread_create(&tid, NULL, milter_thread, &rc) != 0) {
 		um_log(LOG_ERR, NULL, "cannot start the milter thread");
@@ -399,6 +453,8 @@ int um_daemon_run(const um_daemon_args *a, um_conf *c)
 	g_atomic_int_set(&listener_gone, 1);
 	if (waker_thread)
 		g_thread_join(waker_thread);
+	/* the last counts, messages drained at SIGTERM included */
+	write_stats();
 	um_log(LOG_INFO, NULL, "stopped");
 	if (pid_file)
 		unlink(pid_file);

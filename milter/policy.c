@@ -64,6 +64,24 @@ void um_policy_log_eoh_accept(const um_conf *c, const char *qid)
 		       upki_prefilter_why_to_string(UPKI_PF_HEADERS_ONLY));
 }
 
+/* PeerList: the peer is trusted to send no phish, not to set our
+ * verdict - a forged X-UPKI-Notice from it is removed all the same
+ * (reading the header block costs little; the body is never read). */
+um_eoh_step um_policy_eoh_peer(const um_conf *c, const char *hdr, gsize len)
+{
+	GPtrArray *edits = upki_annotate_edits(hdr, len, NULL, &c->annotate);
+	um_eoh_step step = edits->len ? UM_EOH_PEER : UM_EOH_ACCEPT;
+
+	g_ptr_array_unref(edits);
+	return step;
+}
+
+void um_policy_log_peer_accept(const um_conf *c, const char *qid, const char *peer)
+{
+	if (c->log_why)
+		um_log(LOG_DEBUG, qid, "peer %s is in PeerList: passed at end of header, not examined", peer);
+}
+
 um_action um_policy_on_failure(const um_conf *c, um_failure f)
 {
 	return c->on_fail[f] == UM_ON_FAIL_TEMPFAIL ? UM_ACT_TEMPFAIL : UM_ACT_ACCEPT;
@@ -162,6 +180,11 @@ um_result *um_policy_eom(const um_conf *c, const char *msg, gsize len, um_eoh_st
 		r->early = pr.verdict == UPKI_PREFILTER_NO;
 		r->why = pr.why;
 	}
+	if (step == UM_EOH_PEER) {
+		r->edits = upki_annotate_edits(msg, len, NULL, &c->annotate);
+		r->exempt = TRUE;
+		goto out;
+	}
 	if (step == UM_EOH_STRIP || r->early) {
 		r->edits = upki_annotate_edits(msg, len, NULL, &c->annotate);
 		r->why = r->early ? r->why : UPKI_PF_HEADERS_ONLY;
@@ -217,7 +240,10 @@ gboolean um_policy_handoff(const um_conf *c, um_result *r, const char *qid,
 		return TRUE;
 	}
 	source = g_strdup_printf("milter:%s", qid ? qid : "NOQUEUE");
-	if (!upki_spool_write_for(c->cfg->spool, r->notice, source, r->recipient, job_id, &existed, &err)) {
+	if (upki_spool_write_for(c->cfg->spool, r->notice, source, r->recipient, job_id, &existed, &err)) {
+		um_stats_spool(existed ? UM_SPOOL_EXISTING : UM_SPOOL_WRITTEN);
+	} else {
+		um_stats_spool(UM_SPOOL_FAILED);
 		/* the URL is good once: losing the job loses the certificate */
 		ok = um_policy_on_failure(c, UM_FAIL_SPOOL) != UM_ACT_TEMPFAIL;
 		um_log(LOG_ERR, qid, "spool hand-off to %s failed (%s): %s", c->cfg->spool,
@@ -284,6 +310,11 @@ void um_policy_log(const um_result *r, const char *qid, const char *job_id)
 	}
 	if (r->notice) {
 		log_notice(r, qid, job_id);
+		return;
+	}
+	if (r->exempt) {
+		um_log(LOG_NOTICE, qid, "peer %s is in PeerList: not examined; removed %u forged header(s)",
+		       r->peer ? r->peer : "-", r->edits->len);
 		return;
 	}
 	if (r->edits->len)

@@ -10,7 +10,8 @@
  * socket.c    a unix socket: refuse a live one, remove only our own;
  * daemon.c    socket, privileges, pid file, signals;
  * msgtest.c   -t FILE: the same per-message logic without an MTA;
- * log.c       syslog, and stderr with -f; every message line names its queue id.
+ * log.c       syslog, and stderr with -f; every message line names its queue id;
+ * stats.c     the counters (atomic, any thread) and the StatsFile (main thread).
  * The message itself is libupki's business: nothing here parses mail.
  */
 #ifndef UPKI_MILTER_H
@@ -22,6 +23,7 @@
 #include "upki/annotate.h"
 #include "upki/config.h"
 #include "upki/notice.h"
+#include "upki/peerlist.h"
 #include "upki/prefilter.h"
 #include "upki/wrap.h"
 
@@ -82,6 +84,7 @@ typedef struct um_conf {
 	gboolean accept_at_eoh;      /* EarlyAccept headers: decide on the header block alone */
 	gboolean log_why;            /* LogLevel debug: say why a message passed early */
 	upki_wrapper *wrapper;       /* Annotate wrap: templates loaded; NULL: headers mode */
+	upki_peerlist *peers;        /* PeerList: peers passed unexamined; NULL: none */
 } um_conf;
 
 /* Loads path (NULL: the default file, whose absence means defaults),
@@ -118,13 +121,20 @@ typedef enum {
 	UM_EOH_ACCEPT = 0, /* cannot be a notice, nothing to remove: pass, body unseen */
 	UM_EOH_STRIP,      /* not a candidate, but forged headers of ours to remove at EOM */
 	UM_EOH_BODY,       /* a candidate: buffer the body and decide at EOM */
-	UM_EOH_SCAN        /* ordinary headers: buffer the body, the prefilter decides at EOM */
+	UM_EOH_SCAN,       /* ordinary headers: buffer the body, the prefilter decides at EOM */
+	UM_EOH_PEER        /* a PeerList peer: not examined, forged headers of ours to remove at EOM */
 } um_eoh_step;
 
 /* What the header block (ending in its empty line) asks for. */
 um_eoh_step um_policy_eoh(const um_conf *c, const char *hdr, gsize len);
 /* The debug line (LogLevel debug) for a message passed at UM_EOH_ACCEPT. */
 void um_policy_log_eoh_accept(const um_conf *c, const char *qid);
+/* A message from a PeerList peer: UM_EOH_ACCEPT (pass now, body unseen)
+ * or UM_EOH_PEER (X-UPKI-Notice or our Authentication-Results arrived
+ * with it: removed at EOM, still without analysis). */
+um_eoh_step um_policy_eoh_peer(const um_conf *c, const char *hdr, gsize len);
+/* The debug line for a PeerList message passed at the end of the header. */
+void um_policy_log_peer_accept(const um_conf *c, const char *qid, const char *peer);
 
 typedef enum {
 	UM_ACT_ACCEPT = 0, /* continue: apply the edits (if any), deliver */
@@ -143,6 +153,8 @@ typedef struct um_result {
 	char *error;         /* what went wrong, for the log (no secrets) */
 	gboolean handoff;    /* a genuine cert-issue/pin-issue for the spool */
 	const char *recipient; /* the envelope recipient for the job, borrowed; NULL: To */
+	gboolean exempt;     /* a PeerList peer's message: not examined (step UM_EOH_PEER) */
+	const char *peer;    /* with exempt: the peer's address for the log, borrowed */
 	gint64 usec;         /* wall time spent in the analysis and decision */
 	gint64 cpu_usec;     /* CPU time of the same (the thread's own) */
 	gboolean early;      /* passed without analysis: the prefilter ruled it out */
@@ -196,6 +208,24 @@ void um_wrap_fall_back(um_result *r, const char *why);
 struct smfi_str;
 /* smfi_replacebody in chunks of at most 64 KiB, one uninterrupted run. */
 gboolean um_wrap_replace_body(struct smfi_str *ctx, GBytes *body);
+
+/* ---- stats.c ---- */
+
+typedef enum { UM_SPOOL_WRITTEN = 0, UM_SPOOL_EXISTING, UM_SPOOL_FAILED, UM_SPOOL_COUNT } um_spool_result;
+
+/* The counters: any thread, no lock. */
+void um_stats_start(void);                 /* the start time gauge */
+void um_stats_result(const um_result *r);  /* a message decided at its end, as acted on */
+void um_stats_eoh_accept(void);            /* passed at the end of the header (EarlyAccept headers) */
+void um_stats_exempt_accept(void);         /* a PeerList message passed at the end of the header */
+void um_stats_refused(void);               /* deferred while stopping */
+void um_stats_spool(um_spool_result s);    /* a spool hand-off (failed also counts spool-error) */
+void um_stats_reload(gboolean ok);         /* a SIGHUP reload */
+/* The counters in Prometheus' text format.  Caller frees. */
+char *um_stats_render(gsize *len);
+/* Writes path (NULL: nothing) atomically; a failure is logged, at most
+ * hourly.  Main thread only. */
+void um_stats_flush(const char *path);
 
 /* ---- callbacks.c ---- */
 

@@ -99,6 +99,12 @@ static const upki_config_key keys[] = {
 	  "Subject and From)." },
 	{ "LogLevel", UPKI_CFG_CHOICE, "info", "info|debug", OFF(log_level),
 	  "Milter: debug adds a line for every message passed early, saying which stage ruled it out." },
+	{ "PeerList", UPKI_CFG_STRING, NULL, NULL, OFF(peer_list),
+	  "Milter: addresses and networks (IPv4, IPv6, CIDR; file:/path for a list) whose mail is "
+	  "passed without examination; forged X-UPKI-Notice headers are still removed." },
+	{ "StatsFile", UPKI_CFG_STRING, NULL, NULL, OFF(stats_file),
+	  "Milter: counters in Prometheus' text format, replaced atomically every minute, on "
+	  "SIGUSR1 and at exit (node_exporter's textfile collector); unset: none." },
 	{ NULL, 0, NULL, NULL, 0, NULL },
 };
 

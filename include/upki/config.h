@@ -61,6 +61,8 @@ typedef struct upki_config {
 	char *template_dir;   /* Annotate wrap: the instruction templates */
 	char *wrap_verdicts;  /* Annotate wrap: which verdicts are wrapped (wrap.h) */
 	char *wrap_contact;   /* Annotate wrap: whom a recipient of a suspicious notice asks */
+	char *peer_list;      /* PeerList: peers passed unexamined (milter, upki/peerlist.h) */
+	char *stats_file;     /* StatsFile: the Prometheus textfile (milter) */
 	upki_profile *profile; /* built-in profile plus Sender, RetrievalHost, Kind* keys */
 } upki_config;
 

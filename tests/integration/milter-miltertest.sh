@@ -1,7 +1,8 @@
 #!/bin/sh
 # upki-milter under miltertest (OpenDKIM's MTA simulator): every verdict,
 # the early accept, forged header removal, the OnSuspicious and OnOversized
-# policies, the spool hand-off and OnSpoolError, SIGHUP reload and SIGTERM.  Each
+# policies, the spool hand-off and OnSpoolError, SIGHUP reload and SIGTERM,
+# PeerList (a listed peer's mail passes unexamined, forged headers still go).  Each
 # tests/milter/t-*.lua runs against its own filter on a unix socket in a
 # temp dir; the scripts print TAP lines, numbered here.
 set -u
@@ -47,6 +48,7 @@ conf spool-error-accept "Spool $T/broken-spool2" "OnSpoolError accept"
 : >"$T/broken-spool2"
 conf stale "StaleDays 1"
 conf reload "OnSuspicious mark"
+conf peerlist "LogLevel debug" "PeerList 192.0.2.0/24, 2001:db8::/32"
 
 # run SCRIPT CONF: the script's TAP lines, renumbered; a script that dies
 # outside a case is one failure.
@@ -93,6 +95,7 @@ if grep -q 'failed (mail accepted, the job is lost: OnSpoolError accept)' "$T/t-
 else echo "not ok $n no log line of the lost job"; fi
 run tests/milter/t-stale.lua stale
 run tests/milter/t-signals.lua reload
+run tests/milter/t-peerlist.lua peerlist
 # The milters' log lines (stderr, in each script's output) show the
 # retrieval token only as a hash (and the log lines are there to look at).
 if grep -q 'verdict=genuine .*p1=#' "$T"/*.out; then ok "the milters' log lines are in the output"; else

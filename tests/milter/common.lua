@@ -70,13 +70,14 @@ function connect()
 	return conn
 end
 
--- Sends a message (text, or fields + body) on a new connection.
+-- Sends a message (text, or fields + body) on a new connection (or on
+-- conn, when given: one that mt.conninfo() has set up).
 -- Returns conn and what the filter answered: "eoh-accept" when the end
 -- of the header already settled it, else the reply code after eom.
 -- extra: fields to put in front of the message's own.
-function send(text, extra)
+function send(text, extra, conn)
 	local fields, body = split_message(text)
-	local conn = connect()
+	conn = conn or connect()
 	if extra then
 		for i = #extra, 1, -1 do table.insert(fields, 1, extra[i]) end
 	end
@@ -117,4 +118,14 @@ function write_file(path, text)
 	local f = assert(io.open(path, "wb"))
 	f:write(text)
 	f:close()
+end
+
+-- send() from a client at ip (host name host): the connect step first,
+-- as an MTA sends it when the filter asks for it (PeerList).
+function send_from(ip, text, extra, host)
+	local conn = connect()
+	local err = mt.conninfo(conn, host or "client.example", ip)
+	if err ~= nil then error("conninfo " .. ip .. ": " .. err) end
+	if mt.getreply(conn) ~= SMFIR_CONTINUE then error("conninfo " .. ip .. ": no continue") end
+	return send(text, extra, conn)
 end
