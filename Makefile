@@ -9,6 +9,9 @@ SANITIZE ?=
 # Annotate wrap's instruction templates (TemplateDir's default); the build
 # and test tree point TemplateDir at templates/ instead.
 TEMPLATEDIR ?= $(PREFIX)/share/upki-notice/templates
+# The system config every program reads by default: SYSCONFDIR/upki-milter.conf
+# (and upki-fetch's own SYSCONFDIR/upki-fetch.conf); /etc whatever PREFIX is.
+SYSCONFDIR ?= /etc
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/san
@@ -32,7 +35,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
            $(shell pkg-config --cflags $(PKGS) $(LAZY_PKGS) $(FETCH_PKGS) 2>/dev/null) \
            $(if $(CURL_SONAME),-DUPKI_CURL_SONAME='"$(CURL_SONAME)"') \
            $(if $(XML2_SONAME),-DUPKI_XML2_SONAME='"$(XML2_SONAME)"') \
-           -DUPKI_TEMPLATE_DIR='"$(TEMPLATEDIR)"'
+           -DUPKI_TEMPLATE_DIR='"$(TEMPLATEDIR)"' -DUPKI_SYSCONFDIR='"$(SYSCONFDIR)"'
 # Header dependencies come from the compiler (-MMD -MP): touching a header
 # rebuilds only the files that include it.
 DEPFLAGS = -MMD -MP
@@ -109,12 +112,13 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS) $(PRIVATE) $(DEPFLAGS) -c -o $@ $<
 
-# TemplateDir's default is compiled in: a new PREFIX rebuilds config.o.
+# TemplateDir's default and SYSCONFDIR are compiled in: a new PREFIX or
+# SYSCONFDIR rebuilds config.o.
 $(BUILD)/parser/config.o: $(BUILD)/templatedir.stamp
 .PHONY: FORCE
 $(BUILD)/templatedir.stamp: FORCE
 	@mkdir -p $(dir $@)
-	@echo '$(TEMPLATEDIR)' | cmp -s - $@ || echo '$(TEMPLATEDIR)' >$@
+	@echo '$(TEMPLATEDIR) $(SYSCONFDIR)' | cmp -s - $@ || echo '$(TEMPLATEDIR) $(SYSCONFDIR)' >$@
 
 $(BUILD)/libupki.a: $(LIB_OBJS)
 	@rm -f $@

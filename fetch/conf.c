@@ -7,6 +7,11 @@
  * a webhook secret readable by others) point at the line of the key at
  * fault, so -n always says FILE:LINE.  Every key in the table is used:
  * a key that did nothing would be a lie to the administrator.
+ *
+ * The shared system file (upki-milter.conf, which upki-milter and
+ * upki-scan read) gives the keys of shared_keys that this file leaves
+ * out, so that the milter and the fetcher agree on one spool without
+ * saying it twice: built-in default < the shared file < this file.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -15,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "upki/config.h"
 #include "upki/error.h"
 #include "upki-fetch.h"
 
@@ -92,6 +98,10 @@ static const key keys[] = {
 };
 
 #define NKEYS (G_N_ELEMENTS(keys) - 1)
+
+/* Keys the shared file gives when this file does not set them (the same
+ * name and meaning in upki-milter.conf(5)). */
+static const char *const shared_keys[] = { "Spool", NULL };
 
 /* The line each key was last set on, for errors found after parsing. */
 typedef struct loading {
@@ -395,7 +405,56 @@ static gboolean check(uf_conf *c, const loading *l, GError **error)
 	return check_exec(c, l, error) && check_webhook(c, l, error) && check_retrieve(c, l, error);
 }
 
-uf_conf *uf_conf_load(const char *path, GError **error)
+/* The keys of shared_keys that this file left out, from the shared file
+ * (the last line that sets each, as upki-milter reads it; its other
+ * lines are the milter's business).  An absent file is no error; one
+ * that cannot be read is noted in c->shared_note. */
+static gboolean load_shared(uf_conf *c, const loading *l, GError **error)
+{
+	GString *used = g_string_new(NULL);
+
+	if (access(c->shared_file, R_OK) != 0) {
+		if (errno != ENOENT)
+			c->shared_note = g_strdup_printf("cannot read %s (%s); its shared keys are "
+							 "not used", c->shared_file, g_strerror(errno));
+		g_string_free(used, TRUE);
+		return TRUE;
+	}
+	c->shared_read = TRUE;
+	for (gsize j = 0; shared_keys[j]; j++) {
+		gsize i = 0;
+		const key *k = find_key(shared_keys[j], &i);
+		char *v = l->line[i] ? NULL : upki_config_peek(c->shared_file, k->name);
+		if (!v)
+			continue;
+		if (!set_value(c, k, v) || (k->offset == OFF(spool) && !g_path_is_absolute(v))) {
+			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "%s: bad value for %s: "
+				    "'%s' (an absolute path)", c->shared_file, k->name, v);
+			g_free(v);
+			g_string_free(used, TRUE);
+			return FALSE;
+		}
+		g_string_append_printf(used, "%s%s", used->len ? " " : "", k->name);
+		g_free(v);
+	}
+	c->shared_used = g_string_free(used, FALSE);
+	return TRUE;
+}
+
+/* The file Spool came from, NULL: the built-in default. */
+static const char *spool_origin(const uf_conf *c, const loading *l)
+{
+	gsize i = 0;
+
+	find_key("Spool", &i);
+	if (l->line[i])
+		return l->path;
+	if (c->shared_used && strstr(c->shared_used, "Spool"))
+		return c->shared_file;
+	return NULL;
+}
+
+uf_conf *uf_conf_load(const char *path, const char *shared, GError **error)
 {
 	uf_conf *c = g_new0(uf_conf, 1);
 	loading l = { .path = path };
@@ -404,10 +463,13 @@ uf_conf *uf_conf_load(const char *path, GError **error)
 		if (k->def)
 			set_value(c, k, k->def);
 	c->path = g_strdup(path);
-	if ((path && !load_file(c, &l, error)) || !check(c, &l, error)) {
+	c->shared_file = g_strdup(shared);
+	if ((path && !load_file(c, &l, error)) || (shared && !load_shared(c, &l, error)) ||
+	    !check(c, &l, error)) {
 		uf_conf_free(c);
 		return NULL;
 	}
+	c->spool_from = g_strdup(spool_origin(c, &l));
 	return c;
 }
 
@@ -423,6 +485,10 @@ void uf_conf_free(uf_conf *c)
 		memset(c->webhook_key, 0, c->webhook_key_len);
 	g_free(c->webhook_key);
 	g_free(c->path);
+	g_free(c->shared_file);
+	g_free(c->shared_note);
+	g_free(c->shared_used);
+	g_free(c->spool_from);
 	g_free(c);
 }
 

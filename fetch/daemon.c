@@ -83,7 +83,7 @@ static void pass(loop *l)
 static gboolean reload(loop *l)
 {
 	GError *err = NULL;
-	uf_conf *fresh = uf_conf_load(l->conf_path, &err);
+	uf_conf *fresh = uf_conf_load(l->conf_path, l->conf->shared_file, &err);
 	uf_state *st = fresh ? uf_state_open(fresh->state_file, &err) : NULL;
 
 	uf_stats_reload(st != NULL);

@@ -16,22 +16,41 @@
 
 #include <curl/curl.h>
 
+#include "upki/config.h"
 #include "upki-fetch.h"
 
 typedef struct options {
-	const char *conf_path;
+	char *conf_path;       /* -c FILE, else SYSCONFDIR/upki-fetch.conf (owned) */
 	gboolean explicit_conf, once, foreground, check_only, version;
 } options;
 
+/* The shared system file: upki-milter's (UPKI_SYSTEM_CONFIG names
+ * another, for tests; the library never reads the environment). */
+static const char *shared_file(void)
+{
+	const char *env = g_getenv("UPKI_SYSTEM_CONFIG");
+
+	return env && *env ? env : upki_config_system_file();
+}
+
+static char *default_conf(void)
+{
+	return g_build_filename(upki_config_sysconfdir(), UF_CONF_NAME, NULL);
+}
+
 static void usage(FILE *f)
 {
+	char *def = default_conf();
+
 	fprintf(f, "usage: %s [-c FILE] [--once] [-f] [-n] [-V]\n"
-		"  -c FILE   configuration (default %s; absent: defaults)\n"
+		"  -c FILE   configuration (default %s; absent: defaults); Spool, when it\n"
+		"            is not set there, comes from %s\n"
 		"  --once    work the spool once and exit (0 done, 75 retries pending, 1 failed)\n"
 		"  -f        run as a daemon in the foreground, log to stderr as well\n"
 		"  -n        check the configuration and exit (0 good, 1 bad)\n"
 		"  -V        print the version and exit\n",
-		UF_NAME, UF_DEFAULT_CONF);
+		UF_NAME, def, shared_file());
+	g_free(def);
 }
 
 static gboolean parse_args(int argc, char **argv, options *o)
@@ -41,10 +60,13 @@ static gboolean parse_args(int argc, char **argv, options *o)
 	};
 	int c = 0;
 
-	o->conf_path = UF_DEFAULT_CONF;
 	while ((c = getopt_long(argc, argv, "c:fnVh", longs, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->conf_path = optarg; o->explicit_conf = TRUE; break;
+		case 'c':
+			g_free(o->conf_path);
+			o->conf_path = g_strdup(optarg);
+			o->explicit_conf = TRUE;
+			break;
 		case 'o': o->once = TRUE; break;
 		case 'f': o->foreground = TRUE; break;
 		case 'n': o->check_only = TRUE; break;
@@ -53,6 +75,8 @@ static gboolean parse_args(int argc, char **argv, options *o)
 		default: return FALSE;
 		}
 	}
+	if (!o->conf_path)
+		o->conf_path = default_conf();
 	if (optind != argc) {
 		fprintf(stderr, "%s: unexpected argument '%s'\n", UF_NAME, argv[optind]);
 		return FALSE;
@@ -69,13 +93,27 @@ static uf_conf *load(const options *o)
 	GError *err = NULL;
 	/* the default file may be absent (defaults); a named one must exist */
 	const char *path = o->explicit_conf || access(o->conf_path, F_OK) == 0 ? o->conf_path : NULL;
-	uf_conf *c = uf_conf_load(path, &err);
+	uf_conf *c = uf_conf_load(path, shared_file(), &err);
 
 	if (!c) {
 		fprintf(stderr, "%s: %s\n", UF_NAME, err->message);
 		g_error_free(err);
+	} else if (c->shared_note) {
+		fprintf(stderr, "%s: warning: %s\n", UF_NAME, c->shared_note);
 	}
 	return c;
+}
+
+/* -n: the files read, where the spool comes from, the verdict. */
+static void check_only(const uf_conf *c)
+{
+	if (c->shared_read)
+		printf("%s: read %s (shared keys: %s)\n", UF_NAME, c->shared_file,
+		       c->shared_used && *c->shared_used ? c->shared_used : "none set");
+	if (c->path)
+		printf("%s: read %s\n", UF_NAME, c->path);
+	printf("%s: Spool %s (%s)\n", UF_NAME, c->spool, c->spool_from ? c->spool_from : "default");
+	printf("%s: configuration OK\n", c->path ? c->path : "defaults");
 }
 
 static int once(uf_conf *conf)
@@ -112,25 +150,27 @@ int main(int argc, char **argv)
 
 	if (!parse_args(argc, argv, &o)) {
 		usage(stderr);
-		return 2;
+		rc = 2;
+		goto out;
 	}
 	if (o.version) {
 		printf("%s %s\n", UF_NAME, UF_VERSION);
-		return 0;
+		rc = 0;
+		goto out;
 	}
 	conf = load(&o);
 	if (!conf)
-		return 1;
+		goto out;
 	if (o.check_only) {
 		GError *err = NULL;
 		rc = uf_stats_check(conf, &err) ? 0 : 1;
 		if (rc == 0)
-			printf("%s: configuration OK\n", conf->path ? conf->path : "defaults");
+			check_only(conf);
 		else
 			fprintf(stderr, "%s: %s\n", UF_NAME, err->message);
 		g_clear_error(&err);
 		uf_conf_free(conf);
-		return rc;
+		goto out;
 	}
 	/* every file written holds a URL, a PIN or a certificate */
 	umask(077);
@@ -138,6 +178,8 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	uf_log_open(uf_log_facility(conf->syslog_facility), o.once || o.foreground);
 	uf_stats_start();
+	if (conf->shared_note)
+		uf_log(LOG_WARNING, NULL, "%s", conf->shared_note);
 	if (o.once) {
 		rc = once(conf);
 		uf_conf_free(conf);
@@ -148,5 +190,7 @@ int main(int argc, char **argv)
 		rc = uf_daemon_run(o.explicit_conf ? o.conf_path : conf->path, conf);
 	}
 	curl_global_cleanup();
+out:
+	g_free(o.conf_path);
 	return rc;
 }

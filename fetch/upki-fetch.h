@@ -21,7 +21,8 @@
 
 #define UF_NAME "upki-fetch"
 #define UF_VERSION "0.1"
-#define UF_DEFAULT_CONF "/etc/upki-fetch.conf"
+/* SYSCONFDIR/upki-fetch.conf (upki_config_sysconfdir(); Makefile: SYSCONFDIR) */
+#define UF_CONF_NAME "upki-fetch.conf"
 #define UF_EX_TEMPFAIL 75
 
 typedef enum { UF_ACT_RETRIEVE, UF_ACT_EXEC, UF_ACT_WEBHOOK, UF_ACT_KEEP } uf_action;
@@ -33,6 +34,11 @@ typedef enum { UF_OK, UF_RETRY, UF_FAIL } uf_outcome;
 /* The configuration, read-only once loaded.  Strings owned. */
 typedef struct uf_conf {
 	char *path;            /* the file it came from, NULL: defaults */
+	char *shared_file;     /* the shared system file asked for (upki-milter.conf), NULL: none */
+	gboolean shared_read;  /* ... and it was read */
+	char *shared_note;     /* why it could not be read (it exists), NULL: no trouble */
+	char *shared_used;     /* the keys it gave ("Spool"), blank-separated; NULL or "": none */
+	char *spool_from;      /* the file Spool came from, NULL: the built-in default */
 	char *spool;
 	char *state_file;
 	char *output_dir;
@@ -65,11 +71,13 @@ typedef struct uf_conf {
 	char *stats_file;      /* StatsFile: the Prometheus textfile, NULL: none */
 } uf_conf;
 
-/* conf.c.  NULL path: defaults only.  NULL with a GError "FILE:LINE: ..."
- * when a key is unknown, a value bad, or the keys do not fit together
- * (an action without what it needs, a secret file readable by others).
- * Free with uf_conf_free(). */
-uf_conf *uf_conf_load(const char *path, GError **error);
+/* conf.c.  NULL path: defaults only.  shared: the shared system file
+ * (upki-milter.conf), whose Spool is taken when path does not set it;
+ * NULL: none; absent or unreadable: not used (shared_note says the
+ * latter).  NULL with a GError "FILE:LINE: ..." when a key is unknown, a
+ * value bad, or the keys do not fit together (an action without what it
+ * needs, a secret file readable by others).  Free with uf_conf_free(). */
+uf_conf *uf_conf_load(const char *path, const char *shared, GError **error);
 void uf_conf_free(uf_conf *c);
 uf_action uf_conf_action_for(const uf_conf *c, const char *kind);
 const char *uf_action_name(uf_action a);

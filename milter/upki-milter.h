@@ -29,7 +29,8 @@
 
 #define UPKI_MILTER_VERSION "0.1.0"
 #define UPKI_MILTER_NAME "upki-milter"
-#define UPKI_MILTER_DEFAULT_CONF "/etc/upki-milter.conf"
+/* the system file every program reads (SYSCONFDIR/upki-milter.conf) */
+#define UPKI_MILTER_DEFAULT_CONF upki_config_system_file()
 
 /* ---- log.c ---- */
 

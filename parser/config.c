@@ -21,6 +21,11 @@
 #define UPKI_TEMPLATE_DIR "/usr/local/share/upki-notice/templates"
 #endif
 
+/* the system file's folder (Makefile: SYSCONFDIR) */
+#ifndef UPKI_SYSCONFDIR
+#define UPKI_SYSCONFDIR "/etc"
+#endif
+
 static const upki_config_key keys[] = {
 	{ "Socket", UPKI_CFG_STRING, "local:/run/upki-milter/upki-milter.sock", NULL, OFF(socket),
 	  "Socket the milter listens on: unix:/path, local:/path, inet:port@host, inet6:port@host." },
@@ -368,11 +373,11 @@ static gboolean load_lines(upki_config *c, const char *path, char *text, GError 
 	return TRUE;
 }
 
-upki_config *upki_config_load(const char *path, GError **error)
+gboolean upki_config_merge_file(upki_config *c, const char *path, GError **error)
 {
-	upki_config *c = NULL;
 	char *text = NULL;
 	gsize len = 0;
+	gboolean ok = FALSE;
 
 	if (!g_file_get_contents(path, &text, &len, error))
 		goto out;
@@ -380,14 +385,31 @@ upki_config *upki_config_load(const char *path, GError **error)
 		g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "%s: not a UTF-8 text file", path);
 		goto out;
 	}
-	c = upki_config_new();
-	if (!load_lines(c, path, text, error)) {
-		upki_config_free(c);
-		c = NULL;
-	}
+	ok = load_lines(c, path, text, error);
 out:
 	g_free(text);
+	return ok;
+}
+
+upki_config *upki_config_load(const char *path, GError **error)
+{
+	upki_config *c = upki_config_new();
+
+	if (!upki_config_merge_file(c, path, error)) {
+		upki_config_free(c);
+		return NULL;
+	}
 	return c;
+}
+
+const char *upki_config_sysconfdir(void)
+{
+	return UPKI_SYSCONFDIR;
+}
+
+const char *upki_config_system_file(void)
+{
+	return UPKI_SYSCONFDIR "/upki-milter.conf";
 }
 
 void upki_config_delivery_options(const upki_config *c, const upki_smime_verifier *verifier,

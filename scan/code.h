@@ -2,7 +2,8 @@
  *
  * Exit codes are an interface (DESIGN.md, upki-scan(1)): with --check 0
  * genuine, 1 not a notice, 2 suspicious; 3 when an input could not be
- * analysed, 4 for a usage or configuration error, 5 for an internal one.
+ * analysed, 4 for a usage or configuration error, 5 for an internal one;
+ * --filter 75 when a genuine notice's hand-off failed (OnSpoolError).
  * A run keeps the highest code noted so far; noting is thread-safe.
  * Calls nothing else of upki-scan.
  */
@@ -18,6 +19,7 @@ enum {
 	EXIT_INPUT = 3,    /* an input could not be analysed */
 	EXIT_USAGE = 4,    /* bad option, config or trust store */
 	EXIT_INTERNAL = 5, /* out of memory, write error, spool failure, library not loadable */
+	EXIT_TEMPFAIL = 75, /* --filter: the hand-off failed, OnSpoolError tempfail (EX_TEMPFAIL) */
 };
 
 typedef struct scan_code scan_code;

@@ -6,14 +6,20 @@
  * verdict headers of annotate.c; the body is copied byte for byte, so a
  * genuine notice's signature still verifies.  Mail is never lost: when
  * anything goes wrong (a bad command line, config or trust store, input
- * that is no message, a message over MaxMessageSize, a spool that cannot
- * be written) the input goes out as it came, minus any X-UPKI-Notice or
- * Authentication-Results of ours that someone else wrote, with one line
- * on stderr, and the exit status is 0: a forged verdict must not survive
- * our own broken setup, and removing one needs no trust store or config.
- * Only when stdout itself fails is the status non-zero (EXIT_INTERNAL),
- * so that procmail keeps its copy of the original instead of a truncated
- * one.
+ * that is no message, a message over MaxMessageSize) the input goes out
+ * as it came, minus any X-UPKI-Notice or Authentication-Results of ours
+ * that someone else wrote, with one line on stderr, and the exit status
+ * is 0: a forged verdict must not survive our own broken setup, and
+ * removing one needs no trust store or config.  When stdout itself fails
+ * the status is EXIT_INTERNAL, so that procmail keeps its copy of the
+ * original instead of a truncated one.
+ *
+ * The spool (spool.c): one the user may not write (the milter's 0700
+ * spool, named by the system config) is no failure: the mail is marked
+ * as without a spool, one line says so.  A hand-off that failed (full
+ * disk, I/O error) would lose the one-time URL: OnSpoolError tempfail
+ * (default) gives the message unchanged with EXIT_TEMPFAIL (75), accept
+ * marks it and exits 0.
  */
 #include <errno.h>
 #include <string.h>
@@ -126,21 +132,36 @@ static GString *annotate(const scan_ctx *ctx, const GByteArray *in, const upki_n
 	return out;
 }
 
-/* The output for a message read whole: annotated, or the fallback. */
-static GString *filter_message(const scan_ctx *ctx, const GByteArray *in)
+/* A hand-off that failed (SCAN_SPOOL_FAILED): OnSpoolError tempfail
+ * (the default, as in the milter) gives the message unchanged and
+ * EX_TEMPFAIL, so that `:0 fw` keeps the original and a recipe after it
+ * can defer the delivery (the MTA retries, the one-time URL is not lost);
+ * accept marks the mail and gives it up. */
+static gboolean spool_tempfails(const scan_ctx *ctx)
 {
-	upki_report_where w = { .source = "-", .index = 0, .offset = 0 };
+	gboolean tempfail = g_str_equal(ctx->cfg->on_spool_error, "tempfail");
+
+	scan_msg("--filter: %s", tempfail ? "message passed on unchanged, exit 75 "
+		 "(OnSpoolError tempfail)" : "message marked, the job is lost (OnSpoolError accept)");
+	return tempfail;
+}
+
+/* The output for a message read whole: annotated, or the fallback;
+ * *code the exit status (0, or EXIT_TEMPFAIL after a failed hand-off). */
+static GString *filter_message(const scan_ctx *ctx, const GByteArray *in, int *code)
+{
 	GError *err = NULL;
 	upki_notice *n = upki_notice_analyze((const char *)in->data, in->len, &ctx->opts, &err);
 	GString *out = NULL;
 
+	*code = 0;
 	if (!n) {
 		scan_msg("--filter: %s; message passed on unchanged", err->message);
 		out = strip_only(ctx, in, TRUE);
 		goto out;
 	}
-	if (!scan_spool_notice(ctx, n, &w)) {
-		scan_msg("--filter: message passed on unchanged");
+	if (scan_spool_filter(ctx, n) == SCAN_SPOOL_FAILED && spool_tempfails(ctx)) {
+		*code = EXIT_TEMPFAIL;
 		out = strip_only(ctx, in, TRUE);
 		goto out;
 	}
@@ -156,7 +177,7 @@ out:
 static int run(const scan_ctx *ctx, const char *why)
 {
 	gboolean over = FALSE, ok = TRUE;
-	int read_errno = 0;
+	int read_errno = 0, code = 0;
 	GByteArray *in = read_message(ctx->opts.max_size, &over, &read_errno);
 	GString *out = NULL;
 
@@ -174,14 +195,14 @@ static int run(const scan_ctx *ctx, const char *why)
 		scan_msg("--filter: %s; message passed on unchanged", why);
 		out = strip_only(ctx, in, TRUE);
 	} else {
-		out = filter_message(ctx, in);
+		out = filter_message(ctx, in, &code);
 	}
 	ok = write_all(out->str, out->len) && (!over || copy_rest()) && fflush(stdout) == 0;
 	if (!ok)
 		scan_msg("--filter: write error on standard output: %s", g_strerror(errno));
 	g_string_free(out, TRUE);
 	g_byte_array_unref(in);
-	return ok ? 0 : EXIT_INTERNAL;
+	return ok ? code : EXIT_INTERNAL;
 }
 
 int scan_filter_run(const scan_ctx *ctx)

@@ -6,7 +6,8 @@
  * no file calls a file above it (tests/integration/layout.sh checks it
  * on the objects):
  *
- *   driver   upki-scan.c  options, config, setup, exit code -> batch, filter, wrap, ledger, msg, code
+ *   driver   upki-scan.c  options, setup, exit code        -> conf, batch, filter, wrap, ledger, msg, code
+ *            conf.c       the config files, one over another -> msg
  *   runners  batch.c      the run over all inputs, -j N      -> walk, split, out, format, progress, code
  *            filter.c     --filter, the procmail filter      -> wrap, spool, msg
  *            wrap.c       --annotate, Annotate wrap          -> msg
@@ -48,7 +49,7 @@ typedef enum { REPORT_NONE, REPORT_TEXT, REPORT_JSON, REPORT_HTML } scan_report;
 typedef struct scan_args {
 	char *format_name;
 	scan_format format;
-	char *config;
+	char **config;   /* --config FILE..., NULL: the system file and the user's (conf.h) */
 	char *ca_file;
 	char *ca_dir;
 	char *verify_time;
@@ -59,6 +60,7 @@ typedef struct scan_args {
 	char *as_of;     /* --as-of: the report's "now" (YYYY-MM-DD or ISO 8601) */
 	gint64 as_of_time; /* as_of parsed; 0: now */
 	gboolean check;
+	gboolean check_config; /* -n */
 	gboolean filter;
 	gboolean notices_only;
 	gboolean quiet;
@@ -83,14 +85,16 @@ int scan_batch_run(const scan_ctx *ctx);
 
 /* wrap.c: applies --annotate to cfg and, for Annotate wrap, loads the
  * templates into *wrapper (the caller frees it).  FALSE (after a line
- * on stderr) when they do not load, except with --filter, which then
- * goes on in headers mode. */
-gboolean scan_wrap_setup(const scan_args *a, upki_config *cfg, upki_wrapper **wrapper);
+ * on stderr, naming the config file `where` when not NULL) when they do
+ * not load, except with --filter, which then goes on in headers mode. */
+gboolean scan_wrap_setup(const scan_args *a, upki_config *cfg, const char *where,
+			 upki_wrapper **wrapper);
 /* The wrapped message for n, or NULL when n is not to be wrapped or
  * wrapping failed (said on stderr): then headers mode. */
 GString *scan_wrap_message(const scan_ctx *ctx, const GByteArray *in, const upki_notice *n);
 
-/* filter.c: --filter; returns the exit code (0 unless stdout fails). */
+/* filter.c: --filter; returns the exit code (0; 75 after a failed hand-off
+ * with OnSpoolError tempfail; EXIT_INTERNAL when stdout fails). */
 int scan_filter_run(const scan_ctx *ctx);
 
 /* --filter when setup failed (bad option, config or trust store): the

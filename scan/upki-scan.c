@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "upki/mime.h"
+#include "conf.h"
 #include "ledger.h"
 #include "msg.h"
 #include "scan.h"
@@ -101,7 +102,8 @@ static gboolean parse_args(int argc, char **argv, scan_args *a)
 {
 	GOptionEntry entries[] = {
 		{ "format", 0, 0, G_OPTION_ARG_STRING, &a->format_name, "Output format: json (default), text or csv", "FMT" },
-		{ "config", 0, 0, G_OPTION_ARG_FILENAME, &a->config, "Read keys from this config file (upki-milter.conf(5))", "FILE" },
+		{ "config", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a->config, "Read keys from this config file instead of the system and your own (upki-milter.conf(5)); may repeat, later files win", "FILE" },
+		{ "check-config", 'n', 0, G_OPTION_ARG_NONE, &a->check_config, "Check the config files and the trust store, print the files read, and exit (0 good, 4 bad)", NULL },
 		{ "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &a->ca_file, "Trusted roots (PEM) instead of the system store", "FILE" },
 		{ "ca-dir", 0, 0, G_OPTION_ARG_FILENAME, &a->ca_dir, "Hashed directory of trusted roots", "DIR" },
 		{ "verify-time", 0, 0, G_OPTION_ARG_STRING, &a->verify_time, "Check the signer at the signing time (default) or now", "signing|now" },
@@ -165,6 +167,7 @@ typedef struct scan_setup {
 	upki_wrapper *wrapper; /* Annotate wrap; NULL: headers mode */
 	upki_ledger *ledger;   /* --ledger, or a temporary one for --report alone */
 	char *temp_ledger;     /* that temporary file's path, removed at the end */
+	GPtrArray *read;       /* the config files read, in order (conf.h) */
 } scan_setup;
 
 /* --ledger FILE, or for --report without one a file of the run's own. */
@@ -232,16 +235,16 @@ static gboolean setup(const scan_args *a, scan_setup *s)
 {
 	GError *err = NULL;
 
-	s->cfg = a->config ? upki_config_load(a->config, &err) : upki_config_new();
-	if (!s->cfg) {
-		scan_msg("%s", err->message);
+	s->read = g_ptr_array_new_with_free_func(g_free);
+	s->cfg = scan_conf_load(a, s->read);
+	if (!s->cfg)
 		goto fail;
-	}
 	if (a->verify_time && !upki_config_set(s->cfg, "VerifyTime", a->verify_time, &err)) {
 		scan_msg("--verify-time: %s", err->message);
 		goto fail;
 	}
-	if (!scan_wrap_setup(a, s->cfg, &s->wrapper))
+	if (!scan_wrap_setup(a, s->cfg, s->read->len ? g_ptr_array_index(s->read, s->read->len - 1) : NULL,
+			     &s->wrapper))
 		goto fail;
 	const char *ca_file = a->ca_file ? a->ca_file : s->cfg->trust_anchor_file;
 	const char *ca_dir = a->ca_dir ? a->ca_dir : s->cfg->trust_anchor_dir;
@@ -258,7 +261,7 @@ static gboolean setup(const scan_args *a, scan_setup *s)
 		delivery_options(a, s);
 	else
 		batch_options(a, s);
-	if (!a->filter && !open_ledger(a, s))
+	if (!a->filter && !a->check_config && !open_ledger(a, s))
 		goto fail;
 	return TRUE;
 fail:
@@ -276,17 +279,24 @@ static gboolean asks_filter(int argc, char **argv)
 	return FALSE;
 }
 
-/* The FILE of --config=FILE or --config FILE in a command line that did
+/* The FILEs of --config=FILE or --config FILE in a command line that did
  * not parse (GOption then sets nothing), NULL when none. */
-static char *config_arg(int argc, char **argv)
+static char **config_arg(int argc, char **argv)
 {
+	GPtrArray *files = g_ptr_array_new();
+
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (g_str_has_prefix(argv[i], "--config="))
-			return g_strdup(argv[i] + strlen("--config="));
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-			return g_strdup(argv[i + 1]);
+			g_ptr_array_add(files, g_strdup(argv[i] + strlen("--config=")));
+		else if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			g_ptr_array_add(files, g_strdup(argv[++i]));
 	}
-	return NULL;
+	if (!files->len) {
+		g_ptr_array_free(files, TRUE);
+		return NULL;
+	}
+	g_ptr_array_add(files, NULL);
+	return (char **)g_ptr_array_free(files, FALSE);
 }
 
 /* --filter without a working setup: forged verdicts are still removed.
@@ -298,12 +308,23 @@ static int filter_fallback(const scan_args *a, scan_setup *s, scan_code *code, c
 
 	if (!s->cfg) {
 		s->cfg = upki_config_new();
-		s->cfg->authserv_id = upki_config_peek(a->config, "AuthservID");
+		s->cfg->authserv_id = scan_conf_peek(a, "AuthservID");
 	}
 	s->opts.max_size = (gsize)s->cfg->max_message_size;
 	ctx.cfg = s->cfg;
 	ctx.opts = s->opts;
 	return scan_filter_strip(&ctx, why);
+}
+
+/* -n: the files read, in order, and the verdict on the setup. */
+static int check_config(const scan_setup *s)
+{
+	for (guint i = 0; i < s->read->len; i++)
+		printf("upki-scan: read %s\n", (const char *)g_ptr_array_index(s->read, i));
+	if (!s->read->len)
+		printf("upki-scan: no config file read (built-in defaults)\n");
+	printf("upki-scan: configuration OK\n");
+	return 0;
 }
 
 /* The run itself, on the context made from the setup. */
@@ -332,7 +353,7 @@ int main(int argc, char **argv)
 
 	if (!parse_args(argc, argv, &a)) {
 		if (asks_filter(argc, argv)) {
-			g_free(a.config);
+			g_strfreev(a.config);
 			a.config = config_arg(argc, argv);
 			code = filter_fallback(&a, &s, worst, "bad command line (see above)");
 		}
@@ -345,8 +366,12 @@ int main(int argc, char **argv)
 	}
 	if (!setup(&a, &s)) {
 		/* A filter never loses mail, not even to its own broken setup. */
-		if (a.filter)
+		if (a.filter && !a.check_config)
 			code = filter_fallback(&a, &s, worst, "setup failed (see above)");
+		goto out;
+	}
+	if (a.check_config) {
+		code = check_config(&s);
 		goto out;
 	}
 	upki_mime_init();
@@ -361,8 +386,10 @@ out:
 	upki_wrapper_free(s.wrapper);
 	upki_smime_verifier_free(s.verifier);
 	upki_config_free(s.cfg);
+	if (s.read)
+		g_ptr_array_unref(s.read);
 	g_free(a.format_name);
-	g_free(a.config);
+	g_strfreev(a.config);
 	g_free(a.ca_file);
 	g_free(a.ca_dir);
 	g_free(a.verify_time);

@@ -15,7 +15,8 @@ static const char *wrap_authserv_id(const upki_config *cfg)
 	return cfg->authserv_id ? cfg->authserv_id : g_get_host_name();
 }
 
-gboolean scan_wrap_setup(const scan_args *a, upki_config *cfg, upki_wrapper **wrapper)
+gboolean scan_wrap_setup(const scan_args *a, upki_config *cfg, const char *where,
+			 upki_wrapper **wrapper)
 {
 	GError *err = NULL;
 
@@ -34,7 +35,7 @@ gboolean scan_wrap_setup(const scan_args *a, upki_config *cfg, upki_wrapper **wr
 	*wrapper = upki_wrapper_new(cfg, wrap_authserv_id(cfg), &err);
 	if (*wrapper)
 		return TRUE;
-	scan_msg("%s%s%s", a->config ? a->config : "", a->config ? ": " : "", err->message);
+	scan_msg("%s%s%s", where ? where : "", where ? ": " : "", err->message);
 	g_error_free(err);
 	if (!a->filter)
 		return FALSE;

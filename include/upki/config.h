@@ -4,7 +4,9 @@
  * case-insensitive.  One table (upki_config_keys) drives parsing,
  * defaults, validation, `upki-milter -n` and the man page; an unknown key
  * or a bad value is an error naming the file and line.  Every front end
- * reads the same file and uses the keys that apply to it.
+ * reads the same file and uses the keys that apply to it: the system file
+ * (upki_config_system_file()) by default, and upki-scan a user's file
+ * over it (upki_config_merge_file(); upki-scan(1) FILES).
  */
 #ifndef UPKI_CONFIG_H
 #define UPKI_CONFIG_H
@@ -80,6 +82,22 @@ gboolean upki_config_set(upki_config *c, const char *key, const char *value, GEr
 /* Defaults, then the file at path.  NULL with a GError that names the
  * file and line ("FILE:LINE: unknown key 'Foo'"). */
 upki_config *upki_config_load(const char *path, GError **error);
+
+/* The lines of the file at path over what c holds already: a key set
+ * again replaces the lower file's value, a key that may repeat (Kind*,
+ * UrlLabel) adds to it, a key the file leaves out keeps its value.
+ * FALSE with a GError: G_FILE_ERROR when the file cannot be read (so a
+ * caller can tell a missing file, G_FILE_ERROR_NOENT, or an unreadable
+ * one, G_FILE_ERROR_ACCES, from a broken one), else UPKI_ERROR_CONFIG
+ * naming this file and line.  After FALSE c may hold part of the file:
+ * the caller discards it. */
+gboolean upki_config_merge_file(upki_config *c, const char *path, GError **error);
+
+/* The system-wide file every program reads by default:
+ * SYSCONFDIR/upki-milter.conf (Makefile: SYSCONFDIR, default /etc). */
+const char *upki_config_system_file(void);
+/* SYSCONFDIR itself, for a front end's own file beside it. */
+const char *upki_config_sysconfdir(void);
 
 /* Fills *o for mail being delivered now (upki-milter, `upki-scan
  * --filter`): the signer must be valid now, a signing time older than

@@ -13,6 +13,9 @@
 #   BENCH_NOTICES=6000  notices in the mbox (default 6000)
 #   BENCH_RUNS=3        runs per command; the least CPU counts
 set -u
+# the figures are for the built-in defaults, not the machine's /etc/upki-milter.conf
+UPKI_SYSTEM_CONFIG=${UPKI_SYSTEM_CONFIG:-/nonexistent/upki-milter.conf}
+export UPKI_SYSTEM_CONFIG
 BUILD=${BUILD:-build}
 SCAN="$BUILD/upki-scan"
 N=${BENCH_NOTICES:-6000}

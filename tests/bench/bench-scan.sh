@@ -10,6 +10,9 @@
 #   BENCH_DIR=DIR  where the mbox files go (default: a temporary directory)
 #   BENCH_RUNS=3   runs per command; the best time counts (page cache warm)
 set -u
+# the figures are for the built-in defaults, not the machine's /etc/upki-milter.conf
+UPKI_SYSTEM_CONFIG=${UPKI_SYSTEM_CONFIG:-/nonexistent/upki-milter.conf}
+export UPKI_SYSTEM_CONFIG
 BUILD=${BUILD:-build}
 SCAN="$BUILD/upki-scan"
 MKMBOX="$BUILD/tools/upki-mkmbox"

@@ -90,6 +90,8 @@ readme_filter() {
 }
 procmail_rc() {
 	mkdir -p "$T/$1/mail"
+	# procmail clears the environment: the test's system config (tap.sh) goes in the rcfile
+	printf 'UPKI_SYSTEM_CONFIG=%s\n' "$UPKI_SYSTEM_CONFIG"
 	printf 'SHELL=/bin/sh\nCOMSAT=no\nMAILDIR=%s\nDEFAULT=%s/Maildir/\nLOGFILE=%s/procmail.log\n\n' \
 		"$T/$1/mail" "$T/$1/mail" "$T/$1"
 	printf ':0 fw\n%s --ca-file=%s\n\n' "$(readme_filter | sed -e "s#upki-scan#$SCAN#" -e "s#/var/spool/upki-notice#$2#")" \

@@ -1,8 +1,8 @@
 #!/bin/sh
 # upki-scan --filter without procmail, and --spool through the command
 # line: annotated output with the body byte for byte unchanged; junk,
-# oversized input and a broken spool passed on with exit 0 and one line
-# on stderr; stdout that cannot be written gives a non-zero exit; many
+# oversized input passed on with exit 0 and one line on stderr, a failed
+# hand-off with exit 75 (OnSpoolError); stdout that cannot be written gives a non-zero exit; many
 # writers at once leave one job per notice; a setup that fails (trust
 # store, config, command line) still removes forged verdicts; a forged
 # verdict after a header line that is no field is removed.  The filter
@@ -127,14 +127,28 @@ check "concurrent: one job per distinct URL ($urls)" test "$(jobs_in "$SP2/new")
 check "concurrent: no tmp/ leftovers" test "$(jobs_in "$SP2/tmp")" = 0
 check "concurrent: no errors" test ! -s "$T/err"
 
-# A spool that cannot be written: the filter passes the message on
-# (exit 0); --check and JSON mode say so with exit 5.
+# A hand-off that fails (the job would be lost): OnSpoolError tempfail,
+# the default, gives the message unchanged and exit 75 (procmail's `:0 fw`
+# keeps the original; README: a recipe after it defers the delivery);
+# OnSpoolError accept marks the mail, exit 0, and says the job is lost.
+# --check and JSON mode say so with exit 5.  (A spool that is not ours
+# to write: tests/integration/filter-spool-access.sh.)
 : >"$T/file"
 BAD="$T/file/spool"
-filter "unwritable spool" samples/cert-issue.eml --spool="$BAD"
-check "unwritable spool: output identical" cmp -s samples/cert-issue.eml "$T/out"
+"$SCAN" --filter $CA --spool="$BAD" <"$GENUINE" >"$T/out" 2>"$T/err"
+rc=$?
+check "unwritable spool: exit 75 (got $rc)" test "$rc" = 75
+check "unwritable spool: output identical" cmp -s "$GENUINE" "$T/out"
 check "unwritable spool: stderr names the spool" err_says "$BAD"
+check "unwritable spool: stderr says tempfail" err_says "OnSpoolError tempfail"
 check "unwritable spool: no token on stderr" no_token_in_err
+printf 'OnSpoolError accept\n' >"$T/accept.conf"
+filter "unwritable spool, OnSpoolError accept" "$GENUINE" --spool="$BAD" --config="$T/accept.conf"
+check "unwritable spool, accept: marked genuine" grep -q '^X-UPKI-Notice: genuine; kind=cert-issue' "$T/out"
+check "unwritable spool, accept: body byte-identical" same_body "$GENUINE" "$T/out"
+check "unwritable spool, accept: stderr says the job is lost" err_says "job is lost"
+filter "unwritable spool, ordinary mail" samples/plain-utf8.eml --spool="$BAD"
+check "unwritable spool, ordinary mail: nothing on stderr" test ! -s "$T/err"
 "$SCAN" --check $CA --spool="$BAD" samples/cert-issue.eml 2>"$T/err"
 rc=$?
 check "unwritable spool: --check exits 5 (got $rc)" test "$rc" = 5

@@ -42,6 +42,8 @@ rcfile() {
 	{
 		# a Maildir site as README.md shows it: the inbox is MAILDIR,
 		# .upki/ a Maildir++ folder inside it
+		# procmail clears the environment: the test's system config (tap.sh) goes in the rcfile
+		printf 'UPKI_SYSTEM_CONFIG=%s\n' "$UPKI_SYSTEM_CONFIG"
 		printf 'SHELL=/bin/sh\nCOMSAT=no\nMAILDIR=%s/%s/Maildir/\nDEFAULT=$MAILDIR\nLOGFILE=%s/%s.log\n\n' \
 			"$T" "$1" "$T" "$1"
 		if [ "$2" = header ]; then

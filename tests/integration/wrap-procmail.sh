@@ -40,6 +40,8 @@ sed "s#^TemplateDir .*#TemplateDir $T/tpl#" "$T/wrap.conf" >"$T/broken.conf"
 rcfile() {
 	printf 'SHELL=/bin/sh\nCOMSAT=no\nMAILDIR=%s/%s\nDEFAULT=%s/%s/Maildir/\nLOGFILE=%s/%s.log\n\n' \
 		"$T" "$1" "$T" "$1" "$T" "$1" >"$T/$1.rc"
+	# procmail clears the environment: the test's system config (tap.sh) goes in the rcfile
+	printf 'UPKI_SYSTEM_CONFIG=%s\n' "$UPKI_SYSTEM_CONFIG" >>"$T/$1.rc"
 	printf ':0 fw\n| %s --filter --annotate=wrap --config=%s --ca-file=%s\n\n' "$SCAN" "$2" "$CA" >>"$T/$1.rc"
 	printf ':0\n* ^X-UPKI-Notice: genuine\n.upki/\n' >>"$T/$1.rc"
 	chmod 644 "$T/$1.rc"

@@ -9,6 +9,11 @@ skip_all() { echo "1..0 # SKIP $1"; exit 0; }
 
 BUILD=${BUILD:-build}
 SCAN="$BUILD/upki-scan"
+# upki-scan and upki-fetch read the system config (/etc/upki-milter.conf)
+# by default: the machine's file is not the tests'.  A test that wants
+# one points UPKI_SYSTEM_CONFIG at its own (tests/integration/scan-config.sh).
+UPKI_SYSTEM_CONFIG=/nonexistent/upki-milter.conf
+export UPKI_SYSTEM_CONFIG
 
 # Makes $T, a temporary directory removed at exit even if a test made
 # parts of it read-only.  A script that needs more cleanup sets its own

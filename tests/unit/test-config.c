@@ -1,5 +1,5 @@
 /* test-config.c - parser/config.c: defaults, every key type, errors with
- * line numbers, profile extension keys. */
+ * line numbers, profile extension keys, a file over another (layers). */
 #include <glib/gstdio.h>
 #include <unistd.h>
 #include <string.h>
@@ -123,6 +123,80 @@ static void test_missing_file(void)
 	g_clear_error(&err);
 }
 
+/* A user's file over the system one: a key set again wins, a key left
+ * out keeps the system's value, a repeatable key adds to it. */
+static void test_layers(void)
+{
+	char *sys = write_temp("AuthservID mx.example.ac.jp\nSpool /var/spool/upki-notice\n"
+			       "StaleDays 20\nKindSubject cert-issue 一つ目\n");
+	char *user = write_temp("# the user's own\nStaleDays 7\nKindSubject cert-issue 二つ目\n");
+	GError *err = NULL;
+	upki_config *c = upki_config_load(sys, &err);
+
+	g_assert_no_error(err);
+	guint subjects = c->profile->subjects[UPKI_KIND_CERT_ISSUE]->len;
+	g_assert_true(upki_config_merge_file(c, user, &err));
+	g_assert_no_error(err);
+	g_assert_cmpuint(c->stale_days, ==, 7);
+	g_assert_cmpstr(c->authserv_id, ==, "mx.example.ac.jp");
+	g_assert_cmpstr(c->spool, ==, "/var/spool/upki-notice");
+	GPtrArray *subj = c->profile->subjects[UPKI_KIND_CERT_ISSUE];
+	g_assert_cmpuint(subj->len, ==, subjects + 1);
+	g_assert_cmpstr(g_ptr_array_index(subj, subj->len - 2), ==, "一つ目");
+	g_assert_cmpstr(g_ptr_array_index(subj, subj->len - 1), ==, "二つ目");
+	/* merging the same lower file again changes nothing but the repeatable keys */
+	g_assert_true(upki_config_merge_file(c, user, &err));
+	g_assert_cmpuint(c->stale_days, ==, 7);
+	upki_config_free(c);
+	g_unlink(sys);
+	g_unlink(user);
+	g_free(sys);
+	g_free(user);
+}
+
+/* Each error names its own file and line, whichever layer it is in. */
+static void test_layer_errors(void)
+{
+	char *sys = write_temp("StaleDays 20\n");
+	char *user = write_temp("StaleDays 7\n\nOnSuspicious drop\n");
+	GError *err = NULL;
+	upki_config *c = upki_config_load(sys, &err);
+
+	g_assert_false(upki_config_merge_file(c, user, &err));
+	g_assert_error(err, UPKI_ERROR, UPKI_ERROR_CONFIG);
+	char *want = g_strdup_printf("%s:3: bad value for OnSuspicious", user);
+	g_assert_true(g_str_has_prefix(err->message, want));
+	g_free(want);
+	g_clear_error(&err);
+	/* a missing layer: G_FILE_ERROR_NOENT, the config as it was */
+	g_assert_false(upki_config_merge_file(c, "/nonexistent/upki.conf", &err));
+	g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+	g_clear_error(&err);
+	/* an unreadable one: G_FILE_ERROR_ACCES (root reads everything) */
+	if (geteuid() != 0) {
+		g_assert_true(g_chmod(sys, 0) == 0);
+		g_assert_false(upki_config_merge_file(c, sys, &err));
+		g_assert_error(err, G_FILE_ERROR, G_FILE_ERROR_ACCES);
+		g_clear_error(&err);
+	}
+	upki_config_free(c);
+	g_unlink(sys);
+	g_unlink(user);
+	g_free(sys);
+	g_free(user);
+}
+
+/* The system file is SYSCONFDIR/upki-milter.conf, the name every program
+ * documents. */
+static void test_system_file(void)
+{
+	char *want = g_build_filename(upki_config_sysconfdir(), "upki-milter.conf", NULL);
+
+	g_assert_true(g_path_is_absolute(upki_config_system_file()));
+	g_assert_cmpstr(upki_config_system_file(), ==, want);
+	g_free(want);
+}
+
 static void test_table(void)
 {
 	/* Every key has help text, and a default that its own parser accepts. */
@@ -167,6 +241,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/config/file", test_file);
 	g_test_add_func("/config/bad", test_bad);
 	g_test_add_func("/config/missing-file", test_missing_file);
+	g_test_add_func("/config/layers", test_layers);
+	g_test_add_func("/config/layer-errors", test_layer_errors);
+	g_test_add_func("/config/system-file", test_system_file);
 	g_test_add_func("/config/table", test_table);
 	g_test_add_func("/config/documented", test_documented);
 	return g_test_run();
