@@ -185,11 +185,21 @@ else
 	pf_setup "$T/pf" "$PORT" ""
 	sed -i -e 's/^\(127.0.0.1:[0-9]* inet  *n - \)n /\1y /' -e 's/^cleanup   unix  n - n /cleanup   unix  n - y /' \
 		"$T/pf/etc/master.cf"
+	# the outbound exemption of the README: a submission-like service
+	PORT2=$(pf_free_port 11)
+	printf '127.0.0.1:%s inet n - y - - smtpd\n  -o syslog_name=postfix/submission\n  -o smtpd_milters=\n' \
+		"$PORT2" >>"$T/pf/etc/master.cf"
 	sh -c "$(echo "$line1" | sed "s#^postconf -e#postconf -c $T/pf/etc -e#")"
 	sh -c "$(echo "$line2" | sed "s#^postconf -e#postconf -c $T/pf/etc -e#")"
-	# what tmpfiles.d does for /var/spool/postfix, in this queue directory
+	# what tmpfiles.d does for /var/spool/postfix, in this queue directory;
+	# the socket where the shipped Socket puts it, relative to the chroot
 	install -d -o upki-milter -g upki-milter -m 0750 "$T/pf/spool/upki-milter"
-	sock="$T/pf/spool/upki-milter/upki-milter.sock"
+	conf_sock=$(awk 'tolower($1) == "socket" { print $2 }' /etc/upki-milter.conf | tail -1)
+	case "$conf_sock" in
+	local:/var/spool/postfix/* | unix:/var/spool/postfix/*) ok "the shipped Socket is inside Postfix's chroot" ;;
+	*) not_ok "the shipped Socket is inside Postfix's chroot" "Socket $conf_sock" ;;
+	esac
+	sock="$T/pf/spool/${conf_sock#*:/var/spool/postfix/}"
 	runuser -u upki-milter -- upki-milter -f -c /etc/upki-milter.conf -p "local:$sock" >"$T/milter.log" 2>&1 &
 	MPID=$!
 	i=0
@@ -216,10 +226,18 @@ else
 		f=$(pf_find local)
 		grep -q '^X-UPKI-Notice: suspicious' "$f" 2>/dev/null
 		check $? "chrooted cleanup reaches it too (non_smtpd_milters = \$smtpd_milters)"
+		{ printf 'X-Test-Id: out\n'; cat samples/phish-punycode.eml; } >"$T/m3.eml"
+		port1=$PF_PORT; PF_PORT=$PORT2
+		pf_send "$T/m3.eml"
+		PF_PORT=$port1
+		pf_wait 3 20
+		f=$(pf_find out)
+		[ -n "$f" ] && ! grep -qi '^X-UPKI-Notice' "$f"
+		check $? "a service with -o smtpd_milters= (submission) skips the milter"
 		kill "$MPID" 2>/dev/null; wait "$MPID" 2>/dev/null; MPID=
 		{ printf 'X-Test-Id: down\nX-UPKI-Notice: genuine; kind=cert-issue\n'; cat "$T/ordinary.eml"; } >"$T/m2.eml"
 		pf_send "$T/m2.eml"
-		pf_wait 3 20
+		pf_wait 4 20
 		f=$(pf_find down)
 		[ -n "$f" ] && ! grep -qi '^X-UPKI-Notice' "$f"
 		check $? "milter down: mail flows, and header_checks strips the forged X-UPKI-Notice"
