@@ -18,7 +18,7 @@ TOP=$PWD
 check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
 
 [ "$(id -u)" = 0 ] || skip_all "not root (dpkg -i needs root)"
-for tool in dpkg dpkg-buildpackage dh lintian fakeroot runuser; do
+for tool in dpkg dpkg-buildpackage dh lintian fakeroot runuser setpriv; do
 	command -v "$tool" >/dev/null 2>&1 || skip_all "$tool not installed"
 done
 if dpkg-query -W -f '${Status}' upki-notice 2>/dev/null | grep -q 'installed\|config-files'; then
@@ -201,7 +201,9 @@ else
 	*) not_ok "the shipped Socket is inside Postfix's chroot" "Socket $conf_sock" ;;
 	esac
 	sock="$T/pf/spool/${conf_sock#*:/var/spool/postfix/}"
-	runuser -u upki-milter -- upki-milter -f -c /etc/upki-milter.conf -p "local:$sock" >"$T/milter.log" 2>&1 &
+	# as the unit runs it (User=upki-milter); setpriv execs, so $! is the milter
+	setpriv --reuid=upki-milter --regid=upki-milter --init-groups \
+		upki-milter -f -c /etc/upki-milter.conf -p "local:$sock" >"$T/milter.log" 2>&1 &
 	MPID=$!
 	i=0
 	while [ ! -S "$sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
@@ -235,12 +237,14 @@ else
 		f=$(pf_find out)
 		[ -n "$f" ] && ! grep -qi '^X-UPKI-Notice' "$f"
 		check $? "a service with -o smtpd_milters= (submission) skips the milter"
+		mpid=$MPID
 		kill "$MPID" 2>/dev/null; wait "$MPID" 2>/dev/null; MPID=
 		{ printf 'X-Test-Id: down\nX-UPKI-Notice: genuine; kind=cert-issue\n'; cat "$T/ordinary.eml"; } >"$T/m2.eml"
 		pf_send "$T/m2.eml"
 		pf_wait 4 20
 		f=$(pf_find down)
-		[ -n "$f" ] && ! grep -qi '^X-UPKI-Notice' "$f"
+		[ -n "$f" ] && ! grep -qi '^X-UPKI-Notice' "$f" && ! kill -0 "$mpid" 2>/dev/null &&
+			grep -q 'connect to Milter service unix:/upki-milter/upki-milter.sock' "$T/pf/postfix.log"
 		check $? "milter down: mail flows, and header_checks strips the forged X-UPKI-Notice"
 	else
 		not_ok "the chrooted Postfix starts" "$(cat "$T/pf/start.log" "$T/pf/postfix.log" 2>/dev/null | tail -5)"
