@@ -4,6 +4,10 @@
 
 PREFIX  ?= /usr/local
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# The user and the directories the units need (systemd reads both from
+# /usr/lib and /usr/local/lib): see `make install`'s last lines.
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+TMPFILESDIR ?= $(PREFIX)/lib/tmpfiles.d
 DESTDIR ?=
 SANITIZE ?=
 # Annotate wrap's instruction templates (TemplateDir's default); the build
@@ -84,7 +88,7 @@ ALL_OBJS  = $(LIB_OBJS) $(foreach p,$(PROGRAMS),$(call prog_objs,$(p))) \
             $(UNIT_SRCS:%.c=$(BUILD)/%.o) $(TOOL_SRCS:%.c=$(BUILD)/%.o) \
             $(RETRIEVE_TEST_OBJS)
 
-.PHONY: all deps check demo install uninstall clean samples
+.PHONY: all deps check demo install uninstall clean samples deb
 # Keep object files of tests and tools between runs.
 .SECONDARY:
 
@@ -226,6 +230,12 @@ install: all
 	sed 's#/usr/bin/upki-fetch#$(PREFIX)/bin/upki-fetch#g' etc/upki-fetch.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
 	chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+	install -d $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	install -m 644 etc/upki-notice.sysusers $(DESTDIR)$(SYSUSERSDIR)/upki-notice.conf
+	install -m 644 etc/upki-notice.tmpfiles $(DESTDIR)$(TMPFILESDIR)/upki-notice.conf
+	install -m 644 etc/upki-header_checks $(DESTDIR)$(PREFIX)/share/doc/upki-notice/
+	@echo "upki-notice: installed.  Before the units can start (as root): systemd-sysusers upki-notice.conf;"
+	@echo "  systemd-tmpfiles --create upki-notice.conf; a config in /etc (README: Postfix on Debian)."
 
 # Removes exactly what install puts there (tests/integration/install.sh
 # checks that nothing else goes and nothing stays); shared directories
@@ -239,12 +249,30 @@ uninstall:
 	      $(DESTDIR)$(PREFIX)/share/man/man5/upki-fetch.conf.5 \
 	      $(DESTDIR)$(PREFIX)/share/man/man8/upki-fetch.8
 	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/doc/upki-notice/,upki-milter.conf.example \
-	      upki-fetch.conf.example \
+	      upki-fetch.conf.example upki-header_checks \
 	      README.md $(notdir $(wildcard docs/*.md)))
 	rm -f $(addprefix $(DESTDIR)$(TEMPLATEDIR)/,$(notdir $(wildcard templates/*.txt templates/*.html)))
 	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/upki-milter.service $(DESTDIR)$(SYSTEMDUNITDIR)/upki-fetch.service
+	rm -f $(DESTDIR)$(SYSUSERSDIR)/upki-notice.conf $(DESTDIR)$(TMPFILESDIR)/upki-notice.conf
 	-rmdir $(DESTDIR)$(PREFIX)/share/doc/upki-notice $(DESTDIR)$(TEMPLATEDIR) 2>/dev/null
 	-rmdir $(DESTDIR)$(PREFIX)/share/upki-notice 2>/dev/null
+
+# The Debian package (debian/; README.Debian): dpkg-buildpackage -us -uc -b
+# in a copy of the tree under $(DEB_DIR), so that debian/rules clean never
+# touches this tree; the .deb (and .buildinfo, .changes) land in $(DEB_DIR).
+# Needs debhelper and the build's -dev packages (scripts/install-deps.sh check).
+DEB_DIR ?= build/deb
+.PHONY: deb
+deb:
+	@command -v dpkg-buildpackage >/dev/null && command -v dh >/dev/null || \
+	    { echo "make deb: needs dpkg-dev and debhelper (scripts/install-deps.sh check)" >&2; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/upki-notice
+	tar -cf - --exclude=./build --exclude=./.git --exclude='./debian/obj' --exclude='./debian/upki-notice' . | \
+	    tar -xf - -C $(DEB_DIR)/upki-notice
+	cd $(DEB_DIR)/upki-notice && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+	    { tail -40 ../build.log >&2; exit 1; }
+	rm -rf $(DEB_DIR)/upki-notice
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf build

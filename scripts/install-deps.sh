@@ -11,7 +11,9 @@
 #          config), valgrind for the daemons, systemd for systemd-analyze
 #          (the unit is verified, not started), python3 for the test
 #          servers, chromium (with a Japanese font) to render the HTML we
-#          write, xmllint to check it is well-formed, openssl to sign.
+#          write, xmllint to check it is well-formed, openssl to sign;
+#          dpkg-dev, debhelper, fakeroot and lintian for `make deb` and
+#          tests/integration/deb.sh (the Debian package).
 #
 # Postfix comes with `check` only, and never over another MTA: on a
 # machine with exim4, sendmail, OpenSMTPD or any other installed
@@ -26,7 +28,7 @@ libgmime-3.0-dev libglib2.0-dev libssl-dev libjson-glib-dev
 libcurl4-openssl-dev libxml2-dev libmilter-dev libsystemd-dev zlib1g-dev
 libzip-dev libsqlite3-dev"
 CHECK_PKGS="openssl libxml2-utils postfix procmail miltertest swaks m4 valgrind gzip systemd
-python3 chromium fonts-ipafont-gothic"
+python3 chromium fonts-ipafont-gothic dpkg-dev debhelper fakeroot lintian"
 
 case "${1:-}" in
 build) PKGS=$BUILD_PKGS ;;

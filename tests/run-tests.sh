@@ -39,10 +39,14 @@ for t in "$BUILD"/tests/test-*; do
 	[ -x "$t" ] || continue
 	run_one "$(basename "$t")" "$t" --tap
 done
+# deb.sh installs and purges the Debian package on this machine: last,
+# after every test that might see what it adds for a while.
+LAST=tests/integration/deb.sh
 for t in tests/integration/*.sh; do
-	[ -f "$t" ] || continue
+	[ -f "$t" ] && [ "$t" != "$LAST" ] || continue
 	run_one "$(basename "$t" .sh)" sh "$t"
 done
+[ -f "$LAST" ] && run_one "$(basename "$LAST" .sh)" sh "$LAST"
 
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]

@@ -25,9 +25,12 @@ ntpl=$(ls templates | wc -l)
 	grep -a -q '/usr/share/upki-notice/templates' "$T/usr/bin/upki-scan" &&
 	echo "ok $n all $ntpl templates installed, and TemplateDir's default names their directory" ||
 	echo "not ok $n templates not installed where TemplateDir's default points"
-# upki-fetch, its man pages, example config and unit
+# upki-fetch, its man pages, example config and unit; the user and
+# directories the units need; the Postfix header_checks table
 for f in usr/bin/upki-fetch usr/share/man/man8/upki-fetch.8 usr/share/man/man5/upki-fetch.conf.5 \
-	usr/share/doc/upki-notice/upki-fetch.conf.example usr/lib/systemd/system/upki-fetch.service; do
+	usr/share/doc/upki-notice/upki-fetch.conf.example usr/lib/systemd/system/upki-fetch.service \
+	usr/lib/sysusers.d/upki-notice.conf usr/lib/tmpfiles.d/upki-notice.conf \
+	usr/share/doc/upki-notice/upki-header_checks; do
 	n=$((n + 1))
 	[ -f "$T/$f" ] && echo "ok $n installed $f" || echo "not ok $n missing $f"
 done
