@@ -145,6 +145,14 @@ static gboolean spool_usable(const who *w, const char *spool, char **why)
 				       "plant a job", spool, (unsigned)(st.st_mode & 07777));
 		return FALSE;
 	}
+	/* the spool is 0700 (docs/spool.md): a group that may write it could
+	 * plant jobs as well, and hides that behind a group membership */
+	if (stat(spool, &st) == 0 && (st.st_mode & S_IWGRP)) {
+		*why = g_strdup_printf("%s is writable by its group %u (mode %04o): every member could "
+				       "plant a job; make it 0700", spool, (unsigned)st.st_gid,
+				       (unsigned)(st.st_mode & 07777));
+		return FALSE;
+	}
 	for (gsize i = 0; i < G_N_ELEMENTS(subs); i++) {
 		char *sub = g_build_filename(spool, subs[i].name, NULL);
 		/* absent: the daemon makes it */

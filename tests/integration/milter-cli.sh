@@ -100,6 +100,9 @@ chmod 700 "$T/spool/new"
 chmod 777 "$T/spool"
 expect "-n: Spool writable by everyone" 1 "$MILTER" -n -c "$T/rt.conf"
 has "-n: says anyone could plant a job" "writable by everyone" err
+chmod 770 "$T/spool"
+expect "-n: Spool writable by its group" 1 "$MILTER" -n -c "$T/rt.conf"
+has "-n: says the group could plant a job" "writable by its group" err
 chmod 700 "$T/spool"
 # The socket is made by whoever starts the daemon (as root: root can):
 # checked for a user other than root with setpriv.
