@@ -117,10 +117,13 @@ static X509 *decode_cert(const guint8 *der, gsize len)
 	return x;
 }
 
-/* One reference for the caller; *own TRUE when the cache holds it too. */
+/* One reference for the caller; *own TRUE when the cache holds it too.
+ * The lookup key points into the caller's bytes (no copy: a copy of every
+ * certificate of every notice cost more than the lookup); only a key that
+ * goes into the table is copied. */
 static X509 *cert_get(upki_smime_cache *c, const guint8 *der, gsize len, gboolean *own)
 {
-	GBytes *key = g_bytes_new(der, len);
+	GBytes *key = g_bytes_new_static(der, len);
 	X509 *x = NULL;
 
 	*own = FALSE;
@@ -140,7 +143,7 @@ static X509 *cert_get(upki_smime_cache *c, const guint8 *der, gsize len, gboolea
 	c->stats.certs_decoded++;
 	if (g_hash_table_size(c->certs) < MAX_CERTS && !g_hash_table_contains(c->certs, key)) {
 		X509_up_ref(x);
-		g_hash_table_insert(c->certs, g_bytes_ref(key), x);
+		g_hash_table_insert(c->certs, g_bytes_new(der, len), x);
 		*own = TRUE;
 	}
 	g_mutex_unlock(&c->lock);

@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "upki/charset.h"
 #include "upki/mime.h"
 #include "ledger.h"
 #include "msg.h"
@@ -252,8 +253,10 @@ static gboolean setup(const scan_args *a, scan_setup *s)
 	}
 	/* The bench's and the tests' reference: every signature decoded and
 	 * every chain built afresh. */
-	if (g_getenv("UPKI_SCAN_NO_CACHE"))
+	if (g_getenv("UPKI_SCAN_NO_CACHE")) {
 		upki_smime_verifier_set_caching(s->verifier, FALSE);
+		upki_charset_set_fast_paths(FALSE);
+	}
 	if (a->filter)
 		delivery_options(a, s);
 	else
