@@ -2,8 +2,9 @@
  * converted from a per-thread table gives exactly what the strict
  * whole-text conversion with iconv gives (every JIS X 0208 pair, random
  * texts of pairs, ASCII, designations and the bytes that send a text
- * back to iconv), and upki_mime_to_utf8() is the same with the table on
- * and off. */
+ * back to iconv), and upki_mime_to_utf8() and every text of every sample
+ * message (and of the directories in UPKI_PARITY_DIRS) are the same with
+ * the table on and off. */
 #include <string.h>
 
 #include "upki/charset.h"
@@ -156,6 +157,67 @@ static void test_random_texts(void)
 	g_rand_free(r);
 }
 
+/* Every text the MIME walk hands out, the same with the table on and
+ * off, for every message file in samples/, ../shared/upki-samples and
+ * the directories of UPKI_PARITY_DIRS (colon-separated: the attacks and
+ * mutations fastpath-parity.sh makes).  Returns the texts compared. */
+static guint compare_dir(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name = NULL;
+	guint texts = 0;
+
+	while (d && (name = g_dir_read_name(d))) {
+		char *path = g_build_filename(dir, name, NULL);
+		char *buf = NULL;
+		gsize len = 0;
+		if (g_str_has_suffix(name, ".eml") && g_file_get_contents(path, &buf, &len, NULL)) {
+			upki_mime *on = upki_mime_parse(buf, len, NULL);
+			upki_charset_set_fast_paths(FALSE);
+			upki_mime *off = upki_mime_parse(buf, len, NULL);
+			upki_charset_set_fast_paths(TRUE);
+			g_test_message("%s", path);
+			g_assert_true((on == NULL) == (off == NULL));
+			if (on) {
+				g_assert_cmpstr(on->subject, ==, off->subject);
+				g_assert_cmpuint(on->findings, ==, off->findings);
+				g_assert_cmpuint(on->texts->len, ==, off->texts->len);
+				g_assert_cmpuint(on->signeds->len, ==, off->signeds->len);
+				for (guint i = 0; i < on->texts->len; i++) {
+					const upki_text *a = g_ptr_array_index(on->texts, i);
+					const upki_text *b = g_ptr_array_index(off->texts, i);
+					g_assert_cmpstr(a->text, ==, b->text);
+					g_assert_true(a->is_html == b->is_html && a->signed_by == b->signed_by &&
+						      a->header == b->header);
+					texts++;
+				}
+			}
+			upki_mime_free(on);
+			upki_mime_free(off);
+		}
+		g_free(buf);
+		g_free(path);
+	}
+	if (d)
+		g_dir_close(d);
+	return texts;
+}
+
+static void test_messages(void)
+{
+	const char *extra = g_getenv("UPKI_PARITY_DIRS");
+	char **dirs = g_strsplit(extra ? extra : "", ":", -1);
+	guint texts = compare_dir("samples") + compare_dir("../shared/upki-samples");
+
+	for (char **d = dirs; *d; d++)
+		if (**d)
+			texts += compare_dir(*d);
+	g_strfreev(dirs);
+	g_test_message("%u texts the same both ways", texts);
+	if (texts == 0)
+		g_test_skip("no samples/ (run from the project root)");
+}
+
 static void test_switch(void)
 {
 	upki_charset_set_fast_paths(FALSE);
@@ -173,5 +235,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/charset-jis/left-to-iconv", test_left_to_iconv);
 	g_test_add_func("/charset-jis/random-texts", test_random_texts);
 	g_test_add_func("/charset-jis/switch", test_switch);
+	g_test_add_func("/charset-jis/messages", test_messages);
 	return g_test_run();
 }
