@@ -136,8 +136,9 @@ static gboolean is_bidi_control(gunichar c)
  * each line end.  NULL bidi: not followed. */
 static const char *find_scheme_bidi(const char *s, const char *end, gboolean *bidi)
 {
-	for (const char *c = s; c < end && *c; c = g_utf8_next_char(c)) {
-		gunichar u = g_utf8_get_char(c);
+	/* ASCII read bytewise: a call per character was most of the search. */
+	for (const char *c = s; c < end && *c; c = (guchar)*c < 0x80 ? c + 1 : g_utf8_next_char(c)) {
+		gunichar u = (guchar)*c < 0x80 ? (gunichar)(guchar)*c : g_utf8_get_char(c);
 		if (bidi && u == '\n')
 			*bidi = FALSE;
 		else if (bidi && is_bidi_control(u))
