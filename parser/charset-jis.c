@@ -114,7 +114,9 @@ char *upki_charset_jis_plain(const char *buf, gsize len)
 		if (t->state[idx] == PAIR_FAILS ||
 		    (t->state[idx] == PAIR_UNKNOWN && !pair_learn(t, idx, p[i], p[i + 1])))
 			goto bail;
-		memcpy(w, t->utf8[idx], t->len[idx]);
+		/* Four bytes always (a fixed-size copy is a store): the buffer has
+		 * room, since no byte before this pair wrote more than two. */
+		memcpy(w, t->utf8[idx], 4);
 		w += t->len[idx];
 		i += 2;
 	}
