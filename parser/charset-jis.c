@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "upki/charset.h"
+#include "upki/fastpath.h"
 #include "charset-private.h"
 
 #define ESC 0x1b
@@ -34,13 +35,6 @@ typedef struct jis_table {
 } jis_table;
 
 static GPrivate table_key = G_PRIVATE_INIT(g_free);
-static gint fast_off; /* upki_charset_set_fast_paths(FALSE) */
-
-void upki_charset_set_fast_paths(gboolean on)
-{
-	g_atomic_int_set(&fast_off, !on);
-}
-
 static jis_table *table_get(void)
 {
 	jis_table *t = g_private_get(&table_key);
@@ -84,7 +78,7 @@ char *upki_charset_jis_plain(const char *buf, gsize len)
 	gboolean kanji = FALSE;
 	gsize i = 0;
 
-	if (g_atomic_int_get(&fast_off) || !buf || len > G_MAXSIZE / 2 - 1)
+	if (!upki_fast_paths_on() || !buf || len > G_MAXSIZE / 2 - 1)
 		return NULL;
 	t = table_get();
 	/* A pair (two bytes) writes at most four, any other byte one. */

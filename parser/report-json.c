@@ -9,27 +9,17 @@
  * bytes 0x01-0x1E and 0x7F as \u00XX; 0x1F and every byte from 0x80 as
  * they are).  The builder path stays (upki_report_json_built(),
  * report-private.h) as the reference: test-report compares both on
- * every byte value and on generated notices, and upki-scan's
- * UPKI_SCAN_NO_CACHE=1 writes through it (tests/integration/
+ * every byte value and on generated notices, and with
+ * upki_fast_paths_on() FALSE (upki-scan's UPKI_SCAN_NO_CACHE=1) the line
+ * is built there (tests/integration/
  * fastpath-parity.sh).
  */
 #include <string.h>
 
+#include "upki/fastpath.h"
 #include "upki/report.h"
 #include "upki/url.h"
 #include "report-private.h"
-
-static gint fast_off; /* upki_report_set_fast_paths(FALSE) */
-
-void upki_report_set_fast_paths(gboolean on)
-{
-	g_atomic_int_set(&fast_off, !on);
-}
-
-gboolean upki_report_fast_paths(void)
-{
-	return !g_atomic_int_get(&fast_off);
-}
 
 static gboolean needs_escape(guchar c)
 {
@@ -163,7 +153,7 @@ char *upki_report_json(const upki_notice *n, const upki_report_where *w)
 {
 	GString *s = NULL;
 
-	if (!upki_report_fast_paths())
+	if (!upki_fast_paths_on())
 		return upki_report_json_built(n, w);
 	s = g_string_sized_new(1024);
 	g_string_append_c(s, '{');
@@ -190,7 +180,7 @@ char *upki_report_json_error(const upki_report_where *w, const char *error)
 {
 	GString *s = NULL;
 
-	if (!upki_report_fast_paths())
+	if (!upki_fast_paths_on())
 		return upki_report_json_error_built(w, error);
 	s = g_string_sized_new(256);
 	g_string_append_c(s, '{');

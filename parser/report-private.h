@@ -14,7 +14,4 @@ char *upki_report_json_error_built(const upki_report_where *w, const char *error
 /* s gets v as a JSON string, escaped as json-glib 1.6 escapes it. */
 void upki_report_json_escape(GString *s, const char *v);
 
-/* FALSE after upki_report_set_fast_paths(FALSE). */
-gboolean upki_report_fast_paths(void);
-
 #endif

@@ -12,9 +12,8 @@
 
 #include <glib/gstdio.h>
 
-#include "upki/charset.h"
+#include "upki/fastpath.h"
 #include "upki/mime.h"
-#include "upki/report.h"
 #include "ledger.h"
 #include "msg.h"
 #include "scan.h"
@@ -256,8 +255,7 @@ static gboolean setup(const scan_args *a, scan_setup *s)
 	 * every chain built afresh. */
 	if (g_getenv("UPKI_SCAN_NO_CACHE")) {
 		upki_smime_verifier_set_caching(s->verifier, FALSE);
-		upki_charset_set_fast_paths(FALSE);
-		upki_report_set_fast_paths(FALSE);
+		upki_fast_paths_set(FALSE);
 	}
 	if (a->filter)
 		delivery_options(a, s);

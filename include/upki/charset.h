@@ -17,11 +17,4 @@
  * result is trimmed UTF-8.  Never fails; NULL in, NULL out.  Caller frees. */
 char *upki_header_decode(const char *raw);
 
-/* FALSE: every text converted with iconv, without the table of plainly
- * written ISO-2022-JP (charset-jis.c), for the whole process.  The same
- * text comes out either way; upki-scan's UPKI_SCAN_NO_CACHE=1 turns it
- * off so that the differential tests and the bench can compare.  On by
- * default. */
-void upki_charset_set_fast_paths(gboolean on);
-
 #endif

@@ -41,11 +41,6 @@ char *upki_report_json(const upki_notice *n, const upki_report_where *w);
  * {"source":..,"index":..,"offset":..,"error":"..."}.  Caller frees. */
 char *upki_report_json_error(const upki_report_where *w, const char *error);
 
-/* FALSE: the two above are built with json-glib, as before they were
- * written directly (the same bytes, for the whole process).  upki-scan's
- * UPKI_SCAN_NO_CACHE=1 does this so that the differential tests can
- * compare.  On by default. */
-void upki_report_set_fast_paths(gboolean on);
 
 /* One CSV record (RFC 4180 quoting, no trailing newline) with the columns
  * of upki_report_csv_header().  A field that a spreadsheet would run as a

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "upki/charset.h"
+#include "upki/fastpath.h"
 #include "upki/mime.h"
 #include "charset-private.h"
 
@@ -136,10 +137,10 @@ static void test_random_texts(void)
 		}
 		/* The whole conversion, table on and off. */
 		char *on = upki_mime_to_utf8((const char *)a->data, a->len, "iso-2022-jp");
-		upki_charset_set_fast_paths(FALSE);
+		upki_fast_paths_set(FALSE);
 		char *off = upki_mime_to_utf8((const char *)a->data, a->len, "iso-2022-jp");
 		char *off_guess = upki_mime_to_utf8((const char *)a->data, a->len, NULL);
-		upki_charset_set_fast_paths(TRUE);
+		upki_fast_paths_set(TRUE);
 		char *on_guess = upki_mime_to_utf8((const char *)a->data, a->len, NULL);
 		g_assert_cmpstr(on, ==, off);
 		g_assert_cmpstr(on_guess, ==, off_guess);
@@ -173,9 +174,9 @@ static guint compare_dir(const char *dir)
 		gsize len = 0;
 		if (g_str_has_suffix(name, ".eml") && g_file_get_contents(path, &buf, &len, NULL)) {
 			upki_mime *on = upki_mime_parse(buf, len, NULL);
-			upki_charset_set_fast_paths(FALSE);
+			upki_fast_paths_set(FALSE);
 			upki_mime *off = upki_mime_parse(buf, len, NULL);
-			upki_charset_set_fast_paths(TRUE);
+			upki_fast_paths_set(TRUE);
 			g_test_message("%s", path);
 			g_assert_true((on == NULL) == (off == NULL));
 			if (on) {
@@ -220,9 +221,9 @@ static void test_messages(void)
 
 static void test_switch(void)
 {
-	upki_charset_set_fast_paths(FALSE);
+	upki_fast_paths_set(FALSE);
 	g_assert_null(upki_charset_jis_plain("abc", 3));
-	upki_charset_set_fast_paths(TRUE);
+	upki_fast_paths_set(TRUE);
 	char *s = upki_charset_jis_plain("abc", 3);
 	g_assert_cmpstr(s, ==, "abc");
 	g_free(s);

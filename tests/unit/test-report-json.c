@@ -5,6 +5,7 @@
  * error lines, and the switch back to json-glib. */
 #include <string.h>
 
+#include "upki/fastpath.h"
 #include "upki/report.h"
 #include "upki/smime.h"
 #include "report-private.h"
@@ -146,10 +147,10 @@ static void test_empty_and_switch(void)
 	compare(&n, &w);
 	g_assert_true(g_str_has_prefix(fast, "{\"source\":null,\"index\":0,\"offset\":0,"));
 	g_assert_true(g_str_has_suffix(fast, ",\"urls\":[]}"));
-	upki_report_set_fast_paths(FALSE);
-	g_assert_false(upki_report_fast_paths());
+	upki_fast_paths_set(FALSE);
+	g_assert_false(upki_fast_paths_on());
 	char *slow = upki_report_json(&n, &w);
-	upki_report_set_fast_paths(TRUE);
+	upki_fast_paths_set(TRUE);
 	g_assert_cmpstr(fast, ==, slow);
 	g_free(fast);
 	g_free(slow);
