@@ -26,4 +26,10 @@ const char *upki_charset_first(upki_charset_family f);
  * converts (and no NUL comes out).  Caller frees. */
 char *upki_charset_convert_strict(const char *buf, gsize len, const char *from);
 
+/* buf (ISO-2022-JP) as upki_charset_convert_strict(buf, len,
+ * upki_charset_first(CS_ISO2022JP)) converts it, when it is written
+ * plainly (charset-jis.c says what that means); NULL otherwise (and when
+ * upki_fast_paths_on() is FALSE), and the caller converts it with iconv.  Caller frees. */
+char *upki_charset_jis_plain(const char *buf, gsize len);
+
 #endif

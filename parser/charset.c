@@ -267,7 +267,10 @@ static char *iso2022jp_as_cp932(const char *buf, gsize len)
 static char *from_iso2022jp(const char *buf, gsize len)
 {
 	/* JP-2 and JP-3 are supersets of plain ISO-2022-JP in glibc. */
-	char *out = convert_strict(buf, len, FIRST_ISO2022JP);
+	char *out = upki_charset_jis_plain(buf, len);
+
+	if (!out)
+		out = convert_strict(buf, len, FIRST_ISO2022JP);
 
 	if (!out)
 		out = convert_strict(buf, len, "ISO-2022-JP-3");
@@ -345,6 +348,28 @@ static char *convert_any(const char *buf, gsize len, const char *charset)
 
 /* CRLF and lone CR become '\n'; a NUL (which would end the C string)
  * becomes U+FFFD; any invalid UTF-8 left does too.  Consumes s. */
+/* CR LF and a lone CR become LF in place (the text only gets shorter):
+ * byte by byte through a GString this was a tenth of a notice's text
+ * work, since the signed content always has CR LF. */
+static gsize crlf_to_lf(char *s, gsize len)
+{
+	char *w = s, *r = s, *end = s + len;
+
+	while (r < end) {
+		char *cr = memchr(r, '\r', (gsize)(end - r));
+		gsize run = (gsize)((cr ? cr : end) - r);
+		if (w != r)
+			memmove(w, r, run);
+		w += run;
+		if (!cr)
+			break;
+		*w++ = '\n';
+		r = cr + 1 < end && cr[1] == '\n' ? cr + 2 : cr + 1;
+	}
+	*w = '\0';
+	return (gsize)(w - s);
+}
+
 static char *normalise(char *s, gsize len)
 {
 	GString *out = NULL;
@@ -353,6 +378,14 @@ static char *normalise(char *s, gsize len)
 	/* Most text has neither, and is valid already. */
 	if (!memchr(s, '\r', len) && !memchr(s, '\0', len) && g_utf8_validate_len(s, len, NULL))
 		return s;
+	if (!memchr(s, '\0', len)) {
+		len = crlf_to_lf(s, len);
+		if (g_utf8_validate_len(s, len, NULL))
+			return s;
+		valid = g_utf8_make_valid(s, (gssize)len);
+		g_free(s);
+		return valid;
+	}
 	out = g_string_sized_new(len + 1);
 
 	for (gsize i = 0; i < len; i++) {

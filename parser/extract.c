@@ -134,10 +134,31 @@ static gboolean is_bidi_control(gunichar c)
 /* Finds the next scheme; *bidi is set when a bidi control stands on the
  * line before it (it may reorder how the URL is shown) and cleared at
  * each line end.  NULL bidi: not followed. */
+/* The character at c and its length: ASCII and the three-byte forms
+ * (kana, kanji) read inline, as g_utf8_get_char() reads them; a call per
+ * character was most of the scheme search in Japanese text. */
+static gunichar char_at(const char *c, gsize *len)
+{
+	const guchar *u = (const guchar *)c;
+
+	if (u[0] < 0x80) {
+		*len = 1;
+		return u[0];
+	}
+	if ((u[0] & 0xf0) == 0xe0 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80) {
+		*len = 3;
+		return ((gunichar)(u[0] & 0x0f) << 12) | ((gunichar)(u[1] & 0x3f) << 6) | (u[2] & 0x3f);
+	}
+	*len = (gsize)(g_utf8_next_char(c) - c);
+	return g_utf8_get_char(c);
+}
+
 static const char *find_scheme_bidi(const char *s, const char *end, gboolean *bidi)
 {
-	for (const char *c = s; c < end && *c; c = g_utf8_next_char(c)) {
-		gunichar u = g_utf8_get_char(c);
+	gsize len = 0;
+
+	for (const char *c = s; c < end && *c; c += len) {
+		gunichar u = char_at(c, &len);
 		if (bidi && u == '\n')
 			*bidi = FALSE;
 		else if (bidi && is_bidi_control(u))

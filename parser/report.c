@@ -1,5 +1,8 @@
 /* report.c - verdicts as JSON lines (json-glib) and as short text.
  *
+ * The line of a verdict is written by report-json.c; the json-glib
+ * version here is its reference (and what other modules' lines use).
+ *
  * Key names are an interface other tools parse (DESIGN.md): add keys,
  * never rename one.  Absent facts are JSON null rather than missing keys,
  * so a consumer can rely on every key being there.
@@ -10,6 +13,7 @@
 
 #include "upki/report.h"
 #include "upki/url.h"
+#include "report-private.h"
 
 void upki_report_json_member(JsonBuilder *b, const char *key, const char *value)
 {
@@ -144,7 +148,7 @@ char *upki_report_json_end(void)
 	return text;
 }
 
-char *upki_report_json(const upki_notice *n, const upki_report_where *w)
+char *upki_report_json_built(const upki_notice *n, const upki_report_where *w)
 {
 	JsonBuilder *b = upki_report_json_begin();
 
@@ -168,7 +172,7 @@ char *upki_report_json(const upki_notice *n, const upki_report_where *w)
 	return upki_report_json_end();
 }
 
-char *upki_report_json_error(const upki_report_where *w, const char *error)
+char *upki_report_json_error_built(const upki_report_where *w, const char *error)
 {
 	JsonBuilder *b = upki_report_json_begin();
 

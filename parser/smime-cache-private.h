@@ -73,6 +73,14 @@ typedef struct upki_smime_cache_stats {
 
 upki_smime_cache_stats upki_smime_cache_get_stats(upki_smime_cache *c);
 
+/* The eContent of opaque signed data der, as decoding der whole gives
+ * it (*content NULL when it has none), without decoding again the
+ * certificates this process has decoded before: TRUE when der splits
+ * (smime-der-private.h), every certificate decodes and the rest does.
+ * FALSE: the caller decodes der whole, as before (no verifier needed;
+ * caller unrefs *content). */
+gboolean upki_smime_cache_content(GBytes *der, GBytes **content);
+
 /* The cache of a verifier (smime.c), NULL when caching is off. */
 struct upki_smime_verifier;
 upki_smime_cache *upki_smime_verifier_cache(const struct upki_smime_verifier *v);

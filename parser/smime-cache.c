@@ -67,12 +67,29 @@ static void desc_free(gpointer p)
 	g_free(p);
 }
 
+/* Hashes the length and at most the last 64 bytes: a certificate ends
+ * in its signature, so that tells certificates apart, and g_bytes_hash
+ * over every byte of every certificate of every notice was 1% of the
+ * time.  Equality stays exact (g_bytes_equal); a forged collision costs
+ * only a longer chain in a table of at most MAX_CERTS. */
+static guint tail_hash(gconstpointer key)
+{
+	gsize len = 0;
+	const guchar *p = g_bytes_get_data((GBytes *)key, &len);
+	gsize from = len > 64 ? len - 64 : 0;
+	guint h = 5381u ^ (guint)len;
+
+	for (gsize i = from; i < len; i++)
+		h = h * 33u + p[i];
+	return h;
+}
+
 upki_smime_cache *upki_smime_cache_new(void)
 {
 	upki_smime_cache *c = g_new0(upki_smime_cache, 1);
 
 	g_mutex_init(&c->lock);
-	c->certs = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref,
+	c->certs = g_hash_table_new_full(tail_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref,
 					 (GDestroyNotify)X509_free);
 	c->chains = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref,
 					  chain_entry_free);
@@ -117,10 +134,13 @@ static X509 *decode_cert(const guint8 *der, gsize len)
 	return x;
 }
 
-/* One reference for the caller; *own TRUE when the cache holds it too. */
+/* One reference for the caller; *own TRUE when the cache holds it too.
+ * The lookup key points into the caller's bytes (no copy: a copy of every
+ * certificate of every notice cost more than the lookup); only a key that
+ * goes into the table is copied. */
 static X509 *cert_get(upki_smime_cache *c, const guint8 *der, gsize len, gboolean *own)
 {
-	GBytes *key = g_bytes_new(der, len);
+	GBytes *key = g_bytes_new_static(der, len);
 	X509 *x = NULL;
 
 	*own = FALSE;
@@ -140,13 +160,43 @@ static X509 *cert_get(upki_smime_cache *c, const guint8 *der, gsize len, gboolea
 	c->stats.certs_decoded++;
 	if (g_hash_table_size(c->certs) < MAX_CERTS && !g_hash_table_contains(c->certs, key)) {
 		X509_up_ref(x);
-		g_hash_table_insert(c->certs, g_bytes_ref(key), x);
+		g_hash_table_insert(c->certs, g_bytes_new(der, len), x);
 		*own = TRUE;
 	}
 	g_mutex_unlock(&c->lock);
 out:
 	g_bytes_unref(key);
 	return x;
+}
+
+/* Certificate DER this process has seen decode (d2i_X509 to its last
+ * byte), for upki_smime_cache_content(), which has no verifier: decoding
+ * is deterministic, so a DER that decoded once decodes again. */
+static GMutex good_lock;
+static GHashTable *good_certs; /* GBytes -> itself, at most MAX_CERTS */
+
+static gboolean cert_decodes(const guint8 *der, gsize len)
+{
+	GBytes *key = g_bytes_new_static(der, len);
+	gboolean known = FALSE;
+	X509 *x = NULL;
+
+	g_mutex_lock(&good_lock);
+	known = good_certs && g_hash_table_contains(good_certs, key);
+	g_mutex_unlock(&good_lock);
+	if (known || !(x = decode_cert(der, len)))
+		goto out;
+	X509_free(x);
+	known = TRUE;
+	g_mutex_lock(&good_lock);
+	if (!good_certs)
+		good_certs = g_hash_table_new_full(tail_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
+	if (g_hash_table_size(good_certs) < MAX_CERTS)
+		g_hash_table_add(good_certs, g_bytes_new(der, len));
+	g_mutex_unlock(&good_lock);
+out:
+	g_bytes_unref(key);
+	return known;
 }
 
 static CMS_ContentInfo *decode_signed(const guint8 *der, gsize len)
@@ -437,4 +487,35 @@ out:
 		g_bytes_unref(key);
 	g_array_unref(nb);
 	g_array_unref(na);
+}
+
+gboolean upki_smime_cache_content(GBytes *der, GBytes **content)
+{
+	gsize len = 0;
+	const guint8 *p = der ? g_bytes_get_data(der, &len) : NULL;
+	upki_der_split split = { 0 };
+	CMS_ContentInfo *cms = NULL;
+	gboolean ok = FALSE;
+
+	if (!p || !upki_der_split_signed_data(p, len, &split))
+		return FALSE;
+	for (guint i = 0; i < split.certs->len; i++) {
+		const upki_der_span *c = &g_array_index(split.certs, upki_der_span, i);
+		if (!cert_decodes(p + c->off, c->len))
+			goto out;
+	}
+	gsize rest_len = 0;
+	const guint8 *rest = g_bytes_get_data(split.rest, &rest_len);
+	cms = decode_signed(rest, rest_len);
+	if (!cms)
+		goto out;
+	ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
+	*content = pos && *pos ? g_bytes_new(ASN1_STRING_get0_data(*pos), (gsize)ASN1_STRING_length(*pos))
+			       : NULL;
+	ok = TRUE;
+out:
+	CMS_ContentInfo_free(cms);
+	upki_der_split_clear(&split);
+	ERR_clear_error();
+	return ok;
 }

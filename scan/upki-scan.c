@@ -12,6 +12,7 @@
 
 #include <glib/gstdio.h>
 
+#include "upki/fastpath.h"
 #include "upki/mime.h"
 #include "conf.h"
 #include "ledger.h"
@@ -255,8 +256,10 @@ static gboolean setup(const scan_args *a, scan_setup *s)
 	}
 	/* The bench's and the tests' reference: every signature decoded and
 	 * every chain built afresh. */
-	if (g_getenv("UPKI_SCAN_NO_CACHE"))
+	if (g_getenv("UPKI_SCAN_NO_CACHE")) {
 		upki_smime_verifier_set_caching(s->verifier, FALSE);
+		upki_fast_paths_set(FALSE);
+	}
 	if (a->filter)
 		delivery_options(a, s);
 	else

@@ -41,6 +41,7 @@ char *upki_report_json(const upki_notice *n, const upki_report_where *w);
  * {"source":..,"index":..,"offset":..,"error":"..."}.  Caller frees. */
 char *upki_report_json_error(const upki_report_where *w, const char *error);
 
+
 /* One CSV record (RFC 4180 quoting, no trailing newline) with the columns
  * of upki_report_csv_header().  A field that a spreadsheet would run as a
  * formula (starting with = + - @) gets a leading apostrophe.  Caller frees. */

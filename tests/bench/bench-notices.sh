@@ -3,7 +3,8 @@
 # all notices, each needing the whole pipeline with S/MIME verification.
 # Prints CPU per notice for upki-scan with its verifier cache (the normal
 # case), without it (UPKI_SCAN_NO_CACHE=1: every certificate decoded and
-# every chain built again, the figure before the cache), with -j 2, and
+# every chain built again, every ISO-2022-JP text through iconv, the JSON
+# line through json-glib: the caches and fast paths off), with -j 2, and
 # for a Python standard-library peer doing shibcert's checks without any
 # signature check (tests/bench/shibcert-peer.py), and with --ledger (a new
 # ledger each run; every copy has its own Message-ID, so every notice is

@@ -286,6 +286,94 @@ static void test_expired_after_pass(void)
 	upki_smime_verifier_free(v);
 }
 
+/* The content of opaque signed data as decoding it whole gives it. */
+static GBytes *whole_content(GBytes *der, gboolean *decoded)
+{
+	gsize len = 0;
+	const unsigned char *p = g_bytes_get_data(der, &len);
+	CMS_ContentInfo *cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+	ASN1_OCTET_STRING **pos = cms ? CMS_get0_content(cms) : NULL;
+	GBytes *c = pos && *pos ? g_bytes_new(ASN1_STRING_get0_data(*pos), (gsize)ASN1_STRING_length(*pos))
+				: NULL;
+
+	*decoded = cms && OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed;
+	CMS_ContentInfo_free(cms);
+	return c;
+}
+
+/* upki_smime_cache_content() says TRUE only where the whole decoding
+ * succeeds, with the same content: every signature of the samples and
+ * real notices, and 4000 mutations of the opaque sample's (the
+ * certificates are known after the first round, so both branches of
+ * cert_decodes are taken). */
+static void check_content(GBytes *der, guint *fast, guint *whole_only)
+{
+	GBytes *content = NULL;
+	gboolean decoded = FALSE;
+	GBytes *ref = whole_content(der, &decoded);
+
+	if (upki_smime_cache_content(der, &content)) {
+		g_assert_true(decoded);
+		g_assert_true((content == NULL) == (ref == NULL));
+		if (content)
+			g_assert_true(g_bytes_equal(content, ref));
+		(*fast)++;
+	} else if (decoded) {
+		(*whole_only)++;
+	}
+	if (content)
+		g_bytes_unref(content);
+	if (ref)
+		g_bytes_unref(ref);
+}
+
+static void test_opaque_content(void)
+{
+	const char *dirs[] = { samples_dir(), shared_dir() };
+	guint fast = 0, whole_only = 0, sigs = 0;
+	GBytes *opaque = NULL;
+
+	for (gsize k = 0; k < G_N_ELEMENTS(dirs); k++) {
+		GDir *d = g_dir_open(dirs[k], 0, NULL);
+		const char *name = NULL;
+		while (d && (name = g_dir_read_name(d))) {
+			char *path = g_build_filename(dirs[k], name, NULL);
+			upki_mime *m = g_str_has_suffix(name, ".eml") ? parse_file(path) : NULL;
+			for (guint i = 0; m && i < m->signeds->len; i++) {
+				const upki_signed *s = g_ptr_array_index(m->signeds, i);
+				check_content(s->signature, &fast, &whole_only);
+				sigs++;
+				if (s->opaque && !opaque && !strcmp(name, "cert-issue-opaque.eml"))
+					opaque = g_bytes_ref(s->signature);
+			}
+			upki_mime_free(m);
+			g_free(path);
+		}
+		if (d)
+			g_dir_close(d);
+	}
+	if (!opaque) {
+		g_test_skip("no samples/cert-issue-opaque.eml");
+		return;
+	}
+	gsize len = 0;
+	const guint8 *p = g_bytes_get_data(opaque, &len);
+	GRand *r = g_rand_new_with_seed(15);
+	for (int i = 0; i < 4000; i++) {
+		guint8 *copy = g_memdup2(p, len);
+		gsize at = (gsize)g_rand_int_range(r, 0, (gint32)len);
+		copy[i % 2 ? at : at % 96] = (guint8)g_rand_int_range(r, 0, 256);
+		GBytes *b = g_bytes_new_take(copy, i % 7 ? len : at + 1);
+		check_content(b, &fast, &whole_only);
+		g_bytes_unref(b);
+	}
+	g_rand_free(r);
+	g_bytes_unref(opaque);
+	g_test_message("%u signatures; %u contents taken from the split, %u only whole", sigs, fast,
+		       whole_only);
+	g_assert_cmpuint(fast, >, 1000);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -295,5 +383,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/smime-cache/anchor-removed", test_anchor_removed);
 	g_test_add_func("/smime-cache/foreign-after-genuine", test_foreign_after_genuine);
 	g_test_add_func("/smime-cache/expired-after-pass", test_expired_after_pass);
+	g_test_add_func("/smime-cache/opaque-content", test_opaque_content);
 	return g_test_run();
 }
