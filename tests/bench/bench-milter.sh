@@ -163,7 +163,11 @@ summary() {
 summary on "with upki-milter"
 summary null "with the null milter (floor)"
 awk '$1 == "off" { y += $5; n++ } END { printf "# machine CPU per message without a milter: %.2f ms (mean)\n", y / n }' "$T/rates"
-echo "# (target: upki-milter's ratio >= 0.95)"
+# Issue 15's target: ordinary mail within 5% of a do-nothing milter that
+# negotiates the same callbacks (the 0.95-of-no-milter target is retired:
+# no libmilter daemon gets much above 0.83 here).
+awk '$1 == "on" { on += $2; n++ } $1 == "null" { nu += $2; m++ }
+	END { if (n && m) printf "# upki-milter against the null milter: mean messages/s ratio %.3f (target >= 0.95)\n", (on / n) / (nu / m) }' "$T/rates"
 grep -E 'kind=cert-issue verdict=' "$T/milter.log" >"$T/notices.log"
 echo "# notices examined by the milter: $(wc -l <"$T/notices.log") (sent with the milter on: $(( ROUNDS * K )))"
 # percentile FIELD LABEL: p50/p99/max of "FIELD=<ms>" over the notice lines.
@@ -176,4 +180,4 @@ percentile() {
 }
 percentile ms "wall time (end of message: analysis and decision)"
 percentile cpu_ms "CPU time (same step)"
-echo "# (target: p99 < 5 ms)"
+echo "# (target: CPU p99 < 1 ms)"
