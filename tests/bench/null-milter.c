@@ -1,14 +1,18 @@
 /* null-milter.c - the floor for bench-milter.sh: a libmilter daemon that
  * does nothing, negotiated like upki-milter (no connect, HELO, envelope,
- * DATA or unknown-command steps, no reply per header, SMFIS_ACCEPT at
- * the end of the header).  What it costs Postfix is what any milter
- * built on this libmilter costs before it looks at a single byte: the
- * worker-pool hand-offs, one per MTA round trip, and a read per
- * command.  Not installed; bench-milter.sh builds it with cc.
+ * DATA or unknown-command steps, no reply per header).  By default it
+ * takes the body as upki-milter does under EarlyAccept body (every chunk
+ * read, SMFIS_ACCEPT at the end of the message); with "header" it
+ * accepts at the end of the header, as upki-milter under EarlyAccept
+ * headers.  What it costs Postfix is what any milter built on this
+ * libmilter costs before it looks at a single byte: the worker-pool
+ * hand-offs, one per MTA round trip, and a read per command.  Not
+ * installed; bench-milter.sh builds it with cc.
  *
- * usage: null-milter unix:/path/to/socket
+ * usage: null-milter unix:/path/to/socket [body|header]
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <libmilter/mfapi.h>
 
@@ -41,7 +45,23 @@ static sfsistat null_header(SMFICTX *ctx, char *name, char *value)
 	return SMFIS_NOREPLY;
 }
 
+static int accept_at_eoh;
+
 static sfsistat null_eoh(SMFICTX *ctx)
+{
+	(void)ctx;
+	return accept_at_eoh ? SMFIS_ACCEPT : SMFIS_CONTINUE;
+}
+
+static sfsistat null_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+	(void)ctx;
+	(void)chunk;
+	(void)len;
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat null_eom(SMFICTX *ctx)
 {
 	(void)ctx;
 	return SMFIS_ACCEPT;
@@ -55,13 +75,16 @@ int main(int argc, char **argv)
 		.xxfi_flags = SMFIF_SETSYMLIST,
 		.xxfi_header = null_header,
 		.xxfi_eoh = null_eoh,
+		.xxfi_body = null_body,
+		.xxfi_eom = null_eom,
 		.xxfi_negotiate = null_negotiate,
 	};
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: null-milter unix:/path/to/socket\n");
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "body") && strcmp(argv[2], "header"))) {
+		fprintf(stderr, "usage: null-milter unix:/path/to/socket [body|header]\n");
 		return 2;
 	}
+	accept_at_eoh = argc == 3 && strcmp(argv[2], "header") == 0;
 	if (smfi_setconn(argv[1]) != MI_SUCCESS || smfi_register(desc) != MI_SUCCESS ||
 	    smfi_opensocket(1) != MI_SUCCESS) {
 		fprintf(stderr, "null-milter: cannot listen on %s\n", argv[1]);
