@@ -49,7 +49,7 @@ LEDGER_LIBS     = $(shell pkg-config --libs sqlite3 2>/dev/null)
 upki-scan_LIBS  = $(LEDGER_LIBS)
 upki-milter_DIR = milter
 # libsystemd for sd_notify (Type=notify): READY=1 once the socket listens.
-upki-milter_LIBS = -lmilter -lsystemd
+upki-milter_LIBS = -lmilter -lsystemd $(LEDGER_LIBS)
 # upki-fetch links libcurl and libxml2 the usual way: a daemon, not a
 # program started per message.
 FETCH_PKGS      = libcurl libxml-2.0 libzip sqlite3

@@ -37,6 +37,8 @@ static const key keys[] = {
 	  "The spool directory the milter and upki-scan --spool write (docs/spool.md)." },
 	{ "StateFile", T_STRING, "/var/lib/upki-fetch/state.db", NULL, OFF(state_file),
 	  "SQLite database of attempts, retry times, PINs and installs; created 0600. Holds access PINs: a secret." },
+	{ "Ledger", T_STRING, NULL, NULL, OFF(ledger),
+	  "The certificate ledger (upki-milter's and upki-scan's Ledger) where each job's outcome is recorded; unset: none." },
 	{ "OutputDir", T_STRING, "/var/lib/upki-fetch/out", NULL, OFF(output_dir),
 	  "Where retrieve writes PKCS#12 files, receipts and kept ZIPs, and keep writes jobs (0700)." },
 	{ "CertIssueAction", T_CHOICE, "keep", ACTIONS, OFF(cert_action_name),
@@ -387,6 +389,8 @@ static gboolean check(uf_conf *c, const loading *l, GError **error)
 	if (!g_path_is_absolute(c->spool) || !g_path_is_absolute(c->state_file) ||
 	    !g_path_is_absolute(c->output_dir))
 		return fail_at(l, "Spool", error, "Spool, StateFile and OutputDir must be absolute paths");
+	if (c->ledger && !g_path_is_absolute(c->ledger))
+		return fail_at(l, "Ledger", error, "Ledger must be an absolute path");
 	return check_exec(c, l, error) && check_webhook(c, l, error) && check_retrieve(c, l, error);
 }
 

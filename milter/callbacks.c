@@ -415,6 +415,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	r = um_policy_eom(m->conf, m->raw->str, m->raw->len, m->step, m->oversized);
 	r->recipient = cc->rcpt;
 	rc = act(ctx, m, r, qid, cc->can_chgbody);
+	um_ledger_record(m->conf, r, qid);
 	um_result_free(r);
 	msg_free(cc);
 	return rc;

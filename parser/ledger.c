@@ -35,8 +35,15 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS notices" NOTICE_COLUMNS ";"
 	"CREATE TABLE IF NOT EXISTS suspicious" NOTICE_COLUMNS ";"
 	"CREATE TABLE IF NOT EXISTS fetches(job_id TEXT NOT NULL, what TEXT NOT NULL,"
-	" at INTEGER NOT NULL, serial TEXT, PRIMARY KEY(job_id, what));"
+	" at INTEGER NOT NULL, serial TEXT, action TEXT, PRIMARY KEY(job_id, what));"
 	"CREATE INDEX IF NOT EXISTS notices_job ON notices(job_id);";
+
+/* What each version adds to the one before: upgrades[v] takes a file of
+ * version v to v + 1, in the same transaction as the version's bump.
+ * Version 2: which upki-fetch action ran (fetches.action). */
+static const char *const upgrades[UPKI_LEDGER_SCHEMA_VERSION] = {
+	[1] = "ALTER TABLE fetches ADD COLUMN action TEXT;",
+};
 
 static gboolean db_fail(sqlite3 *db, GError **error, const char *what)
 {
@@ -74,30 +81,42 @@ static gint user_version(sqlite3 *db)
 	return v;
 }
 
-/* Creates the schema of a new file; refuses one a newer program wrote
- * (its states could mean what this one does not know). */
+/* Creates the schema of a new file or upgrades an older one; refuses
+ * one a newer program wrote (its states could mean what this one does
+ * not know).  The version is read inside the write transaction: two
+ * programs opening one old file upgrade it once. */
 static gboolean ensure_schema(sqlite3 *db, const char *path, GError **error)
 {
-	char *set = NULL;
+	GString *sql = NULL;
 	gboolean ok = FALSE;
-	gint v = user_version(db);
+	gint v = -1;
 
-	if (v < 0)
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, error, path);
+	v = user_version(db);
+	if (v < 0) {
+		db_fail(db, error, path);
+		goto out;
+	}
 	if (v > UPKI_LEDGER_SCHEMA_VERSION) {
 		g_set_error(error, UPKI_ERROR, UPKI_ERROR_INTERNAL,
 			    "ledger %s: schema version %d is newer than this program's %d", path, v,
 			    UPKI_LEDGER_SCHEMA_VERSION);
-		return FALSE;
+		goto out;
 	}
-	set = g_strdup_printf("BEGIN IMMEDIATE;%sPRAGMA user_version=%d;COMMIT;", schema,
-			      UPKI_LEDGER_SCHEMA_VERSION);
-	ok = sqlite3_exec(db, set, NULL, NULL, NULL) == SQLITE_OK;
-	if (!ok) {
+	sql = g_string_new(NULL);
+	/* a new file gets the whole schema; an old one its upgrades first */
+	for (gint i = MAX(v, 1); v > 0 && i < UPKI_LEDGER_SCHEMA_VERSION; i++)
+		g_string_append(sql, upgrades[i]);
+	g_string_append_printf(sql, "%sPRAGMA user_version=%d;COMMIT;", schema, UPKI_LEDGER_SCHEMA_VERSION);
+	ok = sqlite3_exec(db, sql->str, NULL, NULL, NULL) == SQLITE_OK;
+	if (!ok)
 		db_fail(db, error, path);
+out:
+	if (!ok)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	}
-	g_free(set);
+	if (sql)
+		g_string_free(sql, TRUE);
 	return ok;
 }
 
@@ -325,7 +344,7 @@ gboolean upki_ledger_record(upki_ledger *l, const upki_notice *n, const char *so
 }
 
 gboolean upki_ledger_record_fetch(upki_ledger *l, const char *job_id, const char *what, gint64 at,
-				  const char *serial, GError **error)
+				  const char *serial, const char *action, GError **error)
 {
 	sqlite3_stmt *st = NULL;
 	gboolean ok = FALSE;
@@ -333,7 +352,8 @@ gboolean upki_ledger_record_fetch(upki_ledger *l, const char *job_id, const char
 	g_mutex_lock(&l->lock);
 	if (!begin_locked(l, error))
 		goto out;
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO fetches(job_id, what, at, serial) VALUES(?1,?2,?3,?4)"
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO fetches(job_id, what, at, serial, action)"
+				      " VALUES(?1,?2,?3,?4,?5)"
 				      " ON CONFLICT(job_id, what) DO NOTHING", -1, &st, NULL) != SQLITE_OK) {
 		db_fail(l->db, error, "fetch");
 		goto out;
@@ -342,6 +362,7 @@ gboolean upki_ledger_record_fetch(upki_ledger *l, const char *job_id, const char
 	bind_text(st, 2, what);
 	sqlite3_bind_int64(st, 3, at);
 	bind_text(st, 4, serial);
+	bind_text(st, 5, action);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_fail(l->db, error, "fetch");
 		goto out;

@@ -253,8 +253,8 @@ static void test_fetches(void)
 	r = report(l, T0 + DAY);
 	char *job = g_strdup(job_of(r, "f")->job_id);
 	upki_ledger_report_free(r);
-	g_assert_true(upki_ledger_record_fetch(l, job, "certificate", T0 + 600, "1234", &err));
-	g_assert_true(upki_ledger_record_fetch(l, job, "certificate", T0 + 900, "9999", &err));
+	g_assert_true(upki_ledger_record_fetch(l, job, "certificate", T0 + 600, "1234", "retrieve", &err));
+	g_assert_true(upki_ledger_record_fetch(l, job, "certificate", T0 + 900, "9999", NULL, &err));
 	g_assert_no_error(err);
 	r = report(l, T0 + 40 * DAY);
 	j = job_of(r, "f");
