@@ -213,12 +213,14 @@ static char *url_where(const char *url)
 }
 
 /* The key of a message with no signature (only a suspicious one is):
- * what it says, hashed; never the URL itself. */
+ * who sent it when and where it leads, hashed; never the URL itself.
+ * Not the Subject: the milter tags a suspicious one's (SubjectTag)
+ * before delivery, and its copy and the mailbox's are one notice. */
 static char *unsigned_hash(const upki_notice *n)
 {
 	char *redacted = upki_url_redact(n->url);
-	char *text = g_strdup_printf("%s\n%s\n%s\n%s", n->subject ? n->subject : "", n->from ? n->from : "",
-				     n->date ? n->date : "", redacted ? redacted : "");
+	char *text = g_strdup_printf("%s\n%s\n%s", n->from ? n->from : "", n->date ? n->date : "",
+				     redacted ? redacted : "");
 	char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
 
 	g_free(redacted);
