@@ -133,7 +133,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The ledger's unit tests link SQLite, as upki-scan does.
-$(BUILD)/tests/test-ledger: LDLIBS += $(LEDGER_LIBS)
+$(BUILD)/tests/test-ledger $(BUILD)/tests/test-ledger-state $(BUILD)/tests/test-ledger-report \
+	$(BUILD)/tests/test-ledger-html: LDLIBS += $(LEDGER_LIBS)
 
 $(BUILD)/tests/test-retrieve: $(RETRIEVE_TEST_OBJS) $(RETRIEVE_OBJS) $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)
