@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -385,36 +386,27 @@ static char *column_text(sqlite3_stmt *st, int i)
 	return t ? g_strdup((const char *)t) : NULL;
 }
 
+/* The text columns of a row, in the SELECT's order (ledger_read_rows):
+ * what row_read fills and row_free frees. */
+#define ROW_TEXT(f) offsetof(ledger_row, f)
+static const gsize row_text[] = { ROW_TEXT(message_id), ROW_TEXT(kind), ROW_TEXT(date),
+				  ROW_TEXT(recipient), ROW_TEXT(sender), ROW_TEXT(dn), ROW_TEXT(serial),
+				  ROW_TEXT(old_serial), ROW_TEXT(job_id), ROW_TEXT(url_where),
+				  ROW_TEXT(url_host), ROW_TEXT(deadline), ROW_TEXT(reasons), ROW_TEXT(source) };
+
 static void row_free(gpointer data)
 {
-	ledger_row *r = data;
-
-	g_free(r->message_id);
-	g_free(r->kind);
-	g_free(r->date);
-	g_free(r->recipient);
-	g_free(r->sender);
-	g_free(r->dn);
-	g_free(r->serial);
-	g_free(r->old_serial);
-	g_free(r->job_id);
-	g_free(r->url_where);
-	g_free(r->url_host);
-	g_free(r->deadline);
-	g_free(r->reasons);
-	g_free(r->source);
-	g_free(r);
+	for (gsize i = 0; i < G_N_ELEMENTS(row_text); i++)
+		g_free(G_STRUCT_MEMBER(char *, data, row_text[i]));
+	g_free(data);
 }
 
 static ledger_row *row_read(sqlite3_stmt *st)
 {
 	ledger_row *r = g_new0(ledger_row, 1);
-	char **text[] = { &r->message_id, &r->kind, &r->date, &r->recipient, &r->sender, &r->dn,
-			  &r->serial, &r->old_serial, &r->job_id, &r->url_where, &r->url_host,
-			  &r->deadline, &r->reasons, &r->source };
 
-	for (gsize i = 0; i < G_N_ELEMENTS(text); i++)
-		*text[i] = column_text(st, (int)i);
+	for (gsize i = 0; i < G_N_ELEMENTS(row_text); i++)
+		G_STRUCT_MEMBER(char *, r, row_text[i]) = column_text(st, (int)i);
 	r->signed_at = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 14);
 	r->offset = (guint64)sqlite3_column_int64(st, 15);
 	return r;
