@@ -36,14 +36,14 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS notices" NOTICE_COLUMNS ";"
 	"CREATE TABLE IF NOT EXISTS suspicious" NOTICE_COLUMNS ";"
 	"CREATE TABLE IF NOT EXISTS fetches(job_id TEXT NOT NULL, what TEXT NOT NULL,"
-	" at INTEGER NOT NULL, serial TEXT, action TEXT, PRIMARY KEY(job_id, what));"
-	"CREATE INDEX IF NOT EXISTS notices_job ON notices(job_id);";
+	" at INTEGER NOT NULL, serial TEXT, action TEXT, PRIMARY KEY(job_id, what));";
 
 /* What each version adds to the one before: upgrades[v] takes a file of
  * version v to v + 1, in the same transaction as the version's bump.
- * Version 2: which upki-fetch action ran (fetches.action). */
+ * Version 2: which upki-fetch action ran (fetches.action); no index on
+ * notices(job_id), which no query used and every record paid for. */
 static const char *const upgrades[UPKI_LEDGER_SCHEMA_VERSION] = {
-	[1] = "ALTER TABLE fetches ADD COLUMN action TEXT;",
+	[1] = "ALTER TABLE fetches ADD COLUMN action TEXT;DROP INDEX IF EXISTS notices_job;",
 };
 
 static gboolean db_fail(sqlite3 *db, GError **error, const char *what)
@@ -232,22 +232,58 @@ static char *unsigned_hash(const upki_notice *n)
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
 
-/* The values of one notice, bound to ?1 ... ?17 of an insert. */
-static void bind_notice(sqlite3_stmt *st, const upki_notice *n, const char *hash, const char *source,
-			guint64 offset)
+/* The values of one notice's row, computed once per record and bound
+ * without copies (SQLITE_STATIC: they outlive the statement's step). */
+typedef struct values {
+	const upki_notice *n;
+	char *hash, *job, *where, *host, *reasons;
+	const char *source;
+	guint64 offset;
+} values;
+
+/* The host of a genuine notice's URL is where its path begins: the URL
+ * policy let it through only with the service's host exactly (no user,
+ * port or folding).  Any other URL is parsed for its real host. */
+static char *host_of(const upki_notice *n, const char *where)
 {
-	char *job = n->url ? upki_spool_job_id(n->url) : NULL;
-	char *where = n->url ? url_where(n->url) : NULL;
-	char *host = n->url ? upki_url_get_host(n->url) : NULL;
-	char *reasons = n->reasons ? upki_reason_join(n->reasons, " ") : NULL;
+	if (n->verdict == UPKI_VERDICT_GENUINE)
+		return g_strndup(where, strcspn(where, "/"));
+	return upki_url_get_host(n->url);
+}
+
+static void values_fill(values *v, const upki_notice *n, const char *source, guint64 offset)
+{
+	v->n = n;
+	v->hash = n->content_hash ? g_strdup(n->content_hash) : unsigned_hash(n);
+	v->job = n->url ? upki_spool_job_id(n->url) : NULL;
+	v->where = n->url ? url_where(n->url) : NULL;
+	v->host = n->url ? host_of(n, v->where) : NULL;
+	v->reasons = n->reasons ? upki_reason_join(n->reasons, " ") : NULL;
+	v->source = source;
+	v->offset = offset;
+}
+
+static void values_clear(values *v)
+{
+	g_free(v->hash);
+	g_free(v->job);
+	g_free(v->where);
+	g_free(v->host);
+	g_free(v->reasons);
+}
+
+/* The values bound to ?1 ... ?17 (a statement uses the ones it names). */
+static void bind_values(sqlite3_stmt *st, const values *v)
+{
+	const upki_notice *n = v->n;
 
 	bind_text(st, 1, n->message_id ? n->message_id : "");
-	bind_text(st, 2, hash);
+	bind_text(st, 2, v->hash);
 	bind_text(st, 3, upki_kind_to_string(n->kind) ? upki_kind_to_string(n->kind) : "none");
 	if (n->sig && n->sig->signing_time >= 0)
 		sqlite3_bind_int64(st, 4, n->sig->signing_time);
@@ -259,18 +295,27 @@ static void bind_notice(sqlite3_stmt *st, const upki_notice *n, const char *hash
 	bind_text(st, 8, n->dn);
 	bind_text(st, 9, n->serial);
 	bind_text(st, 10, n->old_serial);
-	bind_text(st, 11, job);
-	bind_text(st, 12, where);
-	bind_text(st, 13, host);
+	bind_text(st, 11, v->job);
+	bind_text(st, 12, v->where);
+	bind_text(st, 13, v->host);
 	bind_text(st, 14, n->deadline);
-	bind_text(st, 15, reasons);
-	bind_text(st, 16, source);
-	sqlite3_bind_int64(st, 17, (sqlite3_int64)offset);
-	g_free(job);
-	g_free(where);
-	g_free(host);
-	g_free(reasons);
+	bind_text(st, 15, v->reasons);
+	bind_text(st, 16, v->source);
+	sqlite3_bind_int64(st, 17, (sqlite3_int64)v->offset);
 }
+
+/* Prepared once per connection and table ([0] notices, [1] suspicious). */
+#define INSERT_SQL(table)                                                                          \
+	"INSERT INTO " table "(message_id, content_hash, kind, signed_at, date, recipient, sender, dn," \
+	" serial, old_serial, job_id, url_where, url_host, deadline, reasons, source, offset)"      \
+	" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"                       \
+	" ON CONFLICT(message_id, content_hash) DO NOTHING"
+/* Seen before: the lowest place wins, whatever order threads ran in. */
+#define LOWER_SQL(table)                                                                           \
+	"UPDATE " table " SET source = ?16, offset = ?17 WHERE message_id = ?1 AND content_hash = ?2" \
+	" AND (source, offset) > (?16, ?17)"
+static const char *const insert_sql[2] = { INSERT_SQL("notices"), INSERT_SQL("suspicious") };
+static const char *const lower_sql[2] = { LOWER_SQL("notices"), LOWER_SQL("suspicious") };
 
 /* The statement in *slot, prepared from sql on first use. */
 static sqlite3_stmt *statement(upki_ledger *l, sqlite3_stmt **slot, const char *sql)
@@ -280,21 +325,20 @@ static sqlite3_stmt *statement(upki_ledger *l, sqlite3_stmt **slot, const char *
 	return *slot;
 }
 
-/* Runs st over the bound values of n; *changes the rows it touched. */
-static gboolean run_bound(upki_ledger *l, sqlite3_stmt *st, const upki_notice *n, const char *hash,
-			  const char *source, guint64 offset, int *changes, GError **error)
+/* Runs st over v; *changes the rows it touched.  Every parameter is
+ * bound again next time: no clearing. */
+static gboolean run_bound(upki_ledger *l, sqlite3_stmt *st, const values *v, int *changes, GError **error)
 {
 	gboolean ok = FALSE;
 
 	if (!st)
 		return db_fail(l->db, error, "record");
-	bind_notice(st, n, hash, source, offset);
+	bind_values(st, v);
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	*changes = sqlite3_changes(l->db);
 	if (!ok)
 		db_fail(l->db, error, "record");
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return ok;
 }
 
@@ -302,32 +346,21 @@ static gboolean record_locked(upki_ledger *l, const upki_notice *n, const char *
 			      gboolean *added, GError **error)
 {
 	guint t = n->verdict == UPKI_VERDICT_GENUINE ? 0 : 1;
-	const char *table = t == 0 ? "notices" : "suspicious";
-	char *hash = n->content_hash ? g_strdup(n->content_hash) : unsigned_hash(n);
-	char *insert = g_strdup_printf(
-		"INSERT INTO %s(message_id, content_hash, kind, signed_at, date, recipient, sender, dn,"
-		" serial, old_serial, job_id, url_where, url_host, deadline, reasons, source, offset)"
-		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
-		" ON CONFLICT(message_id, content_hash) DO NOTHING", table);
-	/* Seen before: the lowest place wins, whatever order threads ran in. */
-	char *lower = g_strdup_printf("UPDATE %s SET source = ?16, offset = ?17 WHERE message_id = ?1"
-				      " AND content_hash = ?2 AND (source, offset) > (?16, ?17)", table);
+	values v;
 	int changes = 0;
 	gboolean ok = FALSE;
 
+	values_fill(&v, n, source, offset);
 	if (!begin_locked(l, error) ||
-	    !run_bound(l, statement(l, &l->insert[t], insert), n, hash, source, offset, &changes, error))
+	    !run_bound(l, statement(l, &l->insert[t], insert_sql[t]), &v, &changes, error))
 		goto out;
 	if (added)
 		*added = changes > 0;
-	if (changes == 0 &&
-	    !run_bound(l, statement(l, &l->lower[t], lower), n, hash, source, offset, &changes, error))
+	if (changes == 0 && !run_bound(l, statement(l, &l->lower[t], lower_sql[t]), &v, &changes, error))
 		goto out;
 	ok = wrote_locked(l, error);
 out:
-	g_free(hash);
-	g_free(insert);
-	g_free(lower);
+	values_clear(&v);
 	return ok;
 }
 

@@ -64,7 +64,8 @@ static gint64 one_int(sqlite3 *db, const char *sql)
 }
 
 /* A version 1 file opened by this code: upgraded in place (version 2,
- * fetches.action), its rows kept and still keying new records. */
+ * fetches.action, no notices_job index), its rows kept and still keying
+ * new records. */
 static void test_upgrade_v1(void)
 {
 	char *path = temp_path();
@@ -107,6 +108,8 @@ static void test_upgrade_v1(void)
 	/* the version 1 row has no action; the new one has */
 	g_assert_cmpint(one_int(db, "SELECT action FROM fetches WHERE what = 'certificate'"), ==, -2);
 	g_assert_cmpint(one_int(db, "SELECT count(*) FROM fetches WHERE action = 'retrieve'"), ==, 1);
+	/* version 2 has no index on notices(job_id) */
+	g_assert_cmpint(one_int(db, "SELECT count(*) FROM sqlite_master WHERE name = 'notices_job'"), ==, 0);
 	sqlite3_close(db);
 	/* opened again: nothing to upgrade, nothing lost */
 	l = upki_ledger_open(path, &err);
