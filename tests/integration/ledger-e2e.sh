@@ -12,8 +12,9 @@
 # the scan's copy of each message is the milter's notice (one row, the
 # place now the mailbox file) and a re-scan adds nothing, the JSON report
 # (the certificate job retrieved with its serial, the PIN job
-# pin-issued, one suspicious), the file 0600, and no token or PIN in the
-# file or its -wal.  Root only (Postfix).  TAP output.
+# pin-issued, one suspicious), the file 0600, a reload naming another
+# file (the milter writes there), and no token or PIN in the files or
+# their -wal.  Root only (Postfix).  TAP output.
 set -u
 . tests/lib/tap.sh
 . tests/lib/fake-site.sh
@@ -44,9 +45,11 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 check() { if eval "$2"; then ok "$1"; else not_ok "$1" "${3:-$2}"; fi; }
 wait_for() { wf_i=0; while ! eval "$2"; do [ $wf_i -ge $(($1 * 10)) ] && return 1; sleep 0.1; wf_i=$((wf_i + 1)); done; }
-# sql QUERY: the rows of the ledger, one per line, columns '|'-separated
-sql() { python3 -c 'import sqlite3,sys
-for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print("|".join("" if v is None else str(v) for v in r))' "$L" "$1"; }
+# sql_in FILE QUERY, sql QUERY: the rows of a ledger (sql: $L), one per
+# line, columns '|'-separated
+sql_in() { python3 -c 'import sqlite3,sys
+for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print("|".join("" if v is None else str(v) for v in r))' "$1" "$2"; }
+sql() { sql_in "$L" "$1"; }
 
 site_init "$T/site"
 site_person X
@@ -165,12 +168,24 @@ assert [x['url_host'] for x in r['suspicious']] == ['scia.secomtrust.net.evil.ex
 assert 'unsigned' in r['suspicious'][0]['reasons'], r['suspicious']
 PY" "$(cat "$T/report.json")"
 
-# ---- no secret in the file ----
+# ---- a reload that names another file: the milter writes there ----
+L2=$LD/second.sqlite
+sed -i "s#^Ledger .*#Ledger $L2#" "$M/upki-milter.conf"
+kill -HUP "$MPID"
+check "SIGHUP: the milter reloads" "wait_for 10 \"grep -q 'configuration reloaded' '$M/log'\""
+swaks --server "127.0.0.1:$PORT" --from ca-support@ml.secom-sts.co.jp --to office@example.ac.jp \
+	--data "$T/lookalike.eml.smtp" --silent 2 >/dev/null 2>&1
+check "Postfix delivered the look-alike again" "pf_wait 4 30"
+check "... recorded in the new file, the first one unchanged" \
+	"[ \"\$(sql_in '$L2' \"select count(*) from suspicious where source glob 'milter:*'\")\" = 1 ] && snap | cmp -s - '$T/snap2'" \
+	"$(grep -i ledger "$M/log")"
+
+# ---- no secret in the files ----
 check "the ledger's -wal is there to be searched too" "[ -e '$L-wal' ] || [ -s '$L' ]"
 for f in "$cN" "$pN" "$T/lookalike.eml"; do
 	tok=$(tap_token "$f")
-	check "no token of $(basename "$f") in the ledger or its -wal (${#tok} characters)" \
-		"[ \${#tok} -ge 32 ] && ! grep -a -q -F -- '$tok' '$L'* && ! grep -a -q -F -- '$tok' '$T/report.json'"
+	check "no token of $(basename "$f") in the ledgers or their -wal (${#tok} characters)" \
+		"[ \${#tok} -ge 32 ] && ! grep -a -q -F -- '$tok' '$LD'/* && ! grep -a -q -F -- '$tok' '$T/report.json'"
 done
-check "no PIN in the ledger" "! grep -a -q -F -- '$PIN_X' '$L'*"
+check "no PIN in the ledgers" "! grep -a -q -F -- '$PIN_X' '$LD'/*"
 echo "1..$n"
