@@ -2,7 +2,8 @@
  *
  * A template directory holds one file per notice template and part
  * (TEMPLATE.txt, TEMPLATE.html; see upki_template_names) plus the plain
- * words of every reason token (reasons-ja.txt, reasons-en.txt).  A
+ * words of every reason token (reasons-ja.txt, reasons-en.txt) and the
+ * advice for a forgery of each kind (advice-ja.txt, advice-en.txt).  A
  * template is text with placeholders {name}; "{{" is a literal "{".  A
  * line that names a list placeholder ({reasons_ja}, {reasons_en},
  * {links}) is repeated once per item, and dropped when the list is
@@ -18,6 +19,7 @@
 
 #include <glib.h>
 
+#include "upki/profile.h"
 #include "upki/reason.h"
 
 typedef enum {
@@ -26,12 +28,7 @@ typedef enum {
 	UPKI_TPL_RETRIEVED,      /* genuine-cert-retrieved */
 	UPKI_TPL_RENEWED,        /* genuine-cert-renewed */
 	UPKI_TPL_REVOKED,        /* genuine-cert-revoked */
-	UPKI_TPL_SUSPICIOUS,     /* suspicious, of no kind we know */
-	UPKI_TPL_SUSP_CERT_ISSUE, /* suspicious-cert-issue: a forgery of that kind */
-	UPKI_TPL_SUSP_PIN_ISSUE,  /* suspicious-pin-issue */
-	UPKI_TPL_SUSP_RETRIEVED,  /* suspicious-cert-retrieved */
-	UPKI_TPL_SUSP_RENEWED,    /* suspicious-cert-renewed */
-	UPKI_TPL_SUSP_REVOKED,    /* suspicious-cert-revoked */
+	UPKI_TPL_SUSPICIOUS,     /* suspicious, with the advice of the kind it claims */
 	UPKI_TPL_COUNT
 } upki_tpl_id;
 
@@ -54,6 +51,8 @@ typedef enum {
 	UPKI_PH_REASONS_JA,  /* list: plain words of each failed check */
 	UPKI_PH_REASONS_EN,  /* list */
 	UPKI_PH_LINKS,       /* list: each retrieval candidate, defanged */
+	UPKI_PH_ADVICE_JA,   /* list: lines of the claimed kind's advice (none: no kind) */
+	UPKI_PH_ADVICE_EN,   /* list */
 	UPKI_PH_COUNT
 } upki_placeholder;
 
@@ -78,6 +77,10 @@ void upki_templates_free(upki_templates *t);
 /* The plain words for reason r in the Japanese (ja TRUE) or English
  * list; NULL for informative reasons.  Owned by t. */
 const char *upki_templates_reason(const upki_templates *t, upki_reason r, gboolean ja);
+
+/* The lines of advice for a forgery of kind k in Japanese (ja TRUE) or
+ * English; NULL for UPKI_KIND_NONE.  Owned by t. */
+const GPtrArray *upki_templates_advice(const upki_templates *t, upki_kind k, gboolean ja);
 
 /* Renders template id, part, with v; lines end in CRLF (MIME's
  * canonical form of text).  NULL with UPKI_ERROR_INTERNAL naming the

@@ -15,7 +15,7 @@
 #define MAX_DEFANGED 200
 
 #define ALL ((1u << UPKI_TPL_COUNT) - 1)
-#define SUSP (ALL & ~((1u << UPKI_TPL_SUSPICIOUS) - 1))
+#define SUSP (1u << UPKI_TPL_SUSPICIOUS)
 #define GENUINE (ALL & ~SUSP)
 #define ISSUE ((1u << UPKI_TPL_CERT_ISSUE) | (1u << UPKI_TPL_PIN_ISSUE))
 #define CERTINFO ((1u << UPKI_TPL_RETRIEVED) | (1u << UPKI_TPL_RENEWED) | (1u << UPKI_TPL_REVOKED))
@@ -44,6 +44,8 @@ static const struct {
 	[UPKI_PH_REASONS_JA] = { "reasons_ja", SUSP, TRUE },
 	[UPKI_PH_REASONS_EN] = { "reasons_en", SUSP, TRUE },
 	[UPKI_PH_LINKS] = { "links", SUSP, TRUE },
+	[UPKI_PH_ADVICE_JA] = { "advice_ja", SUSP, TRUE },
+	[UPKI_PH_ADVICE_EN] = { "advice_en", SUSP, TRUE },
 };
 
 static const char *const template_names[UPKI_TPL_COUNT] = {
@@ -53,11 +55,6 @@ static const char *const template_names[UPKI_TPL_COUNT] = {
 	[UPKI_TPL_RENEWED] = "genuine-cert-renewed",
 	[UPKI_TPL_REVOKED] = "genuine-cert-revoked",
 	[UPKI_TPL_SUSPICIOUS] = "suspicious",
-	[UPKI_TPL_SUSP_CERT_ISSUE] = "suspicious-cert-issue",
-	[UPKI_TPL_SUSP_PIN_ISSUE] = "suspicious-pin-issue",
-	[UPKI_TPL_SUSP_RETRIEVED] = "suspicious-cert-retrieved",
-	[UPKI_TPL_SUSP_RENEWED] = "suspicious-cert-renewed",
-	[UPKI_TPL_SUSP_REVOKED] = "suspicious-cert-revoked",
 };
 
 static const char *const part_suffix[UPKI_PART_COUNT] = { ".txt", ".html" };
@@ -76,6 +73,7 @@ typedef struct tpl_line {
 struct upki_templates {
 	GArray *lines[UPKI_TPL_COUNT][UPKI_PART_COUNT]; /* tpl_line */
 	char *reasons[2][UPKI_R_COUNT];                 /* [0] en, [1] ja */
+	GPtrArray *advice[2][UPKI_KIND_COUNT];          /* char*: lines; [0] en, [1] ja */
 };
 
 const char *upki_template_name(upki_tpl_id id)
@@ -104,6 +102,10 @@ void upki_templates_free(upki_templates *t)
 	for (guint l = 0; l < 2; l++)
 		for (guint r = 0; r < UPKI_R_COUNT; r++)
 			g_free(t->reasons[l][r]);
+	for (guint l = 0; l < 2; l++)
+		for (guint k = 0; k < UPKI_KIND_COUNT; k++)
+			if (t->advice[l][k])
+				g_ptr_array_unref(t->advice[l][k]);
 	g_free(t);
 }
 
@@ -237,11 +239,15 @@ out:
 	return out;
 }
 
-/* reasons-LANG.txt: "token words" lines, '#' comments; every reason
- * that makes a notice suspicious must have its words. */
-static gboolean load_reasons(const char *dir, const char *lang, char **words, GError **error)
+/* A data file of "TOKEN WORDS" lines ('#' comments): take() files the
+ * words under the token, FALSE when the token is not one the file may
+ * name. */
+typedef gboolean (*words_fn)(upki_templates *t, guint lang, const char *token, const char *words);
+
+static gboolean load_words(upki_templates *t, const char *dir, const char *name, guint lang,
+			   words_fn take, GError **error)
 {
-	char *file = g_strdup_printf("reasons-%s.txt", lang);
+	char *file = g_strdup_printf("%s-%s.txt", name, lang ? "ja" : "en");
 	char *path = g_build_filename(dir, file, NULL);
 	char *text = read_text(path, error);
 	gchar **lines = NULL;
@@ -254,24 +260,15 @@ static gboolean load_reasons(const char *dir, const char *lang, char **words, GE
 		char *l = g_strstrip(lines[i]);
 		gsize tl = strcspn(l, " \t");
 		char *token = NULL;
-		upki_reason r = UPKI_R_COUNT;
+		gboolean taken = FALSE;
 		if (!*l || *l == '#')
 			continue;
 		token = g_strndup(l, tl);
-		r = upki_reason_from_token(token);
+		taken = l[tl] && take(t, lang, token, g_strchug(l + tl));
 		g_free(token);
-		if (r == UPKI_R_COUNT || (UPKI_REASON_BIT(r) & UPKI_REASONS_INFORMATIVE) || !l[tl]) {
+		if (!taken) {
 			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG,
-				    "%s:%u: not \"TOKEN WORDS\" with the token of a failed check", path, i + 1);
-			goto out;
-		}
-		g_free(words[r]);
-		words[r] = g_strdup(g_strchug(l + tl));
-	}
-	for (guint r = 0; r < UPKI_R_COUNT; r++) {
-		if (!words[r] && !(UPKI_REASON_BIT(r) & UPKI_REASONS_INFORMATIVE)) {
-			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "%s: no words for reason %s",
-				    path, upki_reason_token(r));
+				    "%s:%u: not \"TOKEN WORDS\" with a token this file may name", path, i + 1);
 			goto out;
 		}
 	}
@@ -282,6 +279,60 @@ out:
 	g_free(path);
 	g_free(file);
 	return ok;
+}
+
+/* reasons-LANG.txt: the words of each check that makes a notice
+ * suspicious (tokens as in upki-scan's reasons). */
+static gboolean take_reason(upki_templates *t, guint lang, const char *token, const char *words)
+{
+	upki_reason r = upki_reason_from_token(token);
+
+	if (r == UPKI_R_COUNT || (UPKI_REASON_BIT(r) & UPKI_REASONS_INFORMATIVE))
+		return FALSE;
+	g_free(t->reasons[lang][r]);
+	t->reasons[lang][r] = g_strdup(words);
+	return TRUE;
+}
+
+/* advice-LANG.txt: what to know about a forgery of each kind, one line
+ * of the warning per line (a kind repeats). */
+static gboolean take_advice(upki_templates *t, guint lang, const char *token, const char *words)
+{
+	upki_kind k = upki_kind_from_string(token);
+
+	if (k == UPKI_KIND_NONE)
+		return FALSE;
+	if (!t->advice[lang][k])
+		t->advice[lang][k] = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(t->advice[lang][k], g_strdup(words));
+	return TRUE;
+}
+
+/* Every failed check has its words and every kind its advice, in both
+ * languages: a warning never lacks the sentence that explains it. */
+static gboolean load_data(upki_templates *t, const char *dir, GError **error)
+{
+	for (guint lang = 0; lang < 2; lang++) {
+		const char *l = lang ? "ja" : "en";
+		if (!load_words(t, dir, "reasons", lang, take_reason, error) ||
+		    !load_words(t, dir, "advice", lang, take_advice, error))
+			return FALSE;
+		for (guint r = 0; r < UPKI_R_COUNT; r++) {
+			if (!t->reasons[lang][r] && !(UPKI_REASON_BIT(r) & UPKI_REASONS_INFORMATIVE)) {
+				g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "%s/reasons-%s.txt: no words for reason %s",
+					    dir, l, upki_reason_token(r));
+				return FALSE;
+			}
+		}
+		for (guint k = UPKI_KIND_NONE + 1; k < UPKI_KIND_COUNT; k++) {
+			if (!t->advice[lang][k]) {
+				g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "%s/advice-%s.txt: no advice for kind %s",
+					    dir, l, upki_kind_to_string(k));
+				return FALSE;
+			}
+		}
+	}
+	return TRUE;
 }
 
 upki_templates *upki_templates_load(const char *dir, GError **error)
@@ -296,7 +347,7 @@ upki_templates *upki_templates_load(const char *dir, GError **error)
 		for (guint p = 0; p < UPKI_PART_COUNT; p++)
 			if (!(t->lines[i][p] = load_template(dir, i, p, error)))
 				goto fail;
-	if (!load_reasons(dir, "en", t->reasons[0], error) || !load_reasons(dir, "ja", t->reasons[1], error))
+	if (!load_data(t, dir, error))
 		goto fail;
 	return t;
 fail:
@@ -307,6 +358,11 @@ fail:
 const char *upki_templates_reason(const upki_templates *t, upki_reason r, gboolean ja)
 {
 	return r < UPKI_R_COUNT ? t->reasons[ja ? 1 : 0][r] : NULL;
+}
+
+const GPtrArray *upki_templates_advice(const upki_templates *t, upki_kind k, gboolean ja)
+{
+	return k < UPKI_KIND_COUNT ? t->advice[ja ? 1 : 0][k] : NULL;
 }
 
 char *upki_template_html_escape(const char *s)

@@ -132,26 +132,10 @@ void upki_wrapped_free(upki_wrapped *wr)
 	g_free(wr);
 }
 
-/* A forgery gets the warning for the kind it claims to be, with that
- * kind's advice; the claim is the attacker's, so the warning never
- * relies on it for anything but which advice to add. */
-static upki_tpl_id suspicious_template_of(const upki_notice *n)
-{
-	switch (n->kind) {
-	case UPKI_KIND_CERT_ISSUE: return UPKI_TPL_SUSP_CERT_ISSUE;
-	case UPKI_KIND_PIN_ISSUE: return UPKI_TPL_SUSP_PIN_ISSUE;
-	case UPKI_KIND_CERT_RETRIEVED: return UPKI_TPL_SUSP_RETRIEVED;
-	case UPKI_KIND_CERT_RENEWED: return UPKI_TPL_SUSP_RENEWED;
-	case UPKI_KIND_CERT_REVOKED: return UPKI_TPL_SUSP_REVOKED;
-	default: break;
-	}
-	return UPKI_TPL_SUSPICIOUS;
-}
-
 static upki_tpl_id template_of(const upki_notice *n)
 {
 	if (n->verdict != UPKI_VERDICT_GENUINE)
-		return suspicious_template_of(n);
+		return UPKI_TPL_SUSPICIOUS;
 	switch (n->kind) {
 	case UPKI_KIND_CERT_ISSUE: return UPKI_TPL_CERT_ISSUE;
 	case UPKI_KIND_PIN_ISSUE: return UPKI_TPL_PIN_ISSUE;
@@ -236,6 +220,9 @@ static void fill_values(values *vs, const upki_wrapper *w, const upki_notice *n)
 	v->lists[UPKI_PH_REASONS_JA] = vs->lists[0];
 	v->lists[UPKI_PH_REASONS_EN] = vs->lists[1];
 	v->lists[UPKI_PH_LINKS] = vs->lists[2];
+	/* the kind is the attacker's claim: it only picks which advice to add */
+	v->lists[UPKI_PH_ADVICE_JA] = upki_templates_advice(w->templates, n->kind, TRUE);
+	v->lists[UPKI_PH_ADVICE_EN] = upki_templates_advice(w->templates, n->kind, FALSE);
 }
 
 static void values_clear(values *vs)

@@ -29,9 +29,11 @@ RPID=$!
 i=0; while [ ! -f "$T/rx/port" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -f "$T/rx/port" ] || { echo "1..0 # SKIP the receiver did not start"; exit 0; }
 PORT=$(cat "$T/rx/port")
+# Retry times are whole seconds: a delay of 3 leaves a slow (sanitizer,
+# loaded machine) run 2 s between two runs that must not retry.
 conf() { # FILE CAFILE SECRETFILE [PORT]
 	fetch_conf "$1" CertIssueAction webhook PinIssueAction webhook WebhookURL "https://127.0.0.1:${4:-$PORT}/hook" \
-		WebhookCAFile "$2" WebhookSecretFile "$3" WebhookTimeout 5 RetryDelay 1 RetryMaxDelay 2 MaxAttempts 4
+		WebhookCAFile "$2" WebhookSecretFile "$3" WebhookTimeout 5 RetryDelay 3 RetryMaxDelay 3 MaxAttempts 4
 }
 conf "$T/c.conf" "$T/good-ca.pem" "$T/secret"
 reqs() { cat "$T/rx/requests" 2>/dev/null | grep -c "^$1 "; }
@@ -46,16 +48,16 @@ printf '503\n503\n' >"$T/rx/plan"
 j2=$(fetch_job "$T/spool" pin-issue "$(fetch_token 2)")
 check "503: retry (75)" "[ \$(once '$T/c.conf') = 75 ]"
 check "503: not again before the delay" "[ \$(once '$T/c.conf') = 75 ] && [ \$(reqs $j2) = 1 ]"
-sleep 2
+sleep 4
 check "503 twice: retry again" "[ \$(once '$T/c.conf') = 75 ]"
-sleep 3
+sleep 4
 check "then delivered" "[ \$(once '$T/c.conf') = 0 ] && [ -f '$T/spool/done/$j2.json' ]"
 check "three requests, all with the job id as webhook-id" "[ \$(reqs $j2) = 3 ]"
 
 printf '429\n' >"$T/rx/plan"
 j3=$(fetch_job "$T/spool" cert-issue "$(fetch_token 3)")
 check "429: retry" "[ \$(once '$T/c.conf') = 75 ] && [ -f '$T/spool/cur/$j3.json' ]"
-sleep 2
+sleep 4
 check "429 then delivered" "[ \$(once '$T/c.conf') = 0 ]"
 
 printf '400\n' >"$T/rx/plan"

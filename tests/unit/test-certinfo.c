@@ -11,9 +11,9 @@
 
 static upki_profile *profile;
 
-#define DN_1594864 "CN=1594864,OU=No 4,OU=dev,OU=UPKI Client Cert Enrollment System Develop," \
+#define DN_7654321 "CN=7654321,OU=No 4,OU=dev,OU=UPKI Client Cert Enrollment System Develop," \
 	"O=National Institute of Informatics,L=Academe,C=JP"
-#define DN_LINES IS "---------------------------------------------\n" IS "CN=1594864\n" IS "OU=No 4\n" \
+#define DN_LINES IS "---------------------------------------------\n" IS "CN=7654321\n" IS "OU=No 4\n" \
 	IS "OU=dev\n" IS "OU=UPKI Client Cert Enrollment System Develop\n" \
 	IS "O=National Institute of Informatics\n" IS "L=Academe\n" IS "C=JP\n" \
 	IS "---------------------------------------------\n"
@@ -29,19 +29,19 @@ typedef struct {
 static const cert_row cert_rows[] = {
 	{ "retrieved", "貴機関利用者の方がクライアント証明書の取得を完了致しましたので、\n\n【対象証明書DN】\n" DN_LINES
 	  "\n【対象証明書シリアル番号】\n" IS "5924805414806849689\n\n●P12一括ダウンロードの場合は、\n",
-	  DN_1594864, "5924805414806849689", NULL },
+	  DN_7654321, "5924805414806849689", NULL },
 	{ "retrieved-crlf", "【対象証明書DN】\r\n" IS "---\r\n" IS "CN=1\r\n" IS "C=JP\r\n" IS "---\r\n\r\n"
 	  "【対象証明書シリアル番号】\r\n" IS "42\r\n", "CN=1,C=JP", "42", NULL },
 	{ "revoked-bilingual",
-	  "【失効証明書DN】\n" IS "-----\n" IS "CN=1594864 Naoto Miyachi\n" IS "C=JP\n" IS "-----\n\n"
+	  "【失効証明書DN】\n" IS "-----\n" IS "CN=7654321 Hanako Sato\n" IS "C=JP\n" IS "-----\n\n"
 	  "【失効証明書シリアル番号】\n" IS "7082414538221694988\n\n【失効理由】\n" IS "その他\n\n"
 	  "【revoked certificate DN】\n" IS "-----\n" IS "CN=other\n" IS "-----\n\n"
 	  "【revoked certificate serial number】\n" IS "1\n",
-	  "CN=1594864 Naoto Miyachi,C=JP", "7082414538221694988", NULL },
+	  "CN=7654321 Hanako Sato,C=JP", "7082414538221694988", NULL },
 	{ "revoked-english", "【revoked certificate DN】\n   -----\n   CN=x\n   O=y\n   -----\n"
 	  "【revoked certificate serial number】\n   7\n", "CN=x,O=y", "7", NULL },
 	{ "renewed", "【対象証明書DN】\n" DN_LINES "\n【新証明書シリアル番号】\n" IS "200\n\n"
-	  "【旧証明書のシリアル番号】\n" IS "100\n", DN_1594864, "200", "100" },
+	  "【旧証明書のシリアル番号】\n" IS "100\n", DN_7654321, "200", "100" },
 	{ "hex-colons", "【対象証明書シリアル番号】\n" IS "52:39:23:22:40:DF:88:99\n", NULL, "5924805414806849689", NULL },
 	{ "hex-0x", "【対象証明書シリアル番号】\n0x1f\n", NULL, "31", NULL },
 	{ "hex-plain", "【対象証明書シリアル番号】\n" IS " 5239232240df8899 " IS "\n", NULL, "5924805414806849689", NULL },

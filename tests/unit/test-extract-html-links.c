@@ -2,27 +2,8 @@
  * link is, where it leads and what it shows: anchors and their shown
  * text, areas, forms and buttons, refreshes, <base> resolution, URLs in
  * text and CSS; the link budget; shown text linear in nested anchors. */
-#include <string.h>
 
-#include "extract-private.h"
-#include "upki/profile.h"
-#include "test-util.h"
-
-#define IS "\u3000" /* the ideographic space that indents the notices */
-#define BASE "https://scia.secomtrust.net/upki-odcert/download/view/jsp/"
-#define GOOD BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a"
-#define PIN BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5"
-#define MANUAL "https://meatwiki.nii.ac.jp/confluence/x/sYKPAQ"
-#define MAX_LINKS 4
-
-static upki_profile *profile;
-
-/* Expected HTML links: "L|url|shown" with shown "(null)" for bare URLs. */
-typedef struct {
-	const char *name;
-	const char *html;
-	const char *want[MAX_LINKS];
-} html_row;
+#include "test-extract-util.h"
 
 static const html_row html_rows[] = {
 	{ "href-match", "<p>証明書取得URL：<a href=\"" GOOD "\">" GOOD "</a></p>", { "L|" GOOD "|" GOOD } },
@@ -66,30 +47,6 @@ static const html_row html_rows[] = {
 	{ "nested-anchors", "<a href=\"https://a.example/1\">one<div><a href=\"https://a.example/2\">two</a> https://a.example/3</div></a>",
 	  { "-|https://a.example/2|two", "-|https://a.example/1|one", "-|https://a.example/3|(null)" } },
 };
-
-static void test_html(gconstpointer data)
-{
-	const html_row *r = data;
-	GPtrArray *links = upki_extract_html_links(r->html, strlen(r->html), profile);
-	guint n = 0;
-
-	while (n < MAX_LINKS && r->want[n])
-		n++;
-	for (guint i = 0; i < links->len; i++) {
-		const upki_link *l = g_ptr_array_index(links, i);
-		g_test_message("got %s|%s|%s", l->labelled ? "L" : "-", l->url, l->shown ? l->shown : "(null)");
-	}
-	g_assert_cmpuint(links->len, ==, n);
-	for (guint i = 0; i < n && i < links->len; i++) {
-		const upki_link *l = g_ptr_array_index(links, i);
-		char *got = g_strdup_printf("%s|%s|%s", l->labelled ? "L" : "-", l->url,
-		                            l->shown ? l->shown : "(null)");
-		g_assert_true(l->from_html);
-		g_assert_cmpstr(got, ==, r->want[i]);
-		g_free(got);
-	}
-	g_ptr_array_unref(links);
-}
 
 /* --- limits (from test-extract-limits.c) --- */
 
@@ -171,10 +128,10 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_set_nonfatal_assertions();
 	profile = upki_profile_new_default();
-	TEST_ADD_ROWS("/extract-html-links/link", html_rows, name, test_html);
+	TEST_ADD_ROWS("/extract-html-links/link", html_rows, name, test_html_row);
 	TEST_ADD_ROWS("/extract-html-links/limit", limit_rows, name, test_limit);
 	g_test_add_func("/extract-html-links/linear/shown", test_linear_shown);
-	TEST_ADD_ROWS("/extract-html-links/target", refresh_rows, name, test_html);
+	TEST_ADD_ROWS("/extract-html-links/target", refresh_rows, name, test_html_row);
 	rc = g_test_run();
 	upki_profile_free(profile);
 	return rc;

@@ -4,29 +4,9 @@
  * visible text, bidi and hidden controls in what is shown, and every
  * budget (size, depth, conditional comments) reported at its limit, with
  * work linear in the input.  What a link is: test-extract-html-links.c. */
-#include <string.h>
-
-#include "extract-private.h"
 #include "lazylib-private.h"
 #include "extract-html-private.h"
-#include "upki/profile.h"
-#include "test-util.h"
-
-#define IS "\u3000" /* the ideographic space that indents the notices */
-#define BASE "https://scia.secomtrust.net/upki-odcert/download/view/jsp/"
-#define GOOD BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a"
-#define PIN BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5"
-#define MANUAL "https://meatwiki.nii.ac.jp/confluence/x/sYKPAQ"
-#define MAX_LINKS 4
-
-static upki_profile *profile;
-
-/* Expected HTML links: "L|url|shown" with shown "(null)" for bare URLs. */
-typedef struct {
-	const char *name;
-	const char *html;
-	const char *want[MAX_LINKS];
-} html_row;
+#include "test-extract-util.h"
 
 static const html_row html_rows[] = {
 	{ "script-style", "<script>var u='https://evil.example/x';</script><style>a{}</style><p>ok</p>", { NULL } },
@@ -53,30 +33,6 @@ static const html_row html_rows[] = {
 	{ "script-link", "<script>document.write('<a href=\"https://evil.example/\">x</a>')</script>", { NULL } },
 	{ "head-link", "<head><title>https://evil.example/t</title></head><p>x</p>", { NULL } },
 };
-
-static void test_html(gconstpointer data)
-{
-	const html_row *r = data;
-	GPtrArray *links = upki_extract_html_links(r->html, strlen(r->html), profile);
-	guint n = 0;
-
-	while (n < MAX_LINKS && r->want[n])
-		n++;
-	for (guint i = 0; i < links->len; i++) {
-		const upki_link *l = g_ptr_array_index(links, i);
-		g_test_message("got %s|%s|%s", l->labelled ? "L" : "-", l->url, l->shown ? l->shown : "(null)");
-	}
-	g_assert_cmpuint(links->len, ==, n);
-	for (guint i = 0; i < n && i < links->len; i++) {
-		const upki_link *l = g_ptr_array_index(links, i);
-		char *got = g_strdup_printf("%s|%s|%s", l->labelled ? "L" : "-", l->url,
-		                            l->shown ? l->shown : "(null)");
-		g_assert_true(l->from_html);
-		g_assert_cmpstr(got, ==, r->want[i]);
-		g_free(got);
-	}
-	g_ptr_array_unref(links);
-}
 
 /* --- hidden controls --- */
 
@@ -363,7 +319,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	g_test_set_nonfatal_assertions();
 	profile = upki_profile_new_default();
-	TEST_ADD_ROWS("/extract-html/walk", html_rows, name, test_html);
+	TEST_ADD_ROWS("/extract-html/walk", html_rows, name, test_html_row);
 	TEST_ADD_ROWS("/extract-html/controls", control_rows, name, test_controls);
 	TEST_ADD_ROWS("/extract-html/text", html_text_rows, name, test_html_text);
 	g_test_add_func("/extract-html/null", test_html_null);

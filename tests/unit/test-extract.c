@@ -5,20 +5,8 @@
  * MIME decoding, which is mime.c's job and test).  HTML:
  * test-extract-html.c (the walk, visible text) and
  * test-extract-html-links.c (what a link is). */
-#include <string.h>
 
-#include "extract-private.h"
-#include "upki/profile.h"
-#include "test-util.h"
-
-#define IS "\u3000" /* the ideographic space that indents the notices */
-#define BASE "https://scia.secomtrust.net/upki-odcert/download/view/jsp/"
-#define GOOD BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a"
-#define PIN BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5"
-#define MANUAL "https://meatwiki.nii.ac.jp/confluence/x/sYKPAQ"
-#define MAX_LINKS 4
-
-static upki_profile *profile;
+#include "test-extract-util.h"
 
 /* Expected links are written "L url" (labelled) or "- url". */
 typedef struct {
@@ -41,12 +29,12 @@ static const text_row text_rows[] = {
 	  { "L https://a.example/x", "- https://b.example/y" } },
 	{ "label-after-url", "https://a.example/x は証明書取得URLではない\n", { "- https://a.example/x" } },
 	{ "trailing-spaces", "see https://example.org/a   \nnext\n", { "- https://example.org/a" } },
-	{ "trailing-space-no-join", "証明書取得URL：" BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dc \nEPYHkSQOmB5znnW4\n",
-	  { "L " BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dc" } },
+	{ "trailing-space-no-join", "証明書取得URL：" BASE "SPEntranceCliAll.jsp?p1=GNG9UUgsb \nRSlGnH9BV2guccNZ\n",
+	  { "L " BASE "SPEntranceCliAll.jsp?p1=GNG9UUgsb" } },
 	{ "angle-brackets", "see <https://example.org/a>.\n", { "- https://example.org/a" } },
 	{ "angle-folded", "see <https://example.org/aaa\nbbb>\n", { "- https://example.org/aaabbb" } },
-	{ "folded", "証明書取得URL：" BASE "SPEntranceCliAll.jsp?p1=HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaB\n"
-	  "McG2h1yjBZ6tsIUuCCxV6BCXF834ul93a \n\n", { "L " GOOD } },
+	{ "folded", "証明書取得URL：" BASE "SPEntranceCliAll.jsp?p1=GNG9UUgsbRSlGnH9BV2guccNZ%2FU9AD2\n"
+	  "3bpryad62CxQzXf7jjWwx2j485IZ7EmID \n\n", { "L " GOOD } },
 	{ "folded-three-lines", "https://example.org/aaaa\nbbbb\ncccc\n\nnext\n", { "- https://example.org/aaaabbbbcccc" } },
 	{ "folded-in-host", "https://scia.secomtr\nust.net/x\n", { "- https://scia.secomtrust.net/x" } },
 	{ "folded-indented", "https://example.org/aaaa\n" IS "  bbbb\n", { "- https://example.org/aaaabbbb" } },
@@ -187,8 +175,6 @@ static void test_controls(gconstpointer data)
 	}
 	g_ptr_array_unref(links);
 }
-
-
 
 typedef struct {
 	const char *name;

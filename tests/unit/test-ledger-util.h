@@ -14,7 +14,7 @@
 #include "upki/ledger.h"
 #include "upki/spool.h"
 
-#define TOKEN "HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a"
+#define TOKEN "GNG9UUgsbRSlGnH9BV2guccNZ%2FU9AD23bpryad62CxQzXf7jjWwx2j485IZ7EmID"
 #define URL "https://scia.secomtrust.net/upki-odcert/download/view/jsp/SPEntranceCliAll.jsp?p1="
 #define DAY 86400
 #define T0 1793581200 /* 2026-11-02T01:00:00Z */

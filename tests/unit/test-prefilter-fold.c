@@ -9,19 +9,8 @@
 
 #include "upki/mime.h"
 #include "prefilter-private.h"
-#include "test-util.h"
+#include "test-prefilter-util.h"
 
-static upki_profile *profile;
-static upki_prefilter *pf;
-
-typedef struct {
-	const char *name;
-	const char *msg;
-	upki_prefilter_verdict verdict;
-	upki_prefilter_why why;
-} pf_row;
-
-#define H "From: a@example.org\nSubject: hello\n"
 #define H_SJIS H "Content-Type: text/plain; charset=Shift_JIS\nContent-Transfer-Encoding: 8bit\n\n"
 #define H_EUC H "Content-Type: text/plain; charset=EUC-JP\nContent-Transfer-Encoding: 8bit\n\n"
 #define H_JIS H "Content-Type: text/plain; charset=ISO-2022-JP\n\n"
@@ -89,18 +78,6 @@ static const pf_row rows[] = {
 	{ "jis-roman-designation", H_JIS "\x1b(Jhttps://sc~ia.x/\x1b(B\n",
 	  UPKI_PREFILTER_MAY, UPKI_PF_MARKER },
 };
-
-static void test_row(gconstpointer data)
-{
-	const pf_row *r = data;
-	for (int crlf = 0; crlf < 2; crlf++) {
-		char *msg = crlf ? test_crlf(r->msg) : g_strdup(r->msg);
-		upki_prefilter_result got = upki_prefilter_message(pf, msg, strlen(msg));
-		g_assert_cmpstr(upki_prefilter_why_to_string(got.why), ==, upki_prefilter_why_to_string(r->why));
-		g_assert_cmpint(got.verdict, ==, r->verdict);
-		g_free(msg);
-	}
-}
 
 /* Pieces of notices, of look-alikes and of ordinary Japanese mail. */
 static const char *const pieces[] = {
@@ -234,7 +211,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	profile = upki_profile_new_default();
 	pf = upki_prefilter_new(profile);
-	TEST_ADD_ROWS("/prefilter-fold/row", rows, name, test_row);
+	TEST_ADD_ROWS("/prefilter-fold/row", rows, name, test_pf_row);
 	g_test_add_func("/prefilter-fold/bytes-as-converted", test_bytes_as_converted);
 	g_test_add_func("/prefilter-fold/bytes-random", test_bytes_random);
 	g_test_add_func("/prefilter-fold/markers-where-exact", test_markers_where_exact);

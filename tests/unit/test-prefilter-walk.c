@@ -6,19 +6,8 @@
 #include <string.h>
 
 #include "prefilter-private.h"
-#include "test-util.h"
+#include "test-prefilter-util.h"
 
-static upki_profile *profile;
-static upki_prefilter *pf;
-
-typedef struct {
-	const char *name;
-	const char *msg;
-	upki_prefilter_verdict verdict;
-	upki_prefilter_why why;
-} pf_row;
-
-#define H "From: a@example.org\nSubject: hello\n"
 #define H_MIXED H "Content-Type: multipart/mixed; boundary=\"b\"\n\n"
 
 static const pf_row rows[] = {
@@ -43,18 +32,6 @@ static const pf_row rows[] = {
 	{ "uuencode", H "Content-Transfer-Encoding: x-uuencode\n\nbegin 644 x\n", UPKI_PREFILTER_MAY, UPKI_PF_ENCODING },
 	{ "not-a-field", H "garbage line\n\nhi\n", UPKI_PREFILTER_MAY, UPKI_PF_STRUCTURE },
 };
-
-static void test_row(gconstpointer data)
-{
-	const pf_row *r = data;
-	for (int crlf = 0; crlf < 2; crlf++) {
-		char *msg = crlf ? test_crlf(r->msg) : g_strdup(r->msg);
-		upki_prefilter_result got = upki_prefilter_message(pf, msg, strlen(msg));
-		g_assert_cmpstr(upki_prefilter_why_to_string(got.why), ==, upki_prefilter_why_to_string(r->why));
-		g_assert_cmpint(got.verdict, ==, r->verdict);
-		g_free(msg);
-	}
-}
 
 static const char *why(upki_prefilter_result r)
 {
@@ -176,7 +153,7 @@ int main(int argc, char **argv)
 	g_test_init(&argc, &argv, NULL);
 	profile = upki_profile_new_default();
 	pf = upki_prefilter_new(profile);
-	TEST_ADD_ROWS("/prefilter-walk/row", rows, name, test_row);
+	TEST_ADD_ROWS("/prefilter-walk/row", rows, name, test_pf_row);
 	g_test_add_func("/prefilter-walk/depth", test_depth);
 	g_test_add_func("/prefilter-walk/entities", test_entities);
 	g_test_add_func("/prefilter-walk/decoded", test_decoded);

@@ -16,20 +16,9 @@
 #include "upki/notice.h"
 #include "upki/prefilter.h"
 #include "prefilter-variants.h"
-#include "test-util.h"
+#include "test-prefilter-util.h"
 
-static upki_profile *profile;
-static upki_prefilter *pf;
 static upki_smime_verifier *test_ca;
-
-typedef struct {
-	const char *name;
-	const char *msg;
-	upki_prefilter_verdict verdict;
-	upki_prefilter_why why;
-} pf_row;
-
-#define H "From: a@example.org\nSubject: hello\n"
 
 static const pf_row rows[] = {
 	{ "ordinary", H "\nsee https://www.example.org/\n", UPKI_PREFILTER_NO, UPKI_PF_NO_MARKER },
@@ -53,18 +42,6 @@ static const pf_row rows[] = {
 	{ "html-ordinary", H "Content-Type: text/html\n\n<a href=\"https://www.example.org/\">news</a>\n",
 	  UPKI_PREFILTER_NO, UPKI_PF_NO_MARKER },
 };
-
-static void test_row(gconstpointer data)
-{
-	const pf_row *r = data;
-	for (int crlf = 0; crlf < 2; crlf++) {
-		char *msg = crlf ? test_crlf(r->msg) : g_strdup(r->msg);
-		upki_prefilter_result got = upki_prefilter_message(pf, msg, strlen(msg));
-		g_assert_cmpstr(upki_prefilter_why_to_string(got.why), ==, upki_prefilter_why_to_string(r->why));
-		g_assert_cmpint(got.verdict, ==, r->verdict);
-		g_free(msg);
-	}
-}
 
 static void test_headers_stage(void)
 {
@@ -236,7 +213,7 @@ int main(int argc, char **argv)
 	pf = upki_prefilter_new(profile);
 	test_ca = upki_smime_verifier_new("samples/ca/root.pem", NULL, &err);
 	g_assert_no_error(err);
-	TEST_ADD_ROWS("/prefilter/row", rows, name, test_row);
+	TEST_ADD_ROWS("/prefilter/row", rows, name, test_pf_row);
 	g_test_add_func("/prefilter/headers-stage", test_headers_stage);
 	g_test_add_func("/prefilter/contract/samples", test_samples);
 	g_test_add_func("/prefilter/contract/real", test_real);

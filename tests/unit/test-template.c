@@ -85,6 +85,12 @@ static const struct {
 	{ "not-utf8", "genuine-cert-renewed.txt", "\xff\xfe bad\n", "/genuine-cert-renewed.txt: not a UTF-8" },
 	{ "reason-unknown", "reasons-en.txt", "url-host words\nurl-hots words\n", "/reasons-en.txt:2: not \"TOKEN WORDS\"" },
 	{ "reason-missing", "reasons-ja.txt", "# only one\nunsigned 署名なし\n", "/reasons-ja.txt: no words for reason bad-signature" },
+	{ "advice-unknown", "advice-en.txt", "cert-issue words\nnone words\n", "/advice-en.txt:2: not \"TOKEN WORDS\"" },
+	{ "advice-no-words", "advice-ja.txt", "pin-issue\n", "/advice-ja.txt:1: not \"TOKEN WORDS\"" },
+	{ "advice-missing", "advice-ja.txt", "cert-issue 一行\npin-issue 一行\ncert-retrieved 一行\ncert-renewed 一行\n",
+	  "/advice-ja.txt: no advice for kind cert-revoked" },
+	{ "advice-in-genuine", "genuine-cert-issue.txt", "{url}\n{advice_en}\n",
+	  "/genuine-cert-issue.txt:2: this template may not use the placeholder {advice_en}" },
 };
 
 static void test_load_bad(gconstpointer data)

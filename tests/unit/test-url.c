@@ -13,7 +13,7 @@
 #define PI UPKI_KIND_PIN_ISSUE
 
 #define BASE "https://scia.secomtrust.net/upki-odcert/download/view/jsp/"
-#define TOK "HWHQbb5dcEPYHkSQOmB5znnW4%2FbQDaBMcG2h1yjBZ6tsIUuCCxV6BCXF834ul93a"
+#define TOK "GNG9UUgsbRSlGnH9BV2guccNZ%2FU9AD23bpryad62CxQzXf7jjWwx2j485IZ7EmID"
 #define ALL "SPEntranceCliAll.jsp?p1="
 #define GOOD BASE ALL TOK
 
@@ -27,14 +27,14 @@ typedef struct {
 } check_row;
 
 static const check_row check_rows[] = {
-	{ "real-cert-issue-1", GOOD, CI, 0 },
-	{ "real-cert-issue-2", BASE ALL "HWHQbb5dcEPYHkSQOmB5zlJyX7X5WnW%2FaVZ2rVrfYhAgpGWNqGbogi0oe5Kck7x7", CI, 0 },
-	{ "real-pin-issue-1", BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5", PI, 0 },
-	{ "real-pin-issue-all-1", BASE "SPEntranceCliAllPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3n3jTdXDvsS8YcNl3ksmhlGZNc4NV3GBBzFfkVW4ESd%2F", PI, 0 },
-	{ "real-cert-issue-as-pin", GOOD, PI, B(PATH) },
-	{ "real-cert-issue-2-as-pin", BASE ALL "HWHQbb5dcEPYHkSQOmB5zlJyX7X5WnW%2FaVZ2rVrfYhAgpGWNqGbogi0oe5Kck7x7", PI, B(PATH) },
-	{ "real-pin-as-cert-issue", BASE "SPEntranceCliPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3i1fWFBB7b0s1ezedrcLreLlVDFEpzmMET66S7xdNdS5", CI, B(PATH) },
-	{ "real-pin-all-as-cert-issue", BASE "SPEntranceCliAllPin.jsp?p1=6WHXZIIrWhMG9lzc1Wdz3n3jTdXDvsS8YcNl3ksmhlGZNc4NV3GBBzFfkVW4ESd%2F", CI, B(PATH) },
+	{ "service-cert-issue-1", GOOD, CI, 0 },
+	{ "service-cert-issue-2", BASE ALL "GNG9UUgsbRSlGnH9BV2guEed4O4gNcN%2FDwCriwi0lyLhKpNk1pUthPTtJgvbnOWO", CI, 0 },
+	{ "service-pin-issue-1", BASE "SPEntranceCliPin.jsp?p1=xNG4CXXiNy3pmEubaNsuIPa0N822OUTzaJuJsibMiJMEwA8RKuV3RYxxHOWsksHg", PI, 0 },
+	{ "service-pin-issue-all-1", BASE "SPEntranceCliAllPin.jsp?p1=xNG4CXXiNy3pmEubaNsuIcI6Ys4AozH5lbkEInzVyEpCkbZkwIp22u80nwNZRHs%2F", PI, 0 },
+	{ "service-cert-issue-as-pin", GOOD, PI, B(PATH) },
+	{ "service-cert-issue-2-as-pin", BASE ALL "GNG9UUgsbRSlGnH9BV2guEed4O4gNcN%2FDwCriwi0lyLhKpNk1pUthPTtJgvbnOWO", PI, B(PATH) },
+	{ "service-pin-as-cert-issue", BASE "SPEntranceCliPin.jsp?p1=xNG4CXXiNy3pmEubaNsuIPa0N822OUTzaJuJsibMiJMEwA8RKuV3RYxxHOWsksHg", CI, B(PATH) },
+	{ "service-pin-all-as-cert-issue", BASE "SPEntranceCliAllPin.jsp?p1=xNG4CXXiNy3pmEubaNsuIcI6Ys4AozH5lbkEInzVyEpCkbZkwIp22u80nwNZRHs%2F", CI, B(PATH) },
 	{ "kind-none", GOOD, UPKI_KIND_NONE, B(PATH) },
 	{ "kind-retrieved", GOOD, UPKI_KIND_CERT_RETRIEVED, B(PATH) },
 	{ "http", "http://scia.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(SCHEME) },
@@ -62,7 +62,7 @@ static const check_row check_rows[] = {
 	{ "punycode", "https://xn--sia-4ed.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(IDN) | B(HOST) },
 	{ "punycode-upper", "https://scia.XN--secomtrust-abc.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(IDN) | B(HOST) },
 	{ "non-ascii-path", BASE "SPEntranceCliAll.jsp／?p1=" TOK, CI, B(IDN) | B(PATH) },
-	{ "non-ascii-token", BASE ALL "HWHQbb5dcEPYHkSQOmB5znnW4bQDaBMcG2h1yjBZ6tsIé", CI, B(IDN) },
+	{ "non-ascii-token", BASE ALL "GNG9UUgsbRSlGnH9BV2guccNZU9AD23bpryad62CxQzXé", CI, B(IDN) },
 	{ "path-traversal", BASE "../x/SPEntranceCliAll.jsp?p1=" TOK, CI, B(PATH) },
 	{ "path-dot", BASE "./SPEntranceCliAll.jsp?p1=" TOK, CI, B(PATH) },
 	{ "path-double-slash", "https://scia.secomtrust.net/upki-odcert/download/view/jsp//" ALL TOK, CI, B(PATH) },
@@ -74,10 +74,10 @@ static const check_row check_rows[] = {
 	{ "path-none", "https://scia.secomtrust.net", CI, B(PATH) | B(TOKEN) },
 	{ "token-short", BASE ALL "abc", CI, B(TOKEN) },
 	{ "token-long", BASE ALL TOK TOK TOK TOK TOK TOK TOK TOK TOK, CI, B(TOKEN) },
-	{ "token-bad-char", BASE ALL "HWHQbb5dcEPYHkSQOm.B5znnW4bQDaBMcG2h1yjBZ6", CI, B(TOKEN) },
-	{ "token-bad-escape", BASE ALL "HWHQbb5dcEPYHkSQOm%2EB5znnW4bQDaBMcG2h1yjBZ6", CI, B(TOKEN) },
-	{ "token-escapes-ok", BASE ALL "HWHQbb5dcEPYHkSQOm%2b%3d%2fB5znnW4bQDaBMcG2h1_-", CI, 0 },
-	{ "token-plus", BASE ALL "HWHQbb5dcEPYHkSQOm+B5znnW4bQDaBMcG2h1yjBZ6", CI, B(TOKEN) },
+	{ "token-bad-char", BASE ALL "GNG9UUgsbRSlGnH9BV.2guccNZU9AD23bpryad62Cx", CI, B(TOKEN) },
+	{ "token-bad-escape", BASE ALL "GNG9UUgsbRSlGnH9BV%2E2guccNZU9AD23bpryad62Cx", CI, B(TOKEN) },
+	{ "token-escapes-ok", BASE ALL "GNG9UUgsbRSlGnH9BV%2b%3d%2f2guccNZU9AD23bprya_-", CI, 0 },
+	{ "token-plus", BASE ALL "GNG9UUgsbRSlGnH9BV+2guccNZU9AD23bpryad62Cx", CI, B(TOKEN) },
 	{ "token-extra-param", GOOD "&p2=x", CI, B(TOKEN) },
 	{ "token-param-before", BASE "SPEntranceCliAll.jsp?a=b&p1=" TOK, CI, B(TOKEN) },
 	{ "token-missing", BASE "SPEntranceCliAll.jsp", CI, B(TOKEN) },
@@ -95,8 +95,8 @@ static const check_row check_rows[] = {
 	{ "one-slash", "https:/scia.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(SYNTAX) },
 	{ "three-slashes", "https:///scia.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(SYNTAX) },
 	{ "backslash", "https://scia.secomtrust.net\\@evil.example/upki-odcert/download/view/jsp/" ALL TOK, CI, B(SYNTAX) },
-	{ "space", BASE ALL "HWHQbb5dcEPYH kSQOmB5znnW4", CI, B(SYNTAX) },
-	{ "bad-percent", BASE ALL "HWHQbb5dcEPYH%zzkSQOmB5znnW4", CI, B(SYNTAX) },
+	{ "space", BASE ALL "GNG9UUgsbRSlG nH9BV2guccNZ", CI, B(SYNTAX) },
+	{ "bad-percent", BASE ALL "GNG9UUgsbRSlG%zznH9BV2guccNZ", CI, B(SYNTAX) },
 	{ "no-host", "https:///", CI, B(SYNTAX) },
 	{ "scheme-only", "https://", CI, B(SYNTAX) },
 	{ "leading-space", " " GOOD, CI, B(SYNTAX) },
@@ -106,7 +106,7 @@ static const check_row check_rows[] = {
 	{ "tag-char-host", "https://scia.secomtrust.net\U000E0020/upki-odcert/download/view/jsp/" ALL TOK, CI, B(IDN) | B(HOST) },
 	{ "bom-host-start", "https://\uFEFFscia.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(IDN) | B(HOST) },
 	{ "rlo-path", BASE "\u202ESPEntranceCliAll.jsp?p1=" TOK, CI, B(IDN) | B(PATH) },
-	{ "lrm-token", BASE ALL "HWHQbb5dcEPYHkSQOmB5znnW4\u200EbQDaBMcG2h1yjBZ6", CI, B(IDN) },
+	{ "lrm-token", BASE ALL "GNG9UUgsbRSlGnH9BV2guccNZ\u200EU9AD23bpryad62Cx", CI, B(IDN) },
 	{ "escaped-zwsp-host", "https://scia%E2%80%8B.secomtrust.net/upki-odcert/download/view/jsp/" ALL TOK, CI, B(HOST) },
 };
 
@@ -226,7 +226,7 @@ static void test_redact(gconstpointer data)
 	char *got = upki_url_redact(r->url);
 
 	g_assert_nonnull(got);
-	g_assert_null(strstr(got, "HWHQbb5dc"));
+	g_assert_null(strstr(got, "GNG9UUgsb"));
 	g_assert_null(strstr(got, "abcdefgh"));
 	if (r->want)
 		g_assert_cmpstr(got, ==, r->want);

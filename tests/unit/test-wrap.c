@@ -331,23 +331,22 @@ static char *instructions_text(const upki_wrapped *wr)
 
 /* The first line of templates/suspicious-KIND.txt that the generic
  * suspicious.txt does not have: that kind's advice.  Caller frees. */
+/* The first line of kind's advice in templates/advice-ja.txt. */
 static char *advice_of(const char *kind)
 {
-	char *path = g_strdup_printf("templates/suspicious-%s.txt", kind);
-	char *text = NULL, *generic = NULL, *found = NULL;
+	char *text = NULL, *found = NULL;
+	char *prefix = g_strconcat(kind, " ", NULL);
 	gchar **lines = NULL;
 
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	g_assert_true(g_file_get_contents("templates/suspicious.txt", &generic, NULL, NULL));
+	g_assert_true(g_file_get_contents("templates/advice-ja.txt", &text, NULL, NULL));
 	lines = g_strsplit(text, "\n", -1);
 	for (guint i = 0; lines[i] && !found; i++)
-		if (*lines[i] && !strstr(generic, lines[i]))
-			found = g_strdup(lines[i]);
+		if (g_str_has_prefix(lines[i], prefix))
+			found = g_strdup(lines[i] + strlen(prefix));
 	g_assert_nonnull(found);
 	g_strfreev(lines);
 	g_free(text);
-	g_free(generic);
-	g_free(path);
+	g_free(prefix);
 	return found;
 }
 
