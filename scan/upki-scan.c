@@ -191,13 +191,15 @@ fail:
 	return FALSE;
 }
 
-/* --filter: --ledger, else the config's Ledger (a procmail user's own
- * record, or the office's).  The mail never waits on it: a ledger that
- * does not open is a line on stderr, and the message goes through. */
+/* --filter: --ledger, else the Ledger of the file --config names (a
+ * procmail user's own record) - never a file read by default: the
+ * system's names the office's ledger, which a user's filter may not
+ * write.  The mail never waits on it: a ledger that does not open is a
+ * line on stderr, and the message goes through. */
 static void open_filter_ledger(const scan_args *a, scan_setup *s)
 {
 	GError *err = NULL;
-	const char *path = a->ledger ? a->ledger : s->cfg->ledger;
+	const char *path = a->ledger ? a->ledger : a->config ? s->cfg->ledger : NULL;
 
 	if (!path)
 		return;
