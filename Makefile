@@ -56,7 +56,7 @@ LEDGER_LIBS     = $(shell pkg-config --libs sqlite3 2>/dev/null)
 upki-scan_LIBS  = $(LEDGER_LIBS)
 upki-milter_DIR = milter
 # libsystemd for sd_notify (Type=notify): READY=1 once the socket listens.
-upki-milter_LIBS = -lmilter -lsystemd
+upki-milter_LIBS = -lmilter -lsystemd $(LEDGER_LIBS)
 # upki-fetch links libcurl and libxml2 the usual way: a daemon, not a
 # program started per message.
 FETCH_PKGS      = libcurl libxml-2.0 libzip sqlite3
@@ -141,7 +141,8 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/libupki.a
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # The ledger's unit tests link SQLite, as upki-scan does.
-$(BUILD)/tests/test-ledger: LDLIBS += $(LEDGER_LIBS)
+$(BUILD)/tests/test-ledger $(BUILD)/tests/test-ledger-state $(BUILD)/tests/test-ledger-report \
+	$(BUILD)/tests/test-ledger-html: LDLIBS += $(LEDGER_LIBS)
 
 $(BUILD)/tests/test-retrieve: $(RETRIEVE_TEST_OBJS) $(RETRIEVE_OBJS) $(BUILD)/libupki.a
 	@mkdir -p $(dir $@)

@@ -43,6 +43,8 @@ static const key keys[] = {
 	  "The spool directory the milter and upki-scan --spool write (docs/spool.md)." },
 	{ "StateFile", T_STRING, "/var/lib/upki-fetch/state.db", NULL, OFF(state_file),
 	  "SQLite database of attempts, retry times, PINs and installs; created 0600. Holds access PINs: a secret." },
+	{ "Ledger", T_STRING, NULL, NULL, OFF(ledger),
+	  "The certificate ledger (upki-milter's and upki-scan's Ledger) where each job's outcome is recorded; unset: none." },
 	{ "OutputDir", T_STRING, "/var/lib/upki-fetch/out", NULL, OFF(output_dir),
 	  "Where retrieve writes PKCS#12 files, receipts and kept ZIPs, and keep writes jobs (0700)." },
 	{ "CertIssueAction", T_CHOICE, "keep", ACTIONS, OFF(cert_action_name),
@@ -101,7 +103,7 @@ static const key keys[] = {
 
 /* Keys the shared file gives when this file does not set them (the same
  * name and meaning in upki-milter.conf(5)). */
-static const char *const shared_keys[] = { "Spool", NULL };
+static const char *const shared_keys[] = { "Spool", "Ledger", NULL };
 
 /* The line each key was last set on, for errors found after parsing. */
 typedef struct loading {
@@ -402,6 +404,8 @@ static gboolean check(uf_conf *c, const loading *l, GError **error)
 		return fail_at(l, "Spool", error, "Spool, StateFile and OutputDir must be absolute paths");
 	if (c->stats_file && !g_path_is_absolute(c->stats_file))
 		return fail_at(l, "StatsFile", error, "StatsFile must be an absolute path");
+	if (c->ledger && !g_path_is_absolute(c->ledger))
+		return fail_at(l, "Ledger", error, "Ledger must be an absolute path");
 	return check_exec(c, l, error) && check_webhook(c, l, error) && check_retrieve(c, l, error);
 }
 
@@ -427,7 +431,7 @@ static gboolean load_shared(uf_conf *c, const loading *l, GError **error)
 		char *v = l->line[i] ? NULL : upki_config_peek(c->shared_file, k->name);
 		if (!v)
 			continue;
-		if (!set_value(c, k, v) || (k->offset == OFF(spool) && !g_path_is_absolute(v))) {
+		if (!set_value(c, k, v) || ((k->offset == OFF(spool) || k->offset == OFF(ledger)) && !g_path_is_absolute(v))) {
 			g_set_error(error, UPKI_ERROR, UPKI_ERROR_CONFIG, "%s: bad value for %s: "
 				    "'%s' (an absolute path)", c->shared_file, k->name, v);
 			g_free(v);

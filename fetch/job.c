@@ -183,6 +183,7 @@ static void settle(uf_ctx *c, const char *name, const uf_job *j, uf_job_row *row
 	uf_log(o == UF_OK ? LOG_INFO : LOG_ERR, id, "kind=%s host=%s path=%s outcome=%s attempts=%u%s%s",
 	       j->kind, j->host, j->url_path, o == UF_OK ? "done" : "failed", row->attempts,
 	       why ? ": " : "", why ? why : "");
+	uf_ledger_note(c, j, o == UF_OK);
 	if (!uf_spool_finish(c->conf->spool, name, o == UF_OK, &err)) {
 		uf_log(LOG_ERR, id, "%s", err->message);
 		g_error_free(err);
@@ -220,6 +221,8 @@ static void finish_decided(uf_ctx *c, const char *name, const uf_job *j, const u
 	GError *err = NULL;
 	gboolean done = row->status == UF_JOB_DONE;
 
+	/* a crash may have come between the commit and the ledger */
+	uf_ledger_note(c, j, done);
 	if (!uf_spool_finish(c->conf->spool, name, done, &err)) {
 		uf_log(LOG_ERR, j->id, "%s", err->message);
 		g_error_free(err);
@@ -316,12 +319,15 @@ gboolean uf_pass(uf_ctx *c, uf_spool_pass *p, GError **error)
 	uf_spool_clean_tmp(c->conf->spool, c->now, 24 * 3600);
 	uf_spool_take_new(c->conf->spool, p);
 	jobs = read_cur(c, p);
+	if (jobs->len)
+		uf_ledger_open(c);
 	for (guint i = 0; i < jobs->len; i++) {
 		uf_job *j = g_ptr_array_index(jobs, i);
 		char *name = g_strconcat(j->id, ".json", NULL);
 		work(c, name, j, p);
 		g_free(name);
 	}
+	uf_ledger_close(c);
 	g_ptr_array_unref(jobs);
 	uf_spool_unlock(lock);
 	return TRUE;

@@ -286,6 +286,12 @@ char *uf_state_pin(uf_state *s, const char *email, const char *dn)
 	return pin;
 }
 
+char *uf_state_installed_serial(uf_state *s, const char *job_id)
+{
+	return one_text(s, "SELECT serial FROM installed WHERE job_id = ? AND serial != ''"
+			   " ORDER BY serial LIMIT 1", job_id, NULL);
+}
+
 gboolean uf_state_add_installed(uf_state *s, const char *job_id, GPtrArray *installed,
 				GError **error)
 {

@@ -6,6 +6,7 @@
  * spool.c   the directories: new/ -> cur/ -> done/ | failed/, tmp/ cleanup
  * job.c     one job: read, pick the action, apply its outcome to the state
  * action-*.c  exec, webhook, keep, retrieve (the last calls retrieve.h)
+ * ledger.c  what each job came to, in the certificate ledger (Ledger)
  * daemon.c  -f: inotify on new/, periodic rescan, signals
  * stats.c   the counters and the StatsFile (Prometheus textfile)
  *
@@ -18,6 +19,8 @@
 #include <stdio.h>
 #include <syslog.h>
 #include <glib.h>
+
+#include "upki/ledger.h"
 
 #define UF_NAME "upki-fetch"
 #define UF_VERSION "0.1"
@@ -41,6 +44,7 @@ typedef struct uf_conf {
 	char *spool_from;      /* the file Spool came from, NULL: the built-in default */
 	char *spool;
 	char *state_file;
+	char *ledger;          /* the certificate ledger, or NULL */
 	char *output_dir;
 	char *cert_action_name, *pin_action_name;
 	uf_action cert_action, pin_action;
@@ -119,6 +123,8 @@ gboolean uf_state_pins_recorded(uf_state *s, const char *job_id);
 /* The PIN for (email, dn); an email alone when it names one PIN.  Caller
  * frees (a secret: g_free after use, never logged). */
 char *uf_state_pin(uf_state *s, const char *email, const char *dn);
+/* The (lowest) serial installed for job_id, NULL when none.  Caller frees. */
+char *uf_state_installed_serial(uf_state *s, const char *job_id);
 /* Records what fetch_certs_install wrote (fetch_installed*). */
 gboolean uf_state_add_installed(uf_state *s, const char *job_id, GPtrArray *installed,
 				GError **error);
@@ -162,7 +168,16 @@ typedef struct uf_ctx {
 	const uf_conf *conf;
 	uf_state *state;
 	gint64 now;      /* time of the pass */
+	upki_ledger *ledger; /* Ledger, open for the pass (uf_ledger_open), or NULL */
 } uf_ctx;
+
+/* ledger.c: opens conf->ledger into c->ledger for a pass (NULL when
+ * unset or it fails: logged), and closes it committed. */
+void uf_ledger_open(uf_ctx *c);
+void uf_ledger_close(uf_ctx *c);
+/* Records a decided job (done, else failed) once its row is committed:
+ * what it came to, the serial a retrieved certificate has, the action. */
+void uf_ledger_note(const uf_ctx *c, const uf_job *j, gboolean done);
 
 /* One pass over the spool: take new jobs, run every job that is due. */
 gboolean uf_pass(uf_ctx *c, uf_spool_pass *p, GError **error);

@@ -472,6 +472,7 @@ static sfsistat mlfi_eom(SMFICTX *ctx)
 	r->peer = cc->peer_text;
 	rc = act(ctx, m, r, qid, cc->can_chgbody);
 	um_stats_result(r);
+	um_ledger_record(m->conf, r, qid);
 	um_result_free(r);
 	msg_free(cc);
 	return rc;

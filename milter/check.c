@@ -165,6 +165,24 @@ static gboolean spool_usable(const who *w, const char *spool, char **why)
 	return TRUE;
 }
 
+/* The ledger is made (and its -wal and -shm beside it) in its
+ * directory, by the run-as user; a file already there must be its own
+ * to write. */
+static gboolean ledger_usable(const who *w, const char *path, char **why)
+{
+	char *dir = g_path_get_dirname(path);
+	struct stat st;
+	gboolean ok = dir_usable(w, dir, 3, why);
+
+	g_free(dir);
+	if (ok && stat(path, &st) == 0 && !may(w, &st, 6)) {
+		*why = g_strdup_printf("%s needs read and write permission on %s (owner %u, mode %04o)",
+				       w->name, path, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+		ok = FALSE;
+	}
+	return ok;
+}
+
 /* A unix-domain socket's directory: the socket is made there by whoever
  * starts the daemon - the user running -n, as systemd runs ExecStartPre
  * and ExecStart alike - before UserID is taken on.  (A run-as user that
@@ -218,6 +236,8 @@ gboolean um_conf_check_runtime(const um_conf *c, GError **error)
 		key = "Spool";
 	} else if (c->cfg->stats_file && !stats_usable(&w, c->cfg->stats_file, &why)) {
 		key = "StatsFile";
+	} else if (c->cfg->ledger && !ledger_usable(&w, c->cfg->ledger, &why)) {
+		key = "Ledger";
 	}
 	if (key)
 		um_conf_fail_at(c->path, key, error, "%s: %s%s", key,

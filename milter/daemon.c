@@ -462,6 +462,7 @@ out:
 	/* libmilter leaves the socket file behind when running as root;
 	 * only the one this process made goes (socket.c) */
 	um_socket_remove();
+	um_ledger_close();
 	um_conf_install(NULL);
 	g_free(ra.user);
 	return rc == MI_SUCCESS ? 0 : 1;

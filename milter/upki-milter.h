@@ -12,6 +12,7 @@
  * msgtest.c   -t FILE: the same per-message logic without an MTA;
  * log.c       syslog, and stderr with -f; every message line names its queue id;
  * stats.c     the counters (atomic, any thread) and the StatsFile (main thread).
+ * ledger.c    the Ledger file: each notice recorded, a failure only logged.
  * The message itself is libupki's business: nothing here parses mail.
  */
 #ifndef UPKI_MILTER_H
@@ -112,8 +113,8 @@ const char *um_socket_path(const char *spec);
 
 /* ---- check.c ---- */
 
-/* -n: the socket's directory and the Spool exist and are usable by the
- * user the daemon will run as.  FALSE with the line of the key. */
+/* -n: the socket's directory, the Spool and the Ledger's directory exist
+ * and are usable by the user the daemon will run as.  FALSE with the line of the key. */
 gboolean um_conf_check_runtime(const um_conf *c, GError **error);
 
 /* ---- policy.c ---- */
@@ -227,6 +228,15 @@ char *um_stats_render(gsize *len);
 /* Writes path (NULL: nothing) atomically; a failure is logged, at most
  * hourly.  Main thread only. */
 void um_stats_flush(const char *path);
+/* ---- ledger.c ---- */
+
+/* Records r's notice (genuine or suspicious; not when the action is
+ * tempfail: the retry records it) in c's Ledger as "milter:QID", and
+ * commits.  A failure is logged and the connection reopened for the
+ * next message; nothing is returned because nothing may depend on it. */
+void um_ledger_record(const um_conf *c, const um_result *r, const char *qid);
+/* Closes the connection (at the stop). */
+void um_ledger_close(void);
 
 /* ---- callbacks.c ---- */
 

@@ -86,6 +86,10 @@ static const upki_config_key keys[] = {
 	  "(the MTA retries, the one-time URL is not lost) or accept (delivered, the job is lost)." },
 	{ "Spool", UPKI_CFG_STRING, NULL, NULL, OFF(spool),
 	  "Spool directory for the fetch hand-off (unset: no hand-off)." },
+	{ "Ledger", UPKI_CFG_STRING, NULL, NULL, OFF(ledger),
+	  "Milter and upki-scan --filter: the certificate ledger (SQLite, created 0600) every genuine "
+	  "and suspicious notice is recorded in (docs/ledger.md); unset: none. A failed write is "
+	  "logged and never changes what happens to the mail." },
 	{ "Annotate", UPKI_CFG_CHOICE, "headers", "headers|wrap", OFF(annotate),
 	  "Milter and upki-scan --filter: add headers only, or wrap the notice in a message that "
 	  "tells the recipient what to do (WrapVerdicts, TemplateDir, WrapContact)." },

@@ -10,17 +10,15 @@
  * attributes ("jobs.retrieved") so that a program (the Chromium test)
  * finds them in the DOM without reading the layout.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "upki/ledger.h"
 #include "upki/report.h"
+#include "ledger-tally.h"
 
-static const char *const job_states[] = { "issue-accepted", "pin-issued", "retrieved", "expired-unused",
-					  "stalled" };
-static const char *const cert_states[] = { "retrieved", "renewed", "replaced", "revoked" };
-static const char *const kinds[] = { "cert-issue", "pin-issue", "cert-retrieved", "cert-renewed",
-				     "cert-revoked", "suspicious" };
-static const char *const kind_colours[] = { "#4e79a7", "#76b7b2", "#59a14f", "#edc948", "#e15759", "#b07aa1" };
+/* per ledger_kinds[] */
+static const char *const kind_colours[LEDGER_N_KINDS + 1] = { "#4e79a7", "#76b7b2", "#59a14f", "#edc948", "#e15759", "#b07aa1" };
 
 #define CHART_W 900
 #define CHART_H 240
@@ -78,106 +76,31 @@ static void count(GString *o, const char *group, const char *key, guint n, const
 	g_string_append_printf(o, "<span>%s: <b data-key=\"%s.%s\">%u</b></span>", label, group, key, n);
 }
 
-static guint jobs_in(const upki_ledger_report *r, const char *state)
-{
-	guint n = 0;
-
-	for (guint i = 0; i < r->jobs->len; i++)
-		n += strcmp(((upki_ledger_job *)g_ptr_array_index(r->jobs, i))->state, state) == 0;
-	return n;
-}
-
-static guint certs_in(const upki_ledger_report *r, const char *state)
-{
-	guint n = 0;
-
-	for (guint i = 0; i < r->certs->len; i++)
-		n += g_strcmp0(((upki_ledger_cert *)g_ptr_array_index(r->certs, i))->state, state) == 0;
-	return n;
-}
-
-static void summary(GString *o, const upki_ledger_report *r)
+static void summary(GString *o, const upki_ledger_report *r, const ledger_tally *t)
 {
 	g_string_append(o, "<h2>概要 / Summary</h2><div class=\"cards\">");
 	count(o, "summary", "notices", r->events->len, "正規の通知 / genuine notices");
 	count(o, "summary", "suspicious", r->suspects->len, "不審な通知 / suspicious");
 	g_string_append(o, "</div><div class=\"cards\">発行 / jobs: ");
-	for (gsize i = 0; i < G_N_ELEMENTS(job_states); i++)
-		count(o, "jobs", job_states[i], jobs_in(r, job_states[i]), job_states[i]);
+	for (gsize i = 0; i < LEDGER_N_JOB_STATES; i++)
+		count(o, "jobs", ledger_job_states[i], t->jobs[i], ledger_job_states[i]);
 	g_string_append(o, "</div><div class=\"cards\">証明書 / certificates: ");
-	for (gsize i = 0; i < G_N_ELEMENTS(cert_states); i++)
-		count(o, "certificates", cert_states[i], certs_in(r, cert_states[i]), cert_states[i]);
+	for (gsize i = 0; i < LEDGER_N_CERT_STATES; i++)
+		count(o, "certificates", ledger_cert_states[i], t->certs[i], ledger_cert_states[i]);
 	g_string_append(o, "</div>\n");
 }
 
 /* ---- the chart: notices per month, stacked by kind ---- */
 
-typedef struct month_counts {
-	char month[8];
-	guint n[G_N_ELEMENTS(kinds)];
-} month_counts;
-
-static void month_key(char out[8], gint64 t, const char *date)
+static void chart(GString *o, const GArray *months)
 {
-	GDateTime *d = t >= 0 ? g_date_time_new_from_unix_utc(t) : NULL;
-	char *m = d ? g_date_time_format(d, "%Y-%m") : g_strndup(date && strlen(date) >= 7 ? date : "unknown", 7);
-
-	g_strlcpy(out, m, 8);
-	g_free(m);
-	if (d)
-		g_date_time_unref(d);
-}
-
-static void tally(GArray *months, gint64 t, const char *date, guint kind)
-{
-	month_counts mc = { 0 };
-
-	month_key(mc.month, t, date);
-	for (guint i = 0; i < months->len; i++) {
-		month_counts *m = &g_array_index(months, month_counts, i);
-		if (strcmp(m->month, mc.month) == 0) {
-			m->n[kind]++;
-			return;
-		}
-	}
-	mc.n[kind] = 1;
-	g_array_append_val(months, mc);
-}
-
-static gint month_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(((const month_counts *)a)->month, ((const month_counts *)b)->month);
-}
-
-static GArray *months_of(const upki_ledger_report *r)
-{
-	GArray *months = g_array_new(FALSE, TRUE, sizeof(month_counts));
-
-	for (guint i = 0; i < r->events->len; i++) {
-		const upki_ledger_event *e = g_ptr_array_index(r->events, i);
-		guint k = 0;
-		while (k < G_N_ELEMENTS(kinds) - 1 && g_strcmp0(e->kind, kinds[k]) != 0)
-			k++;
-		tally(months, e->signed_at, NULL, k);
-	}
-	for (guint i = 0; i < r->suspects->len; i++) {
-		const upki_ledger_suspect *s = g_ptr_array_index(r->suspects, i);
-		tally(months, s->signed_at, s->date, G_N_ELEMENTS(kinds) - 1);
-	}
-	g_array_sort(months, month_cmp);
-	return months;
-}
-
-static void chart(GString *o, const upki_ledger_report *r)
-{
-	GArray *months = months_of(r);
 	guint top = 1;
 	double slot = 0;
 
 	for (guint i = 0; i < months->len; i++) {
 		guint sum = 0;
-		for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++)
-			sum += g_array_index(months, month_counts, i).n[k];
+		for (gsize k = 0; k <= LEDGER_N_KINDS; k++)
+			sum += g_array_index(months, ledger_month, i).n[k];
 		top = MAX(top, sum);
 	}
 	slot = months->len ? (double)(CHART_W - CHART_LEFT) / months->len : 0;
@@ -188,28 +111,27 @@ static void chart(GString *o, const upki_ledger_report *r)
 	g_string_append_printf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#888\"/>", CHART_LEFT,
 			       CHART_H - CHART_BOTTOM, CHART_W, CHART_H - CHART_BOTTOM);
 	for (guint i = 0; i < months->len; i++) {
-		const month_counts *m = &g_array_index(months, month_counts, i);
+		const ledger_month *m = &g_array_index(months, ledger_month, i);
 		double x = CHART_LEFT + i * slot, y = CHART_H - CHART_BOTTOM;
-		for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++) {
+		for (gsize k = 0; k <= LEDGER_N_KINDS; k++) {
 			double h = (double)m->n[k] * (CHART_H - CHART_BOTTOM - 10) / top;
 			if (!m->n[k])
 				continue;
 			y -= h;
 			g_string_append_printf(o, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
 					       "<title>%s %s: %u</title></rect>", x + 1, y, MAX(slot - 2, 1.0), h,
-					       kind_colours[k], m->month, kinds[k], m->n[k]);
+					       kind_colours[k], m->month, ledger_kinds[k], m->n[k]);
 		}
 		if (months->len <= 30 || i % 3 == 0)
 			g_string_append_printf(o, "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" transform=\"rotate(60 %.1f %d)\">%s</text>",
 					       x + 2, CHART_H - CHART_BOTTOM + 10, x + 2, CHART_H - CHART_BOTTOM + 10,
 					       m->month);
 	}
-	for (gsize k = 0; k < G_N_ELEMENTS(kinds); k++)
+	for (gsize k = 0; k <= LEDGER_N_KINDS; k++)
 		g_string_append_printf(o, "<rect x=\"%zu\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>"
 				       "<text x=\"%zu\" y=\"%d\" font-size=\"11\">%s</text>", CHART_LEFT + k * 140,
-				       CHART_H + 12, kind_colours[k], CHART_LEFT + k * 140 + 14, CHART_H + 21, kinds[k]);
+				       CHART_H + 12, kind_colours[k], CHART_LEFT + k * 140 + 14, CHART_H + 21, ledger_kinds[k]);
 	g_string_append(o, "</svg>\n");
-	g_array_unref(months);
 }
 
 /* ---- tables ---- */
@@ -222,8 +144,9 @@ static void table_head(GString *o, const char *id, const char *const *heads, gsi
 	g_string_append(o, "</tr></thead><tbody>\n");
 }
 
-static void job_row(GString *o, const upki_ledger_job *j)
+static void job_row(GString *o, gconstpointer item)
 {
+	const upki_ledger_job *j = item;
 	g_string_append_printf(o, "<tr%s>", j->action ? " class=\"action\"" : "");
 	cell(o, j->action);
 	cell(o, j->state);
@@ -237,8 +160,9 @@ static void job_row(GString *o, const upki_ledger_job *j)
 	g_string_append(o, "</tr>\n");
 }
 
-static void cert_row(GString *o, const upki_ledger_cert *c)
+static void cert_row(GString *o, gconstpointer item)
 {
+	const upki_ledger_cert *c = item;
 	g_string_append_printf(o, "<tr%s>", c->action ? " class=\"action\"" : "");
 	cell(o, c->action);
 	cell(o, c->state);
@@ -255,69 +179,102 @@ static const char *const job_heads[] = { "対応 / Action", "状態 / State", "�
 static const char *const cert_heads[] = { "対応 / Action", "状態 / State", "シリアル / Serial", "DN",
 					  "日時 / Since", "旧 / Old serial", "新 / New serial" };
 
+static void event_row(GString *o, gconstpointer item)
+{
+	const upki_ledger_event *e = item;
+	char *where = g_strdup_printf("%s#%" G_GUINT64_FORMAT, e->source, e->offset);
+
+	g_string_append(o, "<tr>");
+	cell_time(o, e->signed_at);
+	cell(o, e->kind);
+	cell(o, e->serial);
+	cell(o, e->old_serial);
+	cell(o, e->dn);
+	cell(o, e->job_id);
+	cell(o, where);
+	g_string_append(o, "</tr>\n");
+	g_free(where);
+}
+
+static void suspect_row(GString *o, gconstpointer item)
+{
+	const upki_ledger_suspect *s = item;
+	char *where = g_strdup_printf("%s#%" G_GUINT64_FORMAT, s->source, s->offset);
+
+	g_string_append(o, "<tr>");
+	cell(o, s->date);
+	cell(o, s->kind);
+	cell(o, s->from);
+	cell(o, s->url_host);
+	cell(o, s->reasons);
+	cell(o, where);
+	g_string_append(o, "</tr>\n");
+	g_free(where);
+}
+
+static const char *const event_heads[] = { "署名 / Signed", "種別 / Kind", "シリアル / Serial", "旧 / Old",
+					   "DN", "Job", "場所 / Source" };
+static const char *const suspect_heads[] = { "日付 / Date", "種別 / Kind", "差出人 / From",
+					     "リンク先 / Link host", "理由 / Reasons", "場所 / Source" };
+
+typedef void (*row_fn)(GString *o, gconstpointer item);
+
+/* One table of the page: its heading (NULL: none, it follows the one
+ * before), id, columns, which rows and how each is drawn; with action,
+ * only the rows needing one. */
+typedef struct table_spec {
+	const char *heading;
+	const char *id;
+	const char *const *heads;
+	gsize n_heads;
+	gsize rows;       /* offset of the GPtrArray* in upki_ledger_report */
+	row_fn row;
+	const char *(*action)(gconstpointer item); /* NULL: every row */
+} table_spec;
+
+static const char *job_action(gconstpointer item)
+{
+	return ((const upki_ledger_job *)item)->action;
+}
+
+static const char *cert_action(gconstpointer item)
+{
+	return ((const upki_ledger_cert *)item)->action;
+}
+
+#define ROWS(f) offsetof(upki_ledger_report, f)
+#define HEADS(h) h, G_N_ELEMENTS(h)
+
+static const table_spec table_specs[] = {
+	{ "対応が必要 / Needing action", "action", HEADS(job_heads), ROWS(jobs), job_row, job_action },
+	{ NULL, "action-certificates", HEADS(cert_heads), ROWS(certs), cert_row, cert_action },
+	{ "発行 / Retrieval jobs", "jobs", HEADS(job_heads), ROWS(jobs), job_row, NULL },
+	{ "証明書 / Certificates", "certificates", HEADS(cert_heads), ROWS(certs), cert_row, NULL },
+	{ "通知の一覧 / All notices", "timeline", HEADS(event_heads), ROWS(events), event_row, NULL },
+	{ "不審な通知 / Suspicious notices", "suspicious", HEADS(suspect_heads), ROWS(suspects),
+	  suspect_row, NULL },
+};
+
 static void tables(GString *o, const upki_ledger_report *r)
 {
-	static const char *const ev_heads[] = { "署名 / Signed", "種別 / Kind", "シリアル / Serial", "旧 / Old",
-						"DN", "Job", "場所 / Source" };
-	static const char *const sus_heads[] = { "日付 / Date", "種別 / Kind", "差出人 / From", "リンク先 / Link host",
-						 "理由 / Reasons", "場所 / Source" };
-
-	g_string_append(o, "<h2>対応が必要 / Needing action</h2>");
-	table_head(o, "action", job_heads, G_N_ELEMENTS(job_heads));
-	for (guint i = 0; i < r->jobs->len; i++)
-		if (((upki_ledger_job *)g_ptr_array_index(r->jobs, i))->action)
-			job_row(o, g_ptr_array_index(r->jobs, i));
-	g_string_append(o, "</tbody></table>");
-	table_head(o, "action-certificates", cert_heads, G_N_ELEMENTS(cert_heads));
-	for (guint i = 0; i < r->certs->len; i++)
-		if (((upki_ledger_cert *)g_ptr_array_index(r->certs, i))->action)
-			cert_row(o, g_ptr_array_index(r->certs, i));
-	g_string_append(o, "</tbody></table>\n<h2>発行 / Retrieval jobs</h2>");
-	table_head(o, "jobs", job_heads, G_N_ELEMENTS(job_heads));
-	for (guint i = 0; i < r->jobs->len; i++)
-		job_row(o, g_ptr_array_index(r->jobs, i));
-	g_string_append(o, "</tbody></table>\n<h2>証明書 / Certificates</h2>");
-	table_head(o, "certificates", cert_heads, G_N_ELEMENTS(cert_heads));
-	for (guint i = 0; i < r->certs->len; i++)
-		cert_row(o, g_ptr_array_index(r->certs, i));
-	g_string_append(o, "</tbody></table>\n<h2>通知の一覧 / All notices</h2>");
-	table_head(o, "timeline", ev_heads, G_N_ELEMENTS(ev_heads));
-	for (guint i = 0; i < r->events->len; i++) {
-		const upki_ledger_event *e = g_ptr_array_index(r->events, i);
-		char *where = g_strdup_printf("%s#%" G_GUINT64_FORMAT, e->source, e->offset);
-		g_string_append(o, "<tr>");
-		cell_time(o, e->signed_at);
-		cell(o, e->kind);
-		cell(o, e->serial);
-		cell(o, e->old_serial);
-		cell(o, e->dn);
-		cell(o, e->job_id);
-		cell(o, where);
-		g_string_append(o, "</tr>\n");
-		g_free(where);
+	for (gsize t = 0; t < G_N_ELEMENTS(table_specs); t++) {
+		const table_spec *ts = &table_specs[t];
+		const GPtrArray *rows = *(GPtrArray *const *)((const char *)r + ts->rows);
+		if (ts->heading)
+			g_string_append_printf(o, "<h2>%s</h2>", ts->heading);
+		table_head(o, ts->id, ts->heads, ts->n_heads);
+		for (guint i = 0; i < rows->len; i++)
+			if (!ts->action || ts->action(g_ptr_array_index(rows, i)))
+				ts->row(o, g_ptr_array_index(rows, i));
+		g_string_append(o, "</tbody></table>\n");
 	}
-	g_string_append(o, "</tbody></table>\n<h2>不審な通知 / Suspicious notices</h2>");
-	table_head(o, "suspicious", sus_heads, G_N_ELEMENTS(sus_heads));
-	for (guint i = 0; i < r->suspects->len; i++) {
-		const upki_ledger_suspect *s = g_ptr_array_index(r->suspects, i);
-		char *where = g_strdup_printf("%s#%" G_GUINT64_FORMAT, s->source, s->offset);
-		g_string_append(o, "<tr>");
-		cell(o, s->date);
-		cell(o, s->kind);
-		cell(o, s->from);
-		cell(o, s->url_host);
-		cell(o, s->reasons);
-		cell(o, where);
-		g_string_append(o, "</tr>\n");
-		g_free(where);
-	}
-	g_string_append(o, "</tbody></table>\n");
 }
 
 char *upki_ledger_report_html(const upki_ledger_report *r)
 {
 	GString *o = g_string_new(NULL);
 	char *as_of = upki_report_time_iso(r->policy.as_of);
+	ledger_tally t;
 
 	g_string_append_printf(o, "<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
 			       "<title>UPKI 証明書の状況 / Certificate lifecycle</title><style>%s</style></head><body>\n",
@@ -326,8 +283,10 @@ char *upki_ledger_report_html(const upki_ledger_report *r)
 	esc(o, as_of);
 	g_string_append_printf(o, "</time> (期限間近 / deadline soon: %u 日 days; 停滞 / stalled: %u 日 days)</p>\n",
 			       r->policy.soon_days, r->policy.stall_days);
-	summary(o, r);
-	chart(o, r);
+	ledger_tally_build(&t, r);
+	summary(o, r, &t);
+	chart(o, t.months);
+	ledger_tally_clear(&t);
 	tables(o, r);
 	g_string_append_printf(o, "<script>%s</script>\n</body></html>\n", script);
 	g_free(as_of);

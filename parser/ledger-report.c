@@ -13,92 +13,9 @@
 
 #include "upki/ledger.h"
 #include "upki/report.h"
+#include "ledger-tally.h"
 
 #define SCHEMA "upki-ledger-report/1"
-
-static const char *const job_states[] = { "issue-accepted", "pin-issued", "retrieved", "expired-unused",
-					  "stalled" };
-static const char *const cert_states[] = { "retrieved", "renewed", "replaced", "revoked" };
-static const char *const kinds[] = { "cert-issue", "pin-issue", "cert-retrieved", "cert-renewed",
-				     "cert-revoked" };
-
-static char *month_of(gint64 t)
-{
-	GDateTime *d = t >= 0 ? g_date_time_new_from_unix_utc(t) : NULL;
-	char *m = d ? g_date_time_format(d, "%Y-%m") : g_strdup("unknown");
-
-	if (d)
-		g_date_time_unref(d);
-	return m;
-}
-
-static guint count_jobs(const upki_ledger_report *r, const char *state)
-{
-	guint n = 0;
-
-	for (guint i = 0; i < r->jobs->len; i++)
-		n += strcmp(((upki_ledger_job *)g_ptr_array_index(r->jobs, i))->state, state) == 0;
-	return n;
-}
-
-static guint count_certs(const upki_ledger_report *r, const char *state)
-{
-	guint n = 0;
-
-	for (guint i = 0; i < r->certs->len; i++)
-		n += g_strcmp0(((upki_ledger_cert *)g_ptr_array_index(r->certs, i))->state, state) == 0;
-	return n;
-}
-
-/* month -> guint[G_N_ELEMENTS(kinds) + 1] (the last: suspicious), in a
- * sorted list of months. */
-typedef struct months {
-	GHashTable *by;  /* char* month -> guint* counts */
-	GList *order;    /* char*, owned by by */
-} months;
-
-/* A suspicious notice without a signing time counts in its Date's month. */
-static void months_add(months *m, gint64 t, const char *date, guint column)
-{
-	char *key = t < 0 && date && strlen(date) >= 7 ? g_strndup(date, 7) : month_of(t);
-	guint *counts = g_hash_table_lookup(m->by, key);
-
-	if (!counts) {
-		counts = g_new0(guint, G_N_ELEMENTS(kinds) + 1);
-		g_hash_table_insert(m->by, key, counts);
-		m->order = g_list_insert_sorted(m->order, key, (GCompareFunc)strcmp);
-	} else
-		g_free(key);
-	counts[column]++;
-}
-
-static guint kind_column(const char *kind)
-{
-	for (guint i = 0; i < G_N_ELEMENTS(kinds); i++)
-		if (g_strcmp0(kind, kinds[i]) == 0)
-			return i;
-	return G_N_ELEMENTS(kinds); /* never for a genuine notice */
-}
-
-static void months_build(months *m, const upki_ledger_report *r)
-{
-	m->by = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	m->order = NULL;
-	for (guint i = 0; i < r->events->len; i++) {
-		const upki_ledger_event *e = g_ptr_array_index(r->events, i);
-		months_add(m, e->signed_at, NULL, kind_column(e->kind));
-	}
-	for (guint i = 0; i < r->suspects->len; i++) {
-		const upki_ledger_suspect *s = g_ptr_array_index(r->suspects, i);
-		months_add(m, s->signed_at, s->date, G_N_ELEMENTS(kinds));
-	}
-}
-
-static void months_clear(months *m)
-{
-	g_list_free(m->order);
-	g_hash_table_unref(m->by);
-}
 
 /* ---- JSON ---- */
 
@@ -117,46 +34,49 @@ static void member_where(JsonBuilder *b, const char *source, guint64 offset)
 	json_builder_add_int_value(b, (gint64)offset);
 }
 
-static void json_counts(JsonBuilder *b, const char *name, const char *const *states, gsize n,
-			guint (*count)(const upki_ledger_report *, const char *), const upki_ledger_report *r)
+/* "name": count, for each of n names. */
+static void json_counts_members(JsonBuilder *b, const char *const *names, const guint *counts, gsize n)
+{
+	for (gsize i = 0; i < n; i++) {
+		json_builder_set_member_name(b, names[i]);
+		json_builder_add_int_value(b, counts[i]);
+	}
+}
+
+static void json_counts(JsonBuilder *b, const char *name, const char *const *states, const guint *counts,
+			gsize n)
 {
 	json_builder_set_member_name(b, name);
 	json_builder_begin_object(b);
-	for (gsize i = 0; i < n; i++) {
-		json_builder_set_member_name(b, states[i]);
-		json_builder_add_int_value(b, count(r, states[i]));
-	}
+	json_counts_members(b, states, counts, n);
 	json_builder_end_object(b);
 }
 
 static void json_summary(JsonBuilder *b, const upki_ledger_report *r)
 {
-	months m;
+	ledger_tally t;
 
+	ledger_tally_build(&t, r);
 	json_builder_set_member_name(b, "summary");
 	json_builder_begin_object(b);
 	json_builder_set_member_name(b, "notices");
 	json_builder_add_int_value(b, r->events->len);
 	json_builder_set_member_name(b, "suspicious");
 	json_builder_add_int_value(b, r->suspects->len);
-	json_counts(b, "jobs", job_states, G_N_ELEMENTS(job_states), count_jobs, r);
-	json_counts(b, "certificates", cert_states, G_N_ELEMENTS(cert_states), count_certs, r);
-	months_build(&m, r);
+	json_counts(b, "jobs", ledger_job_states, t.jobs, LEDGER_N_JOB_STATES);
+	json_counts(b, "certificates", ledger_cert_states, t.certs, LEDGER_N_CERT_STATES);
 	json_builder_set_member_name(b, "months");
 	json_builder_begin_array(b);
-	for (GList *l = m.order; l; l = l->next) {
-		const guint *c = g_hash_table_lookup(m.by, l->data);
+	for (guint i = 0; i < t.months->len; i++) {
+		const ledger_month *m = &g_array_index(t.months, ledger_month, i);
 		json_builder_begin_object(b);
-		upki_report_json_member(b, "month", l->data);
-		for (guint i = 0; i <= G_N_ELEMENTS(kinds); i++) {
-			json_builder_set_member_name(b, i < G_N_ELEMENTS(kinds) ? kinds[i] : "suspicious");
-			json_builder_add_int_value(b, c[i]);
-		}
+		upki_report_json_member(b, "month", m->month);
+		json_counts_members(b, ledger_kinds, m->n, LEDGER_N_KINDS + 1);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
-	months_clear(&m);
 	json_builder_end_object(b);
+	ledger_tally_clear(&t);
 }
 
 static void json_job(JsonBuilder *b, const upki_ledger_job *j)
@@ -297,29 +217,29 @@ static char *day_of(gint64 t)
 
 static void text_summary(GString *o, const upki_ledger_report *r)
 {
-	months m;
+	ledger_tally t;
 
+	ledger_tally_build(&t, r);
 	g_string_append_printf(o, "Summary: %u genuine notices, %u suspicious\n", r->events->len,
 			       r->suspects->len);
 	g_string_append(o, "  jobs:        ");
-	for (gsize i = 0; i < G_N_ELEMENTS(job_states); i++)
-		g_string_append_printf(o, " %s %u", job_states[i], count_jobs(r, job_states[i]));
+	for (gsize i = 0; i < LEDGER_N_JOB_STATES; i++)
+		g_string_append_printf(o, " %s %u", ledger_job_states[i], t.jobs[i]);
 	g_string_append(o, "\n  certificates:");
-	for (gsize i = 0; i < G_N_ELEMENTS(cert_states); i++)
-		g_string_append_printf(o, " %s %u", cert_states[i], count_certs(r, cert_states[i]));
+	for (gsize i = 0; i < LEDGER_N_CERT_STATES; i++)
+		g_string_append_printf(o, " %s %u", ledger_cert_states[i], t.certs[i]);
 	g_string_append(o, "\n  month    ");
-	for (gsize i = 0; i < G_N_ELEMENTS(kinds); i++)
-		g_string_append_printf(o, " %14s", kinds[i]);
+	for (gsize i = 0; i < LEDGER_N_KINDS; i++)
+		g_string_append_printf(o, " %14s", ledger_kinds[i]);
 	g_string_append(o, "     suspicious\n");
-	months_build(&m, r);
-	for (GList *l = m.order; l; l = l->next) {
-		const guint *c = g_hash_table_lookup(m.by, l->data);
-		g_string_append_printf(o, "  %-8s ", (const char *)l->data);
-		for (guint i = 0; i <= G_N_ELEMENTS(kinds); i++)
-			g_string_append_printf(o, " %14u", c[i]);
+	for (guint i = 0; i < t.months->len; i++) {
+		const ledger_month *m = &g_array_index(t.months, ledger_month, i);
+		g_string_append_printf(o, "  %-8s ", m->month);
+		for (guint k = 0; k <= LEDGER_N_KINDS; k++)
+			g_string_append_printf(o, " %14u", m->n[k]);
 		g_string_append_c(o, '\n');
 	}
-	months_clear(&m);
+	ledger_tally_clear(&t);
 }
 
 static void text_actions(GString *o, const upki_ledger_report *r)

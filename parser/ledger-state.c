@@ -17,6 +17,7 @@
  *        revoked; revoked and no later certificate for the DN nor later
  *        cert-issue to the recipient: action revoked-not-reissued.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,56 +26,78 @@
 
 #define DAY 86400
 
-static void job_free(gpointer data)
-{
-	upki_ledger_job *j = data;
+/* The strings of a report's item: where each is in the item and, for an
+ * item made from a row, which of the row's it copies (NO_ROW: set by
+ * the rules).  One table per item says what new copies and free frees. */
+typedef struct field {
+	gsize at;   /* offset of the char* in the item */
+	gssize row; /* offset of the char* in ledger_row, or NO_ROW */
+} field;
 
-	g_free(j->job_id);
-	g_free(j->where);
-	g_free(j->kind);
-	g_free(j->recipient);
-	g_free(j->deadline);
-	g_free(j->serial);
-	g_free(j->source);
-	g_free(j);
+#define NO_ROW (-1)
+#define ROW(f) ((gssize)offsetof(ledger_row, f))
+#define JOB(f) offsetof(upki_ledger_job, f)
+#define CERT(f) offsetof(upki_ledger_cert, f)
+#define EVENT(f) offsetof(upki_ledger_event, f)
+#define SUSPECT(f) offsetof(upki_ledger_suspect, f)
+
+static const field job_fields[] = {
+	{ JOB(job_id), ROW(job_id) }, { JOB(where), ROW(url_where) }, { JOB(kind), ROW(kind) },
+	{ JOB(recipient), ROW(recipient) }, { JOB(deadline), ROW(deadline) }, { JOB(source), ROW(source) },
+	{ JOB(serial), NO_ROW },
+};
+static const field cert_fields[] = {
+	{ CERT(dn), NO_ROW }, { CERT(serial), NO_ROW }, { CERT(old_serial), NO_ROW }, { CERT(new_serial), NO_ROW },
+};
+static const field event_fields[] = {
+	{ EVENT(kind), ROW(kind) }, { EVENT(dn), ROW(dn) }, { EVENT(serial), ROW(serial) },
+	{ EVENT(old_serial), ROW(old_serial) }, { EVENT(job_id), ROW(job_id) }, { EVENT(source), ROW(source) },
+};
+static const field suspect_fields[] = {
+	{ SUSPECT(date), ROW(date) }, { SUSPECT(kind), ROW(kind) }, { SUSPECT(message_id), ROW(message_id) },
+	{ SUSPECT(from), ROW(sender) }, { SUSPECT(reasons), ROW(reasons) }, { SUSPECT(url_host), ROW(url_host) },
+	{ SUSPECT(source), ROW(source) },
+};
+
+/* A new item of size bytes with r's strings copied in as fields says. */
+static gpointer item_new(gsize size, const field *fields, gsize n, const ledger_row *r)
+{
+	gpointer item = g_malloc0(size);
+
+	for (gsize i = 0; i < n; i++)
+		if (fields[i].row != NO_ROW)
+			G_STRUCT_MEMBER(char *, item, fields[i].at) =
+				g_strdup(G_STRUCT_MEMBER(char *, r, fields[i].row));
+	return item;
 }
 
-static void cert_free(gpointer data)
+static void item_free(gpointer item, const field *fields, gsize n)
 {
-	upki_ledger_cert *c = data;
-
-	g_free(c->dn);
-	g_free(c->serial);
-	g_free(c->old_serial);
-	g_free(c->new_serial);
-	g_free(c);
+	for (gsize i = 0; i < n; i++)
+		g_free(G_STRUCT_MEMBER(char *, item, fields[i].at));
+	g_free(item);
 }
 
-static void event_free(gpointer data)
-{
-	upki_ledger_event *e = data;
+#define ITEM_NEW(type, fields, r) ((type *)item_new(sizeof(type), fields, G_N_ELEMENTS(fields), r))
 
-	g_free(e->kind);
-	g_free(e->dn);
-	g_free(e->serial);
-	g_free(e->old_serial);
-	g_free(e->job_id);
-	g_free(e->source);
-	g_free(e);
+static void job_free(gpointer j)
+{
+	item_free(j, job_fields, G_N_ELEMENTS(job_fields));
 }
 
-static void suspect_free(gpointer data)
+static void cert_free(gpointer c)
 {
-	upki_ledger_suspect *s = data;
+	item_free(c, cert_fields, G_N_ELEMENTS(cert_fields));
+}
 
-	g_free(s->date);
-	g_free(s->kind);
-	g_free(s->message_id);
-	g_free(s->from);
-	g_free(s->reasons);
-	g_free(s->url_host);
-	g_free(s->source);
-	g_free(s);
+static void event_free(gpointer e)
+{
+	item_free(e, event_fields, G_N_ELEMENTS(event_fields));
+}
+
+static void suspect_free(gpointer s)
+{
+	item_free(s, suspect_fields, G_N_ELEMENTS(suspect_fields));
 }
 
 void upki_ledger_report_free(upki_ledger_report *r)
@@ -118,16 +141,10 @@ static gboolean closes_jobs(const ledger_row *r)
 
 static upki_ledger_job *job_new(const ledger_row *r)
 {
-	upki_ledger_job *j = g_new0(upki_ledger_job, 1);
+	upki_ledger_job *j = ITEM_NEW(upki_ledger_job, job_fields, r);
 
-	j->job_id = g_strdup(r->job_id);
-	j->where = g_strdup(r->url_where);
-	j->kind = g_strdup(r->kind);
-	j->recipient = g_strdup(r->recipient);
 	j->signed_at = r->signed_at;
-	j->deadline = g_strdup(r->deadline);
 	j->state = is_kind(r, "pin-issue") ? "pin-issued" : "issue-accepted";
-	j->source = g_strdup(r->source);
 	j->offset = r->offset;
 	return j;
 }
@@ -215,7 +232,7 @@ static upki_ledger_cert *cert_get(GPtrArray *certs, GHashTable *index, const cha
 		g_free(key);
 		return c;
 	}
-	c = g_new0(upki_ledger_cert, 1);
+	c = ITEM_NEW(upki_ledger_cert, cert_fields, NULL);
 	c->dn = g_strdup(dn);
 	c->serial = g_strdup(serial);
 	g_ptr_array_add(certs, c);
@@ -279,31 +296,18 @@ static void revoked_actions(GPtrArray *certs, const GPtrArray *rows)
 
 static upki_ledger_event *event_new(const ledger_row *r)
 {
-	upki_ledger_event *e = g_new0(upki_ledger_event, 1);
+	upki_ledger_event *e = ITEM_NEW(upki_ledger_event, event_fields, r);
 
 	e->signed_at = r->signed_at;
-	e->kind = g_strdup(r->kind);
-	e->dn = g_strdup(r->dn);
-	e->serial = g_strdup(r->serial);
-	e->old_serial = g_strdup(r->old_serial);
-	e->job_id = g_strdup(r->job_id);
-	e->source = g_strdup(r->source);
 	e->offset = r->offset;
 	return e;
 }
 
 static upki_ledger_suspect *suspect_new(const ledger_row *r)
 {
-	upki_ledger_suspect *s = g_new0(upki_ledger_suspect, 1);
+	upki_ledger_suspect *s = ITEM_NEW(upki_ledger_suspect, suspect_fields, r);
 
 	s->signed_at = r->signed_at;
-	s->date = g_strdup(r->date);
-	s->kind = g_strdup(r->kind);
-	s->message_id = g_strdup(r->message_id);
-	s->from = g_strdup(r->sender);
-	s->reasons = g_strdup(r->reasons);
-	s->url_host = g_strdup(r->url_host);
-	s->source = g_strdup(r->source);
 	s->offset = r->offset;
 	return s;
 }

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -35,8 +36,15 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS notices" NOTICE_COLUMNS ";"
 	"CREATE TABLE IF NOT EXISTS suspicious" NOTICE_COLUMNS ";"
 	"CREATE TABLE IF NOT EXISTS fetches(job_id TEXT NOT NULL, what TEXT NOT NULL,"
-	" at INTEGER NOT NULL, serial TEXT, PRIMARY KEY(job_id, what));"
-	"CREATE INDEX IF NOT EXISTS notices_job ON notices(job_id);";
+	" at INTEGER NOT NULL, serial TEXT, action TEXT, PRIMARY KEY(job_id, what));";
+
+/* What each version adds to the one before: upgrades[v] takes a file of
+ * version v to v + 1, in the same transaction as the version's bump.
+ * Version 2: which upki-fetch action ran (fetches.action); no index on
+ * notices(job_id), which no query used and every record paid for. */
+static const char *const upgrades[UPKI_LEDGER_SCHEMA_VERSION] = {
+	[1] = "ALTER TABLE fetches ADD COLUMN action TEXT;DROP INDEX IF EXISTS notices_job;",
+};
 
 static gboolean db_fail(sqlite3 *db, GError **error, const char *what)
 {
@@ -74,30 +82,42 @@ static gint user_version(sqlite3 *db)
 	return v;
 }
 
-/* Creates the schema of a new file; refuses one a newer program wrote
- * (its states could mean what this one does not know). */
+/* Creates the schema of a new file or upgrades an older one; refuses
+ * one a newer program wrote (its states could mean what this one does
+ * not know).  The version is read inside the write transaction: two
+ * programs opening one old file upgrade it once. */
 static gboolean ensure_schema(sqlite3 *db, const char *path, GError **error)
 {
-	char *set = NULL;
+	GString *sql = NULL;
 	gboolean ok = FALSE;
-	gint v = user_version(db);
+	gint v = -1;
 
-	if (v < 0)
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, error, path);
+	v = user_version(db);
+	if (v < 0) {
+		db_fail(db, error, path);
+		goto out;
+	}
 	if (v > UPKI_LEDGER_SCHEMA_VERSION) {
 		g_set_error(error, UPKI_ERROR, UPKI_ERROR_INTERNAL,
 			    "ledger %s: schema version %d is newer than this program's %d", path, v,
 			    UPKI_LEDGER_SCHEMA_VERSION);
-		return FALSE;
+		goto out;
 	}
-	set = g_strdup_printf("BEGIN IMMEDIATE;%sPRAGMA user_version=%d;COMMIT;", schema,
-			      UPKI_LEDGER_SCHEMA_VERSION);
-	ok = sqlite3_exec(db, set, NULL, NULL, NULL) == SQLITE_OK;
-	if (!ok) {
+	sql = g_string_new(NULL);
+	/* a new file gets the whole schema; an old one its upgrades first */
+	for (gint i = MAX(v, 1); v > 0 && i < UPKI_LEDGER_SCHEMA_VERSION; i++)
+		g_string_append(sql, upgrades[i]);
+	g_string_append_printf(sql, "%sPRAGMA user_version=%d;COMMIT;", schema, UPKI_LEDGER_SCHEMA_VERSION);
+	ok = sqlite3_exec(db, sql->str, NULL, NULL, NULL) == SQLITE_OK;
+	if (!ok)
 		db_fail(db, error, path);
+out:
+	if (!ok)
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	}
-	g_free(set);
+	if (sql)
+		g_string_free(sql, TRUE);
 	return ok;
 }
 
@@ -194,12 +214,14 @@ static char *url_where(const char *url)
 }
 
 /* The key of a message with no signature (only a suspicious one is):
- * what it says, hashed; never the URL itself. */
+ * who sent it when and where it leads, hashed; never the URL itself.
+ * Not the Subject: the milter tags a suspicious one's (SubjectTag)
+ * before delivery, and its copy and the mailbox's are one notice. */
 static char *unsigned_hash(const upki_notice *n)
 {
 	char *redacted = upki_url_redact(n->url);
-	char *text = g_strdup_printf("%s\n%s\n%s\n%s", n->subject ? n->subject : "", n->from ? n->from : "",
-				     n->date ? n->date : "", redacted ? redacted : "");
+	char *text = g_strdup_printf("%s\n%s\n%s", n->from ? n->from : "", n->date ? n->date : "",
+				     redacted ? redacted : "");
 	char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
 
 	g_free(redacted);
@@ -210,22 +232,58 @@ static char *unsigned_hash(const upki_notice *n)
 static void bind_text(sqlite3_stmt *st, int i, const char *v)
 {
 	if (v)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i);
 }
 
-/* The values of one notice, bound to ?1 ... ?17 of an insert. */
-static void bind_notice(sqlite3_stmt *st, const upki_notice *n, const char *hash, const char *source,
-			guint64 offset)
+/* The values of one notice's row, computed once per record and bound
+ * without copies (SQLITE_STATIC: they outlive the statement's step). */
+typedef struct values {
+	const upki_notice *n;
+	char *hash, *job, *where, *host, *reasons;
+	const char *source;
+	guint64 offset;
+} values;
+
+/* The host of a genuine notice's URL is where its path begins: the URL
+ * policy let it through only with the service's host exactly (no user,
+ * port or folding).  Any other URL is parsed for its real host. */
+static char *host_of(const upki_notice *n, const char *where)
 {
-	char *job = n->url ? upki_spool_job_id(n->url) : NULL;
-	char *where = n->url ? url_where(n->url) : NULL;
-	char *host = n->url ? upki_url_get_host(n->url) : NULL;
-	char *reasons = n->reasons ? upki_reason_join(n->reasons, " ") : NULL;
+	if (n->verdict == UPKI_VERDICT_GENUINE)
+		return g_strndup(where, strcspn(where, "/"));
+	return upki_url_get_host(n->url);
+}
+
+static void values_fill(values *v, const upki_notice *n, const char *source, guint64 offset)
+{
+	v->n = n;
+	v->hash = n->content_hash ? g_strdup(n->content_hash) : unsigned_hash(n);
+	v->job = n->url ? upki_spool_job_id(n->url) : NULL;
+	v->where = n->url ? url_where(n->url) : NULL;
+	v->host = n->url ? host_of(n, v->where) : NULL;
+	v->reasons = n->reasons ? upki_reason_join(n->reasons, " ") : NULL;
+	v->source = source;
+	v->offset = offset;
+}
+
+static void values_clear(values *v)
+{
+	g_free(v->hash);
+	g_free(v->job);
+	g_free(v->where);
+	g_free(v->host);
+	g_free(v->reasons);
+}
+
+/* The values bound to ?1 ... ?17 (a statement uses the ones it names). */
+static void bind_values(sqlite3_stmt *st, const values *v)
+{
+	const upki_notice *n = v->n;
 
 	bind_text(st, 1, n->message_id ? n->message_id : "");
-	bind_text(st, 2, hash);
+	bind_text(st, 2, v->hash);
 	bind_text(st, 3, upki_kind_to_string(n->kind) ? upki_kind_to_string(n->kind) : "none");
 	if (n->sig && n->sig->signing_time >= 0)
 		sqlite3_bind_int64(st, 4, n->sig->signing_time);
@@ -237,18 +295,27 @@ static void bind_notice(sqlite3_stmt *st, const upki_notice *n, const char *hash
 	bind_text(st, 8, n->dn);
 	bind_text(st, 9, n->serial);
 	bind_text(st, 10, n->old_serial);
-	bind_text(st, 11, job);
-	bind_text(st, 12, where);
-	bind_text(st, 13, host);
+	bind_text(st, 11, v->job);
+	bind_text(st, 12, v->where);
+	bind_text(st, 13, v->host);
 	bind_text(st, 14, n->deadline);
-	bind_text(st, 15, reasons);
-	bind_text(st, 16, source);
-	sqlite3_bind_int64(st, 17, (sqlite3_int64)offset);
-	g_free(job);
-	g_free(where);
-	g_free(host);
-	g_free(reasons);
+	bind_text(st, 15, v->reasons);
+	bind_text(st, 16, v->source);
+	sqlite3_bind_int64(st, 17, (sqlite3_int64)v->offset);
 }
+
+/* Prepared once per connection and table ([0] notices, [1] suspicious). */
+#define INSERT_SQL(table)                                                                          \
+	"INSERT INTO " table "(message_id, content_hash, kind, signed_at, date, recipient, sender, dn," \
+	" serial, old_serial, job_id, url_where, url_host, deadline, reasons, source, offset)"      \
+	" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"                       \
+	" ON CONFLICT(message_id, content_hash) DO NOTHING"
+/* Seen before: the lowest place wins, whatever order threads ran in. */
+#define LOWER_SQL(table)                                                                           \
+	"UPDATE " table " SET source = ?16, offset = ?17 WHERE message_id = ?1 AND content_hash = ?2" \
+	" AND (source, offset) > (?16, ?17)"
+static const char *const insert_sql[2] = { INSERT_SQL("notices"), INSERT_SQL("suspicious") };
+static const char *const lower_sql[2] = { LOWER_SQL("notices"), LOWER_SQL("suspicious") };
 
 /* The statement in *slot, prepared from sql on first use. */
 static sqlite3_stmt *statement(upki_ledger *l, sqlite3_stmt **slot, const char *sql)
@@ -258,21 +325,20 @@ static sqlite3_stmt *statement(upki_ledger *l, sqlite3_stmt **slot, const char *
 	return *slot;
 }
 
-/* Runs st over the bound values of n; *changes the rows it touched. */
-static gboolean run_bound(upki_ledger *l, sqlite3_stmt *st, const upki_notice *n, const char *hash,
-			  const char *source, guint64 offset, int *changes, GError **error)
+/* Runs st over v; *changes the rows it touched.  Every parameter is
+ * bound again next time: no clearing. */
+static gboolean run_bound(upki_ledger *l, sqlite3_stmt *st, const values *v, int *changes, GError **error)
 {
 	gboolean ok = FALSE;
 
 	if (!st)
 		return db_fail(l->db, error, "record");
-	bind_notice(st, n, hash, source, offset);
+	bind_values(st, v);
 	ok = sqlite3_step(st) == SQLITE_DONE;
 	*changes = sqlite3_changes(l->db);
 	if (!ok)
 		db_fail(l->db, error, "record");
 	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
 	return ok;
 }
 
@@ -280,32 +346,21 @@ static gboolean record_locked(upki_ledger *l, const upki_notice *n, const char *
 			      gboolean *added, GError **error)
 {
 	guint t = n->verdict == UPKI_VERDICT_GENUINE ? 0 : 1;
-	const char *table = t == 0 ? "notices" : "suspicious";
-	char *hash = n->content_hash ? g_strdup(n->content_hash) : unsigned_hash(n);
-	char *insert = g_strdup_printf(
-		"INSERT INTO %s(message_id, content_hash, kind, signed_at, date, recipient, sender, dn,"
-		" serial, old_serial, job_id, url_where, url_host, deadline, reasons, source, offset)"
-		" VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17)"
-		" ON CONFLICT(message_id, content_hash) DO NOTHING", table);
-	/* Seen before: the lowest place wins, whatever order threads ran in. */
-	char *lower = g_strdup_printf("UPDATE %s SET source = ?16, offset = ?17 WHERE message_id = ?1"
-				      " AND content_hash = ?2 AND (source, offset) > (?16, ?17)", table);
+	values v;
 	int changes = 0;
 	gboolean ok = FALSE;
 
+	values_fill(&v, n, source, offset);
 	if (!begin_locked(l, error) ||
-	    !run_bound(l, statement(l, &l->insert[t], insert), n, hash, source, offset, &changes, error))
+	    !run_bound(l, statement(l, &l->insert[t], insert_sql[t]), &v, &changes, error))
 		goto out;
 	if (added)
 		*added = changes > 0;
-	if (changes == 0 &&
-	    !run_bound(l, statement(l, &l->lower[t], lower), n, hash, source, offset, &changes, error))
+	if (changes == 0 && !run_bound(l, statement(l, &l->lower[t], lower_sql[t]), &v, &changes, error))
 		goto out;
 	ok = wrote_locked(l, error);
 out:
-	g_free(hash);
-	g_free(insert);
-	g_free(lower);
+	values_clear(&v);
 	return ok;
 }
 
@@ -325,7 +380,7 @@ gboolean upki_ledger_record(upki_ledger *l, const upki_notice *n, const char *so
 }
 
 gboolean upki_ledger_record_fetch(upki_ledger *l, const char *job_id, const char *what, gint64 at,
-				  const char *serial, GError **error)
+				  const char *serial, const char *action, GError **error)
 {
 	sqlite3_stmt *st = NULL;
 	gboolean ok = FALSE;
@@ -333,7 +388,8 @@ gboolean upki_ledger_record_fetch(upki_ledger *l, const char *job_id, const char
 	g_mutex_lock(&l->lock);
 	if (!begin_locked(l, error))
 		goto out;
-	if (sqlite3_prepare_v2(l->db, "INSERT INTO fetches(job_id, what, at, serial) VALUES(?1,?2,?3,?4)"
+	if (sqlite3_prepare_v2(l->db, "INSERT INTO fetches(job_id, what, at, serial, action)"
+				      " VALUES(?1,?2,?3,?4,?5)"
 				      " ON CONFLICT(job_id, what) DO NOTHING", -1, &st, NULL) != SQLITE_OK) {
 		db_fail(l->db, error, "fetch");
 		goto out;
@@ -342,6 +398,7 @@ gboolean upki_ledger_record_fetch(upki_ledger *l, const char *job_id, const char
 	bind_text(st, 2, what);
 	sqlite3_bind_int64(st, 3, at);
 	bind_text(st, 4, serial);
+	bind_text(st, 5, action);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		db_fail(l->db, error, "fetch");
 		goto out;
@@ -362,36 +419,27 @@ static char *column_text(sqlite3_stmt *st, int i)
 	return t ? g_strdup((const char *)t) : NULL;
 }
 
+/* The text columns of a row, in the SELECT's order (ledger_read_rows):
+ * what row_read fills and row_free frees. */
+#define ROW_TEXT(f) offsetof(ledger_row, f)
+static const gsize row_text[] = { ROW_TEXT(message_id), ROW_TEXT(kind), ROW_TEXT(date),
+				  ROW_TEXT(recipient), ROW_TEXT(sender), ROW_TEXT(dn), ROW_TEXT(serial),
+				  ROW_TEXT(old_serial), ROW_TEXT(job_id), ROW_TEXT(url_where),
+				  ROW_TEXT(url_host), ROW_TEXT(deadline), ROW_TEXT(reasons), ROW_TEXT(source) };
+
 static void row_free(gpointer data)
 {
-	ledger_row *r = data;
-
-	g_free(r->message_id);
-	g_free(r->kind);
-	g_free(r->date);
-	g_free(r->recipient);
-	g_free(r->sender);
-	g_free(r->dn);
-	g_free(r->serial);
-	g_free(r->old_serial);
-	g_free(r->job_id);
-	g_free(r->url_where);
-	g_free(r->url_host);
-	g_free(r->deadline);
-	g_free(r->reasons);
-	g_free(r->source);
-	g_free(r);
+	for (gsize i = 0; i < G_N_ELEMENTS(row_text); i++)
+		g_free(G_STRUCT_MEMBER(char *, data, row_text[i]));
+	g_free(data);
 }
 
 static ledger_row *row_read(sqlite3_stmt *st)
 {
 	ledger_row *r = g_new0(ledger_row, 1);
-	char **text[] = { &r->message_id, &r->kind, &r->date, &r->recipient, &r->sender, &r->dn,
-			  &r->serial, &r->old_serial, &r->job_id, &r->url_where, &r->url_host,
-			  &r->deadline, &r->reasons, &r->source };
 
-	for (gsize i = 0; i < G_N_ELEMENTS(text); i++)
-		*text[i] = column_text(st, (int)i);
+	for (gsize i = 0; i < G_N_ELEMENTS(row_text); i++)
+		G_STRUCT_MEMBER(char *, r, row_text[i]) = column_text(st, (int)i);
 	r->signed_at = sqlite3_column_type(st, 14) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 14);
 	r->offset = (guint64)sqlite3_column_int64(st, 15);
 	return r;

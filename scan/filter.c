@@ -1,6 +1,6 @@
 /* filter.c - `upki-scan --filter`, the procmail filter: a runner
  * beside batch.c, called by the driver; it calls libupki and the output
- * side (spool.c, msg.c).
+ * side (spool.c, ledger.c, msg.c).
  *
  * One message in on stdin, the same message out on stdout with the
  * verdict headers of annotate.c; the body is copied byte for byte, so a
@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "upki/annotate.h"
+#include "ledger.h"
 #include "msg.h"
 #include "spool.h"
 
@@ -165,6 +166,7 @@ static GString *filter_message(const scan_ctx *ctx, const GByteArray *in, int *c
 		out = strip_only(ctx, in, TRUE);
 		goto out;
 	}
+	scan_ledger_filter_notice(ctx, n);
 	out = annotate(ctx, in, n);
 out:
 	upki_notice_free(n);

@@ -27,6 +27,16 @@ gboolean scan_ledger_notice(const scan_ctx *ctx, const upki_notice *n, const upk
 	return ok;
 }
 
+void scan_ledger_filter_notice(const scan_ctx *ctx, const upki_notice *n)
+{
+	GError *err = NULL;
+
+	if (ctx->ledger && !upki_ledger_record(ctx->ledger, n, "filter", 0, NULL, &err)) {
+		scan_msg("--filter: ledger not written (the message is not affected): %s", err->message);
+		g_clear_error(&err);
+	}
+}
+
 gboolean scan_ledger_report(const scan_ctx *ctx)
 {
 	upki_ledger_policy p = { .as_of = ctx->a->as_of_time };

@@ -14,6 +14,11 @@
  * with a line on stderr and EXIT_INTERNAL noted. */
 gboolean scan_ledger_notice(const scan_ctx *ctx, const upki_notice *n, const upki_report_where *w);
 
+/* --filter: records n as "filter" (offset 0).  A failure is a line on
+ * stderr, nothing more: the message goes out annotated as ever, and the
+ * exit status stays 0 (a filter's status is about the mail). */
+void scan_ledger_filter_notice(const scan_ctx *ctx, const upki_notice *n);
+
 /* Prints the report of ctx->ledger on stdout in the --report format,
  * as of --as-of.  FALSE (a line on stderr, EXIT_INTERNAL noted) when the
  * ledger cannot be read. */

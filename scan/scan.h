@@ -9,7 +9,7 @@
  *   driver   upki-scan.c  options, setup, exit code        -> conf, batch, filter, wrap, ledger, msg, code
  *            conf.c       the config files, one over another -> msg
  *   runners  batch.c      the run over all inputs, -j N      -> walk, split, out, format, progress, code
- *            filter.c     --filter, the procmail filter      -> wrap, spool, msg
+ *            filter.c     --filter, the procmail filter      -> wrap, spool, ledger, msg
  *            wrap.c       --annotate, Annotate wrap          -> msg
  *   inputs   split.c      a large mbox in parts              -> source
  *            source.c     one input, message by message      -> format, out, spool, ledger, progress, msg, code

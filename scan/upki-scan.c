@@ -195,6 +195,25 @@ fail:
 	return FALSE;
 }
 
+/* --filter: --ledger, else the Ledger of the file --config names (a
+ * procmail user's own record) - never a file read by default: the
+ * system's names the office's ledger, which a user's filter may not
+ * write.  The mail never waits on it: a ledger that does not open is a
+ * line on stderr, and the message goes through. */
+static void open_filter_ledger(const scan_args *a, scan_setup *s)
+{
+	GError *err = NULL;
+	const char *path = a->ledger ? a->ledger : a->config ? s->cfg->ledger : NULL;
+
+	if (!path)
+		return;
+	s->ledger = upki_ledger_open(path, &err);
+	if (!s->ledger) {
+		scan_msg("--filter: ledger not written (the message is not affected): %s", err->message);
+		g_clear_error(&err);
+	}
+}
+
 static void close_ledger(scan_setup *s)
 {
 	upki_ledger_close(s->ledger);
@@ -264,7 +283,9 @@ static gboolean setup(const scan_args *a, scan_setup *s)
 		delivery_options(a, s);
 	else
 		batch_options(a, s);
-	if (!a->filter && !a->check_config && !open_ledger(a, s))
+	if (a->filter)
+		open_filter_ledger(a, s);
+	else if (!a->check_config && !open_ledger(a, s))
 		goto fail;
 	return TRUE;
 fail:

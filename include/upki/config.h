@@ -56,6 +56,7 @@ typedef struct upki_config {
 	char *on_parse_error;
 	char *on_spool_error;
 	char *spool;
+	char *ledger;         /* the certificate ledger (milter, upki-scan --filter), or NULL */
 	char *annotate;
 	char *verify_time;    /* "signing" | "now" (upki-scan batch; delivery always checks now) */
 	char *early_accept;   /* "body" | "headers" (milter) */

@@ -22,7 +22,7 @@
 
 /* PRAGMA user_version of the schema this library writes.  A file of a
  * newer version is refused; an older one is upgraded when opened. */
-#define UPKI_LEDGER_SCHEMA_VERSION 1
+#define UPKI_LEDGER_SCHEMA_VERSION 2
 
 typedef struct upki_ledger upki_ledger;
 
@@ -45,10 +45,13 @@ gboolean upki_ledger_record(upki_ledger *l, const upki_notice *n, const char *so
 			    gboolean *added, GError **error);
 
 /* What upki-fetch did with a job: what is "pin" (the access PIN was
- * fetched) or "certificate" (the certificate was downloaded; serial
- * when known).  at is unix time.  Idempotent per (job_id, what). */
+ * fetched), "certificate" (the certificate was downloaded; serial when
+ * known), "kept", "handed-off" or "failed"; action the upki-fetch
+ * action that ran ("retrieve", "keep", "exec", "webhook") or NULL.  at
+ * is unix time.  Idempotent per (job_id, what): the first record stays.
+ * Only "certificate" and "pin" change a job's state. */
 gboolean upki_ledger_record_fetch(upki_ledger *l, const char *job_id, const char *what, gint64 at,
-				  const char *serial, GError **error);
+				  const char *serial, const char *action, GError **error);
 
 /* Commits the pending writes (a daemon calls it after each message). */
 gboolean upki_ledger_commit(upki_ledger *l, GError **error);

@@ -160,13 +160,26 @@ expect "--once cleans tmp/" 0 "$FETCH" --once -c "$T/good.conf"
 check "stale tmp/ file removed, fresh one kept" "[ ! -e '$T/spool/tmp/old.1.2' ] && [ -e '$T/spool/tmp/fresh.1.2' ]"
 
 # End to end: upki-scan --spool writes, upki-fetch consumes (keep).
-fetch_conf "$T/e2e.conf" Spool "$T/spool2" OutputDir "$T/out2"
+fetch_conf "$T/e2e.conf" Spool "$T/spool2" OutputDir "$T/out2" Ledger "$T/ledger.sqlite"
 "$SCAN" -q --ca-file=samples/ca/root.pem --spool="$T/spool2" samples/cert-issue.eml samples/pin-issue.eml >/dev/null 2>"$T/scan.err"
 expect "--once after upki-scan --spool" 0 "$FETCH" --once -c "$T/e2e.conf"
 cp "$T/err" "$T/e2e.log"
 check "both notices consumed into done/" "[ \$(ls '$T/spool2/done' | wc -l) = 2 ] && [ -z \"\$(find '$T/spool2/new' '$T/spool2/cur' -type f)\" ]"
 check "the job says version 2 and the recipient" "grep -q '\"version\":2' '$T/out2/'*.json && grep -q '\"recipient\":\"' '$T/out2/'*.json"
 tap_no_token "no cert-issue token in upki-fetch's log" samples/cert-issue.eml "$T/e2e.log" "$T/scan.err"
+# Ledger: each job's outcome, after the state's commit; a job found
+# decided in cur/ (a crash before the ledger) is recorded when finished.
+fetches() { python3 -c 'import sqlite3,sys
+for r in sqlite3.connect(sys.argv[1]).execute("select what, action, serial is null from fetches order by job_id"): print(*r)' "$T/ledger.sqlite"; }
+check "Ledger: both jobs recorded as kept by keep, no serial" "[ \"\$(fetches | sort -u)\" = 'kept keep 1' ] && [ \$(fetches | wc -l) = 2 ]" "$(fetches 2>&1)"
+check "Ledger: created 0600" "[ \$(mode '$T/ledger.sqlite') = 600 ]"
+lj=$(ls "$T/spool2/done" | head -1)
+python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("delete from fetches where job_id=?", (sys.argv[2],)); c.commit()' "$T/ledger.sqlite" "${lj%.json}"
+mv "$T/spool2/done/$lj" "$T/spool2/cur/$lj"
+expect "--once finds a decided job in cur/" 0 "$FETCH" --once -c "$T/e2e.conf"
+check "... recorded in the ledger again, moved to done/, not run again" \
+	"[ \$(fetches | wc -l) = 2 ] && [ -f '$T/spool2/done/$lj' ] && grep -q 'recorded before' '$T/err'" "$(fetches 2>&1; cat "$T/err")"
+tap_no_token "no cert-issue token in the ledger" samples/cert-issue.eml "$T/ledger.sqlite" "$T/ledger.sqlite-wal"
 tap_no_token "no pin-issue token in upki-fetch's log" samples/pin-issue.eml "$T/e2e.log" "$T/scan.err"
 # Every key of the table is documented and in the example, and the example passes -n.
 for k in $(sed -n 's/^\t{ "\([A-Za-z]*\)", T_.*/\1/p' fetch/conf.c); do

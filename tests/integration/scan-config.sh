@@ -148,7 +148,7 @@ else
 	ok "unreadable system file # SKIP not root, or cannot become nobody here"
 fi
 
-# 8. upki-fetch: Spool from the system file unless its own file sets it.
+# 8. upki-fetch: Spool and Ledger from the system file unless its own file sets them.
 OUT=$T/fetch-out
 printf 'StateFile %s/state.db\nOutputDir %s\n' "$T" "$OUT" >"$T/fetch.conf"
 "$FETCH" -n -c "$T/fetch.conf" >"$T/out" 2>"$T/err"
@@ -163,6 +163,13 @@ sed -i '/^Spool/d' "$T/fetch.conf"
 env UPKI_SYSTEM_CONFIG="$T/nonexistent.conf" "$FETCH" -n -c "$T/fetch.conf" >"$T/out" 2>"$T/err"
 check "fetch -n, no system file: the built-in default, nothing said" \
 	sh -c "grep -q 'Spool /var/spool/upki-notice (default)' '$T/out' && [ ! -s '$T/err' ]"
+printf 'Spool %s/sysspool\nLedger %s/office.db\n' "$T" "$T" >"$T/ledger-sys.conf"
+env UPKI_SYSTEM_CONFIG="$T/ledger-sys.conf" "$FETCH" -n -c "$T/fetch.conf" >"$T/out" 2>"$T/err"
+check "fetch -n: Ledger from the system file too" out_says "read $T/ledger-sys.conf (shared keys: Spool Ledger)"
+printf 'Ledger office.db\n' >"$T/rel.conf"
+env UPKI_SYSTEM_CONFIG="$T/rel.conf" "$FETCH" -n -c "$T/fetch.conf" >"$T/out" 2>"$T/err"
+check "fetch -n, relative Ledger in the system file: exit 1 naming it" \
+	sh -c "[ $? = 1 ] && grep -q '$T/rel.conf: bad value for Ledger' '$T/err'"
 printf 'Spool relative/spool\n' >"$T/rel.conf"
 env UPKI_SYSTEM_CONFIG="$T/rel.conf" "$FETCH" -n -c "$T/fetch.conf" >"$T/out" 2>"$T/err"
 check "fetch -n, relative Spool in the system file: exit 1 naming it" \

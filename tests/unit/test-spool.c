@@ -88,6 +88,12 @@ static void test_job_id(void)
 	g_assert_cmpuint(strspn(a, "0123456789abcdef"), ==, 32);
 	g_assert_cmpstr(a, ==, b);
 	g_assert_cmpstr(a, !=, c);
+	/* the first half of the URL's SHA-256 in hex (docs/spool.md): what
+	 * upki-fetch, the ledger and the tests' scripts compute */
+	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, URL TOKEN, -1);
+	sum[32] = '\0';
+	g_assert_cmpstr(a, ==, sum);
+	g_free(sum);
 	g_free(a);
 	g_free(b);
 	g_free(c);
