@@ -211,14 +211,9 @@ char *um_stats_render(gsize *len)
 	return g_string_free(out, FALSE);
 }
 
-/* At most one line an hour about a file that keeps failing. */
-#define FAIL_LOG_SECONDS 3600
-
 void um_stats_flush(const char *path)
 {
-	static gint64 last_logged;
-	static gboolean failing;
-	gint64 now = g_get_monotonic_time() / G_USEC_PER_SEC;
+	static upki_stats_writer writer; /* main thread only */
 	GError *err = NULL;
 	gsize len = 0;
 	char *text = NULL;
@@ -226,18 +221,17 @@ void um_stats_flush(const char *path)
 	if (!path)
 		return;
 	text = um_stats_render(&len);
-	if (upki_stats_write_file(path, text, len, &err)) {
-		if (failing)
-			um_log(LOG_INFO, NULL, "StatsFile %s written again", path);
-		failing = FALSE;
-	} else {
-		if (!failing || now - last_logged >= FAIL_LOG_SECONDS) {
-			um_log(LOG_WARNING, NULL, "StatsFile: %s (mail is not affected; this is "
-			       "repeated at most hourly)", err->message);
-			last_logged = now;
-		}
-		failing = TRUE;
-		g_error_free(err);
+	switch (upki_stats_writer_put(&writer, path, text, len, g_get_monotonic_time() / G_USEC_PER_SEC, &err)) {
+	case UPKI_STATS_FAILED:
+		um_log(LOG_WARNING, NULL, "StatsFile: %s (mail is not affected; this is repeated at "
+		       "most hourly)", err->message);
+		break;
+	case UPKI_STATS_RECOVERED:
+		um_log(LOG_INFO, NULL, "StatsFile %s written again", path);
+		break;
+	default:
+		break;
 	}
+	g_clear_error(&err);
 	g_free(text);
 }

@@ -162,3 +162,23 @@ out:
 	g_free(base);
 	return ok;
 }
+
+upki_stats_note upki_stats_writer_put(upki_stats_writer *w, const char *path, const char *text,
+				      gsize len, gint64 now, GError **error)
+{
+	GError *err = NULL;
+	gboolean was_failing = w->failing;
+
+	if (upki_stats_write_file(path, text, len, &err)) {
+		w->failing = FALSE;
+		return was_failing ? UPKI_STATS_RECOVERED : UPKI_STATS_QUIET;
+	}
+	w->failing = TRUE;
+	if (was_failing && now - w->last_said < UPKI_STATS_FAIL_SECONDS) {
+		g_error_free(err);
+		return UPKI_STATS_QUIET;
+	}
+	w->last_said = now;
+	g_propagate_error(error, err);
+	return UPKI_STATS_FAILED;
+}

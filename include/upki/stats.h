@@ -41,4 +41,25 @@ void upki_stats_escape_label(GString *out, const char *value);
  * temp file left. */
 gboolean upki_stats_write_file(const char *path, const char *text, gsize len, GError **error);
 
+/* A front end's one StatsFile writer: what the last writes were, so that
+ * a file that keeps failing is logged once an hour, not once a minute.
+ * Zero-initialise it. */
+typedef struct upki_stats_writer {
+	gboolean failing;
+	gint64 last_said; /* seconds (caller's clock) of the last FAILED */
+} upki_stats_writer;
+
+typedef enum {
+	UPKI_STATS_QUIET = 0,  /* nothing to log */
+	UPKI_STATS_FAILED,     /* log *error: the first failure, or a hour since the last said */
+	UPKI_STATS_RECOVERED,  /* log that the file is written again */
+} upki_stats_note;
+
+#define UPKI_STATS_FAIL_SECONDS 3600
+
+/* upki_stats_write_file(), then what the front end should log.  now: a
+ * monotonic clock in seconds.  *error is set only with FAILED. */
+upki_stats_note upki_stats_writer_put(upki_stats_writer *w, const char *path, const char *text,
+				      gsize len, gint64 now, GError **error);
+
 #endif

@@ -173,6 +173,45 @@ static void test_atomic(void)
 	g_free(dir);
 }
 
+/* A file that keeps failing is said once an hour of the caller's clock,
+ * and its return once; a good file is never said. */
+static void test_writer(void)
+{
+	char *dir = g_dir_make_tmp("test-stats-XXXXXX", NULL);
+	char *good = g_build_filename(dir, "upki.prom", NULL);
+	char *bad = g_build_filename(dir, "gone", "upki.prom", NULL);
+	upki_stats_writer w = { 0 };
+	static const struct {
+		gboolean ok;
+		gint64 now;
+		upki_stats_note want;
+	} steps[] = {
+		{ TRUE, 0, UPKI_STATS_QUIET },
+		{ FALSE, 60, UPKI_STATS_FAILED },
+		{ FALSE, 120, UPKI_STATS_QUIET },
+		{ FALSE, 60 + UPKI_STATS_FAIL_SECONDS - 1, UPKI_STATS_QUIET },
+		{ FALSE, 60 + UPKI_STATS_FAIL_SECONDS, UPKI_STATS_FAILED },
+		{ TRUE, 7300, UPKI_STATS_RECOVERED },
+		{ TRUE, 7360, UPKI_STATS_QUIET },
+		{ FALSE, 7420, UPKI_STATS_FAILED },
+	};
+
+	for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+		GError *err = NULL;
+		upki_stats_note got = upki_stats_writer_put(&w, steps[i].ok ? good : bad, "x 1\n", 4,
+							    steps[i].now, &err);
+		if (got != steps[i].want)
+			g_error("step %" G_GSIZE_FORMAT ": got %d, want %d", i, got, steps[i].want);
+		g_assert_true((got == UPKI_STATS_FAILED) == (err != NULL));
+		g_clear_error(&err);
+	}
+	g_unlink(good);
+	g_rmdir(dir);
+	g_free(good);
+	g_free(bad);
+	g_free(dir);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -182,5 +221,6 @@ int main(int argc, char **argv)
 	g_test_add_func("/stats/refused", test_refused);
 	g_test_add_func("/stats/write", test_write);
 	g_test_add_func("/stats/atomic", test_atomic);
+	g_test_add_func("/stats/writer", test_writer);
 	return g_test_run();
 }
