@@ -20,6 +20,7 @@ typedef struct options {
 	gboolean check_only;  /* -n */
 	const char *test_file; /* -t */
 	gboolean version;     /* -V */
+	char *conf_abs;       /* -c made absolute (owns d.conf_path) */
 } options;
 
 static void usage(FILE *f)
@@ -49,7 +50,13 @@ static gboolean parse_args(int argc, char **argv, options *o)
 
 	while ((c = getopt(argc, argv, "c:p:u:P:fnt:Vh")) != -1) {
 		switch (c) {
-		case 'c': o->d.conf_path = optarg; break;
+		case 'c':
+			/* absolute: a daemon works in "/", where a SIGHUP reload
+			 * would not find a path relative to the start */
+			g_free(o->conf_abs);
+			o->conf_abs = g_canonicalize_filename(optarg, NULL);
+			o->d.conf_path = o->conf_abs;
+			break;
 		case 'p': override(o, "Socket", optarg); break;
 		case 'u': override(o, "UserID", optarg); break;
 		case 'P': override(o, "PidFile", optarg); break;
@@ -82,7 +89,7 @@ static um_conf *load(const options *o)
 
 int main(int argc, char **argv)
 {
-	options o = { { 0 }, g_ptr_array_new_with_free_func(g_free), FALSE, NULL, FALSE };
+	options o = { { 0 }, g_ptr_array_new_with_free_func(g_free), FALSE, NULL, FALSE, NULL };
 	um_conf *c = NULL;
 	GError *err = NULL;
 	int rc = 1;
@@ -128,5 +135,6 @@ out:
 	g_clear_error(&err);
 	um_conf_unref(c);
 	g_ptr_array_unref(o.overrides);
+	g_free(o.conf_abs);
 	return rc;
 }

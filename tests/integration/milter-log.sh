@@ -3,7 +3,7 @@
 # stderr when it is the journal (JOURNAL_STREAM names it: each line would
 # be there twice); -t on stderr only, never syslog (test runs stay out
 # of the mail log); the daemon's own lines (start, stop) carry no
-# NOQUEUE.  The syslog side runs as root only: in a mount namespace of
+# NOQUEUE; a daemon started with a relative -c reloads it.  The syslog side runs as root only: in a mount namespace of
 # its own, /dev/log is a socket this test reads.  TAP output.
 set -u
 . tests/lib/tap.sh
@@ -91,4 +91,22 @@ grep -q '^<22>.*upki-milter\[[0-9]*\]: upki-milter [0-9.]* listening on unix:' "
 grep -q '^<22>.*upki-milter\[[0-9]*\]: stopped$' "$T/syslog" && ok "-f: the stop line reaches syslog" ||
 	not_ok "-f: no stop line in syslog"
 [ ! -s "$T/err4" ] && ok "-f, stderr the journal: syslog only" || not_ok "-f, journal: stderr too" "$(cat "$T/err4")"
+# A daemon works in "/": a relative -c still reloads on SIGHUP.
+rm -f "$T/pid"
+(cd "$T" && in_ns "$MILTER" -c m.conf -P "$T/pid")
+i=0
+while [ ! -s "$T/pid" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+dpid=$(cat "$T/pid" 2>/dev/null)
+if [ -n "$dpid" ]; then
+	kill -HUP "$dpid"
+	i=0
+	while ! grep -q 'configuration reloaded' "$T/syslog" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	grep -q 'configuration reloaded' "$T/syslog" && ok "daemon, relative -c: SIGHUP reloads it" ||
+		not_ok "daemon, relative -c: no reload" "$(grep -i reload "$T/syslog")"
+	kill -TERM "$dpid"
+	i=0
+	while kill -0 "$dpid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+else
+	not_ok "daemon, relative -c: did not start" "$(tail -3 "$T/syslog")"
+fi
 echo "1..$n"
