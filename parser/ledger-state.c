@@ -149,29 +149,29 @@ static upki_ledger_job *job_new(const ledger_row *r)
 	return j;
 }
 
+/* Closes the oldest job of kind still open for recipient at time at
+ * (signed before it, its deadline not passed) as retrieved, serial. */
+static void close_oldest(GPtrArray *jobs, const char *kind, const char *recipient, gint64 at,
+			 const char *serial)
+{
+	for (guint i = 0; recipient && i < jobs->len; i++) {
+		upki_ledger_job *j = g_ptr_array_index(jobs, i);
+		if (strcmp(j->kind, kind) != 0 || strcmp(j->state, "retrieved") == 0 || !j->recipient ||
+		    strcmp(j->recipient, recipient) != 0 || at < j->signed_at || at >= deadline_end(j->deadline))
+			continue;
+		j->state = "retrieved";
+		g_free(j->serial);
+		j->serial = g_strdup(serial);
+		return;
+	}
+}
+
 /* A retrieval notice r closes the oldest job of each kind that is still
  * open for its recipient when it was signed. */
 static void close_jobs(GPtrArray *jobs, const ledger_row *r)
 {
-	gboolean done_issue = FALSE, done_pin = FALSE;
-
-	if (!r->recipient)
-		return;
-	for (guint i = 0; i < jobs->len; i++) {
-		upki_ledger_job *j = g_ptr_array_index(jobs, i);
-		gboolean pin = strcmp(j->kind, "pin-issue") == 0;
-		if (strcmp(j->state, "retrieved") == 0 || !j->recipient || strcmp(j->recipient, r->recipient) != 0)
-			continue;
-		if ((pin ? done_pin : done_issue) || r->signed_at < j->signed_at ||
-		    r->signed_at >= deadline_end(j->deadline))
-			continue;
-		j->state = "retrieved";
-		j->serial = g_strdup(r->serial);
-		if (pin)
-			done_pin = TRUE;
-		else
-			done_issue = TRUE;
-	}
+	close_oldest(jobs, "cert-issue", r->recipient, r->signed_at, r->serial);
+	close_oldest(jobs, "pin-issue", r->recipient, r->signed_at, r->serial);
 }
 
 static upki_ledger_job *find_job(GPtrArray *jobs, const char *id)
@@ -184,8 +184,10 @@ static upki_ledger_job *find_job(GPtrArray *jobs, const char *id)
 	return NULL;
 }
 
-/* What upki-fetch did: a certificate downloaded closes its job, a PIN
- * fetched restarts the stall clock. */
+/* What upki-fetch did: a certificate downloaded closes its job and, as
+ * the service's retrieval notice would, the oldest PIN job still open for
+ * the recipient (its PIN opened the certificate); a PIN fetched restarts
+ * the stall clock. */
 static void apply_fetches(GPtrArray *jobs, const GPtrArray *fetches, gint64 as_of, GHashTable *pin_at)
 {
 	for (guint i = 0; i < fetches->len; i++) {
@@ -197,6 +199,7 @@ static void apply_fetches(GPtrArray *jobs, const GPtrArray *fetches, gint64 as_o
 			j->state = "retrieved";
 			g_free(j->serial);
 			j->serial = g_strdup(f->serial);
+			close_oldest(jobs, "pin-issue", j->recipient, f->at, f->serial);
 		} else if (strcmp(f->what, "pin") == 0)
 			g_hash_table_insert(pin_at, j, g_memdup2(&f->at, sizeof f->at));
 	}

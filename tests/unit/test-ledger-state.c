@@ -98,6 +98,22 @@ static void test_fetches(void)
 	g_assert_null(job_of(r, "g")->serial);
 	upki_ledger_report_free(r);
 	g_free(job);
+	/* A certificate fetched closes the recipient's PIN job too (its PIN
+	 * opened it), but not a PIN job signed after the fetch. */
+	record(l, notice(UPKI_KIND_CERT_ISSUE, "h", T0 + DAY), "m", 3, TRUE);
+	record(l, notice(UPKI_KIND_PIN_ISSUE, "h-pin", T0 + DAY + 60), "m", 4, TRUE);
+	record(l, notice(UPKI_KIND_PIN_ISSUE, "later-pin", T0 + 3 * DAY), "m", 5, TRUE);
+	r = report(l, T0 + 2 * DAY);
+	job = g_strdup(job_of(r, "h")->job_id);
+	upki_ledger_report_free(r);
+	g_assert_true(upki_ledger_record_fetch(l, job, "certificate", T0 + 2 * DAY, "5678", "retrieve", &err));
+	g_assert_no_error(err);
+	r = report(l, T0 + 20 * DAY);
+	g_assert_cmpstr(job_of(r, "h-pin")->state, ==, "retrieved");
+	g_assert_cmpstr(job_of(r, "h-pin")->serial, ==, "5678");
+	g_assert_cmpstr(job_of(r, "later-pin")->state, ==, "stalled");
+	upki_ledger_report_free(r);
+	g_free(job);
 	upki_ledger_close(l);
 	remove_ledger(path);
 }
