@@ -25,7 +25,7 @@ if dpkg-query -W -f '${Status}' upki-notice 2>/dev/null | grep -q 'installed\|co
 	skip_all "upki-notice is already installed on this machine: not touching it"
 fi
 # purge removes these: never someone else's
-for d in /var/spool/upki-notice /var/lib/upki-fetch /var/spool/postfix/upki-milter \
+for d in /var/spool/upki-notice /var/lib/upki-fetch /var/lib/upki-notice /var/spool/postfix/upki-milter \
 	/etc/upki-milter.conf /etc/upki-fetch.conf /etc/postfix/upki-header_checks; do
 	[ -e "$d" ] && skip_all "$d exists on this machine: not touching it"
 done
@@ -113,7 +113,8 @@ check $([ -n "$uid" ] && [ "$uid" -lt 1000 ] && [ "$shell" = /usr/sbin/nologin ]
 	"system user upki-milter (uid $uid, group upki-milter, no login)"
 for d in "/var/spool/upki-notice upki-milter:upki-milter 700" \
 	"/var/spool/postfix/upki-milter upki-milter:upki-milter 750" \
-	"/var/lib/upki-fetch upki-milter:upki-milter 700"; do
+	"/var/lib/upki-fetch upki-milter:upki-milter 700" \
+	"/var/lib/upki-notice upki-milter:upki-milter 700"; do
 	set -- $d
 	got=$(owner_mode "$1")
 	check $([ "$got" = "$2 $3" ]; echo $?) "$1 is $2 $3" "got: ${got:-missing}"
@@ -148,6 +149,15 @@ upki-milter -n -c /etc/upki-milter.conf >"$T/n.out" 2>&1
 check $? "upki-milter -n on /etc/upki-milter.conf, as root" "$(cat "$T/n.out")"
 runuser -u upki-milter -- upki-fetch -n -c /etc/upki-fetch.conf >"$T/n.out" 2>&1
 check $? "upki-fetch -n on /etc/upki-fetch.conf, as upki-milter" "$(cat "$T/n.out")"
+# The commented Ledger line, turned on: the directory tmpfiles made is
+# usable by the milter and upki-fetch (which takes the key from the milter's file).
+sed 's/^# Ledger /Ledger /' /etc/upki-milter.conf >"$T/ledger.conf"
+chmod 644 "$T/ledger.conf"
+runuser -u upki-milter -- upki-milter -n -c "$T/ledger.conf" >"$T/n.out" 2>&1
+check $? "upki-milter -n with the shipped Ledger line on, as upki-milter" "$(cat "$T/n.out")"
+runuser -u upki-milter -- env UPKI_SYSTEM_CONFIG="$T/ledger.conf" upki-fetch -n -c /etc/upki-fetch.conf >"$T/n.out" 2>&1
+check $([ $? = 0 ] && grep -q 'shared keys: .*Ledger' "$T/n.out"; echo $?) \
+	"upki-fetch -n takes that Ledger from the milter's file" "$(cat "$T/n.out")"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	systemd-analyze verify /lib/systemd/system/upki-milter.service /lib/systemd/system/upki-fetch.service \
 		>"$T/verify.out" 2>&1
@@ -274,7 +284,7 @@ while read -r f; do
 	[ -e "$f" ] || [ -L "$f" ] && left="$left $f"
 done <"$T/files"
 for f in /etc/upki-milter.conf /etc/upki-fetch.conf /etc/postfix/upki-header_checks \
-	/var/spool/upki-notice /var/lib/upki-fetch /var/spool/postfix/upki-milter \
+	/var/spool/upki-notice /var/lib/upki-fetch /var/lib/upki-notice /var/spool/postfix/upki-milter \
 	/usr/share/upki-notice /usr/share/doc/upki-notice /var/lib/systemd/deb-systemd-helper-enabled/upki-milter.service.dsh-also; do
 	[ -e "$f" ] && left="$left $f"
 done
