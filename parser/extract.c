@@ -19,10 +19,9 @@
  */
 #include <string.h>
 
-
 #include "extract-private.h"
 #include "text-private.h"
-#include "extract-private.h"
+#include "upki/fastpath.h"
 
 #define LABEL_WINDOW 1024  /* bytes read back from a URL for its label */
 #define MAX_SCHEME_GAP 8   /* hidden controls allowed between two letters of "https://" */
@@ -153,11 +152,27 @@ static gunichar char_at(const char *c, gsize *len)
 	return g_utf8_get_char(c);
 }
 
+/* Lead bytes of every character the search below acts on: NUL, '\n',
+ * 'h' and 'H', U+FF28 and U+FF48 (EF BC A8, EF BD 88), U+061C (D8 9C)
+ * and the other bidi controls (E2 80 .., E2 81 ..).  Any other character
+ * is stepped over by its lead byte's length, the step char_at() takes. */
+static gboolean scheme_search_lead(guchar b)
+{
+	return b == '\0' || b == '\n' || b == 'h' || b == 'H' || b == 0xEF || b == 0xE2 || b == 0xD8;
+}
+
 static const char *find_scheme_bidi(const char *s, const char *end, gboolean *bidi)
 {
+	gboolean skip = upki_fast_paths_on();
 	gsize len = 0;
 
+	/* The text is valid UTF-8 (upki_text_prepare), so no skipped byte
+	 * sequence can decode as one of the characters looked for. */
 	for (const char *c = s; c < end && *c; c += len) {
+		if (skip && !scheme_search_lead((guchar)*c)) {
+			len = (gsize)g_utf8_skip[(guchar)*c];
+			continue;
+		}
 		gunichar u = char_at(c, &len);
 		if (bidi && u == '\n')
 			*bidi = FALSE;

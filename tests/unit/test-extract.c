@@ -7,6 +7,7 @@
  * test-extract-html-links.c (what a link is). */
 
 #include "test-extract-util.h"
+#include "upki/fastpath.h"
 
 /* Expected links are written "L url" (labelled) or "- url". */
 typedef struct {
@@ -341,6 +342,70 @@ static void test_linear(gconstpointer data)
 	g_free(clean);
 }
 
+/* The scheme search's byte skip (fast path) against the character-wise
+ * search: random texts made of what the search acts on (every case and
+ * width of the scheme, bidi and zero-width controls, line ends) among
+ * text it steps over (kana, 2- and 4-byte characters, labels, invalid
+ * bytes that upki_text_prepare repairs). */
+static const char *const pieces[] = {
+	"h", "H", "t", "p", "s", ":", "/", "https://", "http://", "HTTPS://", "hTtP://",
+	"\uFF48\uFF54\uFF54\uFF50\uFF53\uFF1A\uFF0F\uFF0F", "\uFF28", "\uFF48", "h\u200Bttps://",
+	"\u202E", "\u200F", "\u200E", "\u061C", "\u2066", "\u2069", "\u200B", "\n", "\r\n", " ", IS,
+	"\u3042", "\u8A3C", "\u00E9", "\U0001D4BD", "\xC1\xA8", "\xEF\xBD", "\xE2\x80", "\xD8",
+	"scia.secomtrust.net", "/x?p1=ab%2F", "<", ">", "(", ")", ".", "証明書取得URL：", "\t",
+};
+
+static char *random_text(GRand *r)
+{
+	GString *t = g_string_new(NULL);
+	int n = g_rand_int_range(r, 0, 40);
+
+	for (int i = 0; i < n; i++)
+		g_string_append(t, pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))]);
+	return g_string_free(t, FALSE);
+}
+
+static char *links_of(const char *text, gboolean join, gboolean fast)
+{
+	gboolean limit = FALSE;
+	GString *out = g_string_new(NULL);
+	GPtrArray *links;
+
+	upki_fast_paths_set(fast);
+	links = upki_extract_urls(text, profile, join, &limit);
+	upki_fast_paths_set(TRUE);
+	for (guint i = 0; i < links->len; i++) {
+		const upki_link *l = g_ptr_array_index(links, i);
+		g_string_append_printf(out, "%d%d|%s\n", l->labelled, l->hidden_controls, l->url);
+	}
+	g_string_append_printf(out, "limit=%d", limit);
+	g_ptr_array_unref(links);
+	return g_string_free(out, FALSE);
+}
+
+static void test_fast_skip(void)
+{
+	GRand *r = g_rand_new_with_seed(15);
+	guint found = 0;
+
+	for (int i = 0; i < 20000; i++) {
+		char *text = random_text(r);
+		for (int join = 0; join <= 1; join++) {
+			char *slow = links_of(text, join, FALSE);
+			char *fast = links_of(text, join, TRUE);
+			g_assert_cmpstr(fast, ==, slow);
+			found += strchr(fast, '|') != NULL;
+			g_free(slow);
+			g_free(fast);
+		}
+		g_free(text);
+	}
+	/* The texts must hold URLs for the comparison to mean anything. */
+	g_test_message("%u of 40000 searches found a URL", found);
+	g_assert_cmpuint(found, >, 10000);
+	g_rand_free(r);
+}
+
 int main(int argc, char **argv)
 {
 	int rc;
@@ -357,6 +422,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/extract/limit/flag", test_limit_flag);
 	g_test_add_func("/extract/mismatch/limit", test_mismatch_limit);
 	TEST_ADD_ROWS("/extract/linear", linear_rows, name, test_linear);
+	g_test_add_func("/extract/fastpath/skip", test_fast_skip);
 	rc = g_test_run();
 	upki_profile_free(profile);
 	return rc;
