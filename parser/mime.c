@@ -312,65 +312,6 @@ static gint64 entity_offset(GMimeObject *o)
 	return best;
 }
 
-/* Parameters named twice ("boundary=a; boundary=b"), or a boundary in
- * RFC 2231 form next to or instead of a plain one: readers pick
- * different values, so they would cut or decode the parts differently. */
-static gboolean params_ambiguous(const char *raw)
-{
-	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	gboolean ambiguous = FALSE, quoted = FALSE;
-	const char *p = raw ? strchr(raw, ';') : NULL;
-
-	while (p && *p && !ambiguous) {
-		p += strspn(p, "; \t\r\n");
-		gsize n = strcspn(p, "=; \t\r\n");
-		const char *star = memchr(p, '*', n);
-		char *name = g_ascii_strdown(p, (gssize)(star ? (gsize)(star - p) : n));
-		gboolean first = !star || star[1] == '=' || (star[1] == '0' && (star[2] == '=' || star[2] == '*'));
-		if (*name && first && !g_hash_table_add(seen, name))
-			ambiguous = TRUE;
-		else if (!*name || !first)
-			g_free(name);
-		ambiguous |= star && n >= 8 && g_ascii_strncasecmp(p, "boundary", 8) == 0;
-		for (p += n; *p && (quoted || *p != ';'); p++) {
-			if (*p == '\\' && quoted && p[1])
-				p++;
-			else if (*p == '"')
-				quoted = !quoted;
-		}
-	}
-	g_hash_table_unref(seen);
-	return ambiguous;
-}
-
-/* Headers that decide structure or what the reader is shown: readers
- * disagree about which copy wins, so a second one is ambiguous. */
-static void check_duplicates(walker *w, GMimeObject *o, gboolean top)
-{
-	static const char *const structural[] = { "Content-Type", "Content-Transfer-Encoding",
-						  "Content-Disposition", "MIME-Version" };
-	static const char *const shown[] = { "From", "Subject", "Date", "Sender", "Reply-To" };
-	GMimeHeaderList *hl = g_mime_object_get_header_list(o);
-	int n = hl ? g_mime_header_list_get_count(hl) : 0;
-	guint seen[G_N_ELEMENTS(structural) + G_N_ELEMENTS(shown)] = { 0 };
-
-	for (int i = 0; i < n; i++) {
-		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
-		const char *name = g_mime_header_get_name(h);
-		if (name && (g_ascii_strcasecmp(name, "Content-Type") == 0 ||
-			     g_ascii_strcasecmp(name, "Content-Disposition") == 0) &&
-		    params_ambiguous(g_mime_header_get_raw_value(h)))
-			finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
-		for (gsize k = 0; name && k < G_N_ELEMENTS(seen); k++) {
-			const char *want = k < G_N_ELEMENTS(structural) ? structural[k]
-					   : shown[k - G_N_ELEMENTS(structural)];
-			if ((top || k < G_N_ELEMENTS(structural)) && g_ascii_strcasecmp(name, want) == 0 &&
-			    ++seen[k] > 1)
-				finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
-		}
-	}
-}
-
 /* Where the strict reading puts the body of the entity in span. */
 static gsize body_of(walker *w, const scope *sc, upki_span span)
 {
@@ -582,13 +523,15 @@ static void walk(walker *w, const scope *sc, GMimeObject *o, upki_span span, int
 {
 	if (!o || !within_limits(w, depth))
 		return;
-	check_duplicates(w, o, FALSE);
+	if (upki_mime_headers_ambiguous(o, FALSE))
+		finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
 	if (GMIME_IS_MESSAGE_PART(o)) {
 		GMimeMessage *msg = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
 		upki_span inner = span_known(span) ? (upki_span){ body_of(w, sc, span), span.end }
 						   : unknown_span;
 		if (msg) {
-			check_duplicates(w, GMIME_OBJECT(msg), TRUE);
+			if (upki_mime_headers_ambiguous(GMIME_OBJECT(msg), TRUE))
+				finding(w, UPKI_R_AMBIGUOUS_STRUCTURE);
 			add_header_text(w, msg, signed_by);
 			walk(w, sc, g_mime_message_get_mime_part(msg), inner, signed_by, depth + 1);
 		}
@@ -646,7 +589,8 @@ static upki_mime *parse(const char *buf, gsize len, gboolean body, const upki_mi
 		upki_span all = { 0, len };
 		if (guarded)
 			finding(&w, UPKI_R_TOO_COMPLEX);
-		check_duplicates(&w, GMIME_OBJECT(msg), TRUE);
+		if (upki_mime_headers_ambiguous(GMIME_OBJECT(msg), TRUE))
+			finding(&w, UPKI_R_AMBIGUOUS_STRUCTURE);
 		walk(&w, &sc, g_mime_message_get_mime_part(msg), all, -1, 0);
 	}
 out:
