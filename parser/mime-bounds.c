@@ -138,13 +138,15 @@ GBytes *upki_mime_bounds_to_crlf(const char *raw, upki_span span)
 	gsize n = span.end - span.start;
 	GByteArray *out = g_byte_array_sized_new((guint)(n + n / 32 + 2));
 	gsize from = 0;
+	const char *nl;
 
-	for (gsize i = 0; i < n; i++) {
-		if (s[i] != '\n' || (i > 0 && s[i - 1] == '\r'))
+	for (gsize i = 0; i < n && (nl = memchr(s + i, '\n', n - i)); i = (gsize)(nl - s) + 1) {
+		gsize at = (gsize)(nl - s);
+		if (at > 0 && s[at - 1] == '\r')
 			continue;
-		g_byte_array_append(out, (const guint8 *)s + from, (guint)(i - from));
+		g_byte_array_append(out, (const guint8 *)s + from, (guint)(at - from));
 		g_byte_array_append(out, (const guint8 *)"\r", 1);
-		from = i;
+		from = at;
 	}
 	g_byte_array_append(out, (const guint8 *)s + from, (guint)(n - from));
 	return g_byte_array_free_to_bytes(out);

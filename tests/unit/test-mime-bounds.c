@@ -125,6 +125,36 @@ static void test_to_crlf(void)
 	g_bytes_unref(b);
 }
 
+/* Random spans of random CR/LF/NUL/letter text against the definition:
+ * every LF not preceded by CR (within the span) gets one. */
+static void test_to_crlf_random(void)
+{
+	static const char alphabet[] = "\n\r\nab\0";
+	GRand *r = g_rand_new_with_seed(1502);
+
+	for (int k = 0; k < 20000; k++) {
+		char buf[64];
+		gsize len = (gsize)g_rand_int_range(r, 0, sizeof buf);
+		for (gsize i = 0; i < len; i++)
+			buf[i] = alphabet[g_rand_int_range(r, 0, sizeof alphabet - 1)];
+		gsize start = len ? (gsize)g_rand_int_range(r, 0, (gint32)len + 1) : 0;
+		upki_span span = { start, len };
+		GString *want = g_string_new(NULL);
+		for (gsize i = start; i < len; i++) {
+			if (buf[i] == '\n' && !(i > start && buf[i - 1] == '\r'))
+				g_string_append_c(want, '\r');
+			g_string_append_c(want, buf[i]);
+		}
+		GBytes *b = upki_mime_bounds_to_crlf(buf, span);
+		gsize n = 0;
+		const char *data = g_bytes_get_data(b, &n);
+		g_assert_cmpmem(data, n, want->str, want->len);
+		g_bytes_unref(b);
+		g_string_free(want, TRUE);
+	}
+	g_rand_free(r);
+}
+
 /* Many parts whose delimiters are all spelt wrongly cost no more than
  * clean ones: one pass over the body, however the lines are written. */
 static gint64 time_scan(const char *body, gsize len, gboolean *ambiguous)
@@ -166,6 +196,7 @@ int main(int argc, char **argv)
 	g_test_add_func("/mime-bounds/bad-boundaries", test_bad_boundaries);
 	TEST_ADD_ROWS("/mime-bounds/header", header_rows, name, test_header_row);
 	g_test_add_func("/mime-bounds/to-crlf", test_to_crlf);
+	g_test_add_func("/mime-bounds/to-crlf-random", test_to_crlf_random);
 	g_test_add_func("/mime-bounds/linear", test_linear);
 	return g_test_run();
 }
