@@ -357,12 +357,7 @@ static const char *const pieces[] = {
 
 static char *random_text(GRand *r)
 {
-	GString *t = g_string_new(NULL);
-	int n = g_rand_int_range(r, 0, 40);
-
-	for (int i = 0; i < n; i++)
-		g_string_append(t, pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))]);
-	return g_string_free(t, FALSE);
+	return test_text_from_pieces(r, pieces, G_N_ELEMENTS(pieces), 0, 40);
 }
 
 static char *links_of(const char *text, gboolean join, gboolean fast)

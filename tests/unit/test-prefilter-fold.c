@@ -89,12 +89,7 @@ static const char *const pieces[] = {
 
 static char *text_from_pieces(GRand *r)
 {
-	GString *s = g_string_new(NULL);
-	gint32 n = g_rand_int_range(r, 1, 24);
-
-	for (gint32 i = 0; i < n; i++)
-		g_string_append(s, pieces[g_rand_int_range(r, 0, G_N_ELEMENTS(pieces))]);
-	return g_string_free(s, FALSE);
+	return test_text_from_pieces(r, pieces, G_N_ELEMENTS(pieces), 1, 24);
 }
 
 static char *copy_of(const GString *sk)

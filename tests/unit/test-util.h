@@ -43,6 +43,18 @@ static inline char *test_repeat(const char *unit, gsize size)
 
 /* Thread CPU time in microseconds: unlike wall time it does not count the
  * time this test waits for a core while other tests run. */
+/* A random text of min to max-1 pieces drawn from pieces[0..n) (caller frees). */
+static inline char *test_text_from_pieces(GRand *r, const char *const *pieces, gsize n, gint32 min,
+					  gint32 max)
+{
+	GString *s = g_string_new(NULL);
+	gint32 count = g_rand_int_range(r, min, max);
+
+	for (gint32 i = 0; i < count; i++)
+		g_string_append(s, pieces[g_rand_int_range(r, 0, (gint32)n)]);
+	return g_string_free(s, FALSE);
+}
+
 static inline gint64 test_cpu_time(void)
 {
 	struct timespec ts;
