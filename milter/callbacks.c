@@ -40,6 +40,8 @@ typedef struct connctx {
 	gboolean can_skip;    /* the MTA understands SMFIS_SKIP */
 	gboolean no_hdr_reply; /* headers need no reply (SMFIP_NR_HDR) */
 	gboolean no_body_reply; /* body chunks need no reply (SMFIP_NR_BODY) */
+	gboolean no_rcpt_reply; /* RCPT needs no reply (SMFIP_NR_RCPT) */
+	gboolean no_conn_reply; /* connect needs no reply (SMFIP_NR_CONN) */
 	gboolean can_chgbody; /* the MTA allows smfi_replacebody (Annotate wrap) */
 	gboolean refused;     /* this message began while stopping */
 	char *rcpt;           /* the message's first envelope recipient, or NULL */
@@ -148,7 +150,12 @@ static sfsistat mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = f1 & unused;
 	cc->can_skip = (f1 & SMFIP_SKIP) != 0;
 	cc->no_hdr_reply = (f1 & SMFIP_NR_HDR) != 0;
-	*pf1 |= f1 & (SMFIP_SKIP | SMFIP_NR_HDR);
+	/* connect and RCPT always continue: without a reply the MTA need
+	 * not wait a round trip for every recipient (the null milter's
+	 * NORCPT costs the same; upki-milter still reads the address) */
+	cc->no_rcpt_reply = (f1 & SMFIP_NR_RCPT) != 0;
+	cc->no_conn_reply = (f1 & SMFIP_NR_CONN) != 0;
+	*pf1 |= f1 & (SMFIP_SKIP | SMFIP_NR_HDR | SMFIP_NR_RCPT | SMFIP_NR_CONN);
 	/* EarlyAccept body reads every body: no reply per chunk.  Header
 	 * mode keeps SMFIS_SKIP for bodies it need not see. */
 	conf = um_conf_acquire();
@@ -176,10 +183,11 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 	connctx *cc = smfi_getpriv(ctx);
 	gsize size = 0;
 	const void *addr = NULL;
+	sfsistat next = cc && cc->no_conn_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 
 	(void)hostname;
 	if (!cc || !sa)
-		return SMFIS_CONTINUE;
+		return next;
 	if (sa->sa_family == AF_INET) {
 		size = sizeof(struct sockaddr_in);
 		addr = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
@@ -187,11 +195,11 @@ static sfsistat mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *sa)
 		size = sizeof(struct sockaddr_in6);
 		addr = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 	} else {
-		return SMFIS_CONTINUE;
+		return next;
 	}
 	memcpy(&cc->peer, sa, size);
 	cc->has_peer = inet_ntop(sa->sa_family, addr, cc->peer_text, sizeof cc->peer_text) != NULL;
-	return SMFIS_CONTINUE;
+	return next;
 }
 
 static gboolean exempt(const connctx *cc, const msgctx *m)
@@ -249,7 +257,7 @@ static sfsistat mlfi_envrcpt(SMFICTX *ctx, char **argv)
 		else if (a[0] != '<')
 			cc->rcpt = g_strdup(a);
 	}
-	return SMFIS_CONTINUE;
+	return cc && cc->no_rcpt_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat mlfi_header(SMFICTX *ctx, char *name, char *value)

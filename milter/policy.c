@@ -205,7 +205,11 @@ out:
 		r->edits = g_ptr_array_new();
 	g_clear_error(&err);
 	r->usec = g_get_monotonic_time() - start;
-	r->cpu_usec = thread_cpu_usec() - cpu_start;
+	/* only a notice's line and the debug line of an early pass show it:
+	 * ordinary mail is spared the second system call (the thread's CPU
+	 * clock has no vDSO) */
+	if (r->notice || (r->early && r->log_why))
+		r->cpu_usec = thread_cpu_usec() - cpu_start;
 	return r;
 }
 

@@ -158,7 +158,7 @@ typedef struct um_result {
 	gboolean exempt;     /* a PeerList peer's message: not examined (step UM_EOH_PEER) */
 	const char *peer;    /* with exempt: the peer's address for the log, borrowed */
 	gint64 usec;         /* wall time spent in the analysis and decision */
-	gint64 cpu_usec;     /* CPU time of the same (the thread's own) */
+	gint64 cpu_usec;     /* CPU time of the same (the thread's own); 0 unless a log line shows it */
 	gboolean early;      /* passed without analysis: the prefilter ruled it out */
 	upki_prefilter_why why; /* which stage, for the debug line */
 	gboolean log_why;    /* LogLevel debug */

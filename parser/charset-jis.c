@@ -22,6 +22,7 @@
 #include "upki/charset.h"
 #include "upki/fastpath.h"
 #include "charset-private.h"
+#include "tpool-private.h"
 
 #define ESC 0x1b
 #define CELLS 94
@@ -34,13 +35,25 @@ typedef struct jis_table {
 	char utf8[CELLS * CELLS][4];
 } jis_table;
 
-static GPrivate table_key = G_PRIVATE_INIT(g_free);
+/* The table outlives its thread (tpool-private.h): the converter's
+ * reading of a pair does not change. */
+static upki_tpool table_pool;
+
+static void table_release(gpointer t)
+{
+	if (!upki_tpool_give(&table_pool, t))
+		g_free(t);
+}
+
+static GPrivate table_key = G_PRIVATE_INIT(table_release);
 static jis_table *table_get(void)
 {
 	jis_table *t = g_private_get(&table_key);
 
 	if (!t) {
-		t = g_new0(jis_table, 1);
+		t = upki_tpool_take(&table_pool);
+		if (!t)
+			t = g_new0(jis_table, 1);
 		g_private_set(&table_key, t);
 	}
 	return t;

@@ -13,6 +13,7 @@
 #include "upki/charset.h"
 #include "upki/mime.h"
 #include "charset-private.h"
+#include "tpool-private.h"
 
 #define REPLACEMENT "\xEF\xBF\xBD"
 #define ESC 0x1b
@@ -72,7 +73,17 @@ static void cd_cache_free(gpointer table)
 	g_hash_table_destroy(table);
 }
 
-static GPrivate cd_cache_key = G_PRIVATE_INIT(cd_cache_free);
+/* Descriptors outlive their thread (tpool-private.h): each is reset
+ * before use. */
+static upki_tpool cd_cache_pool;
+
+static void cd_cache_release(gpointer table)
+{
+	if (!upki_tpool_give(&cd_cache_pool, table))
+		cd_cache_free(table);
+}
+
+static GPrivate cd_cache_key = G_PRIVATE_INIT(cd_cache_release);
 
 /* A reset descriptor from UTF-8 to from, or (GIConv)-1 when iconv does
  * not know from.  *owned: the caller closes it (cache full). */
@@ -83,7 +94,9 @@ static GIConv cd_get(const char *from, gboolean *owned)
 
 	*owned = FALSE;
 	if (!cache) {
-		cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cd_close);
+		cache = upki_tpool_take(&cd_cache_pool);
+		if (!cache)
+			cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cd_close);
 		g_private_set(&cd_cache_key, cache);
 	}
 	if (g_hash_table_lookup_extended(cache, from, NULL, &cd)) {

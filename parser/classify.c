@@ -12,6 +12,7 @@
 #include "upki/classify.h"
 #include "text-private.h"
 #include "classify-private.h"
+#include "tpool-private.h"
 
 /* White space runs (ASCII and U+3000, E3 80 80 in UTF-8) become one
  * ASCII space; trimmed.  Byte by byte: s is valid UTF-8, and no other
@@ -150,7 +151,17 @@ static void folded_free(gpointer data)
 	g_free(f);
 }
 
-static GPrivate folded_cache = G_PRIVATE_INIT(folded_free);
+/* The set outlives its thread (tpool-private.h): folded_get() checks
+ * it against the profile on every call. */
+static upki_tpool folded_pool;
+
+static void folded_release(gpointer data)
+{
+	if (data && !upki_tpool_give(&folded_pool, data))
+		folded_free(data);
+}
+
+static GPrivate folded_cache = G_PRIVATE_INIT(folded_release);
 
 static void folded_add(folded_set *f, const char *raw)
 {
@@ -206,10 +217,15 @@ static const folded_set *folded_get(const upki_profile *p)
 {
 	folded_set *f = g_private_get(&folded_cache);
 
+	if (!f) {
+		f = upki_tpool_take(&folded_pool);
+		g_private_set(&folded_cache, f);
+	}
 	if (f && folded_fits(f, p))
 		return f;
+	folded_free(f);
 	f = folded_new(p);
-	g_private_replace(&folded_cache, f);
+	g_private_set(&folded_cache, f);
 	return f;
 }
 

@@ -21,6 +21,7 @@
 
 #include "extract-private.h"
 #include "text-private.h"
+#include "tpool-private.h"
 #include "upki/fastpath.h"
 
 #define LABEL_WINDOW 1024  /* bytes read back from a URL for its label */
@@ -234,7 +235,17 @@ static void memo_free(gpointer data)
 	g_array_unref(a);
 }
 
-static GPrivate label_memos = G_PRIVATE_INIT(memo_free);
+/* The memos outlive their thread (tpool-private.h): each is used only
+ * while its label reads the same. */
+static upki_tpool memo_pool;
+
+static void memo_release(gpointer data)
+{
+	if (!upki_tpool_give(&memo_pool, data))
+		memo_free(data);
+}
+
+static GPrivate label_memos = G_PRIVATE_INIT(memo_release);
 
 static const char *label_form_of(guint i, const char *label)
 {
@@ -242,7 +253,9 @@ static const char *label_form_of(guint i, const char *label)
 	label_memo *m = NULL;
 
 	if (!a) {
-		a = g_array_new(FALSE, TRUE, sizeof(label_memo));
+		a = upki_tpool_take(&memo_pool);
+		if (!a)
+			a = g_array_new(FALSE, TRUE, sizeof(label_memo));
 		g_private_set(&label_memos, a);
 	}
 	if (i >= a->len)

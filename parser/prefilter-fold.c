@@ -30,6 +30,7 @@
 #include "upki/url.h"
 #include "charset-private.h"
 #include "prefilter-private.h"
+#include "tpool-private.h"
 
 #define PLACEHOLDER '\x01' /* a hidden control: never in a marker's skeleton */
 #define ESC 0x1b
@@ -71,7 +72,15 @@ static void fold_char_into(GString *out, gunichar c)
 }
 
 /* Characters beyond the BMP (rare) keep their folds in a hash table. */
-static GPrivate fold_cache = G_PRIVATE_INIT((GDestroyNotify)g_hash_table_unref);
+static upki_tpool fold_cache_pool;
+
+static void fold_cache_release(gpointer t)
+{
+	if (!upki_tpool_give(&fold_cache_pool, t))
+		g_hash_table_unref(t);
+}
+
+static GPrivate fold_cache = G_PRIVATE_INIT(fold_cache_release);
 
 static void append_folded_astral(GString *out, gunichar c)
 {
@@ -80,7 +89,9 @@ static void append_folded_astral(GString *out, gunichar c)
 	GString *f = NULL;
 
 	if (!t) {
-		t = g_hash_table_new_full(NULL, NULL, NULL, g_free);
+		t = upki_tpool_take(&fold_cache_pool);
+		if (!t)
+			t = g_hash_table_new_full(NULL, NULL, NULL, g_free);
 		g_private_set(&fold_cache, t);
 	}
 	hit = g_hash_table_lookup(t, GUINT_TO_POINTER(c));
@@ -121,7 +132,17 @@ static void tables_free(gpointer data)
 	g_free(t);
 }
 
-static GPrivate tables_key = G_PRIVATE_INIT(tables_free);
+/* A thread's tables outlive it (tpool-private.h): their classes depend
+ * on the prefilter's generation only, which tables_for() checks. */
+static upki_tpool tables_pool;
+
+static void tables_release(gpointer data)
+{
+	if (!upki_tpool_give(&tables_pool, data))
+		tables_free(data);
+}
+
+static GPrivate tables_key = G_PRIVATE_INIT(tables_release);
 
 static gboolean is_marker_char(const upki_prefilter *pf, gunichar c)
 {
@@ -171,9 +192,12 @@ static fold_tables *tables_for(const upki_prefilter *pf)
 	fold_tables *t = g_private_get(&tables_key);
 
 	if (!t) {
-		t = g_new0(fold_tables, 1);
-		t->folds = g_ptr_array_new_with_free_func(g_free);
-		t->sk = g_string_sized_new(4096);
+		t = upki_tpool_take(&tables_pool);
+		if (!t) {
+			t = g_new0(fold_tables, 1);
+			t->folds = g_ptr_array_new_with_free_func(g_free);
+			t->sk = g_string_sized_new(4096);
+		}
 		g_private_set(&tables_key, t);
 	}
 	if (t->gen != pf->gen)

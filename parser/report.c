@@ -14,6 +14,7 @@
 #include "upki/report.h"
 #include "upki/url.h"
 #include "report-private.h"
+#include "tpool-private.h"
 
 void upki_report_json_member(JsonBuilder *b, const char *key, const char *value)
 {
@@ -111,18 +112,31 @@ static void json_tools_free(gpointer data)
 	g_free(t);
 }
 
-static GPrivate json_tools_key = G_PRIVATE_INIT(json_tools_free);
+/* The builder and generator outlive their thread (tpool-private.h):
+ * each use resets them. */
+static upki_tpool tools_pool;
+
+static void json_tools_release(gpointer data)
+{
+	if (!upki_tpool_give(&tools_pool, data))
+		json_tools_free(data);
+}
+
+static GPrivate json_tools_key = G_PRIVATE_INIT(json_tools_release);
 
 static json_tools *tools_get(void)
 {
 	json_tools *t = g_private_get(&json_tools_key);
 
+	if (t)
+		return t;
+	t = upki_tpool_take(&tools_pool);
 	if (!t) {
 		t = g_new0(json_tools, 1);
 		t->builder = json_builder_new();
 		t->generator = json_generator_new();
-		g_private_set(&json_tools_key, t);
 	}
+	g_private_set(&json_tools_key, t);
 	return t;
 }
 

@@ -10,6 +10,7 @@ case("connect step asked for", function()
 	local conn = connect()
 	check(mt.negotiate(conn, nil, nil, nil) == nil, "negotiates")
 	check(not mt.test_option(conn, SMFIP_NOCONNECT), "PeerList set: the connect step is wanted")
+	check(mt.test_option(conn, SMFIP_NR_CONN), "the connect step needs no reply (SMFIP_NR_CONN)")
 	mt.disconnect(conn)
 end)
 

@@ -14,6 +14,8 @@ case("negotiation", function()
 	end
 	-- the spool job names the envelope recipient
 	check(not mt.test_option(conn, SMFIP_NORCPT), "wants the recipients")
+	-- ... without a reply: the MTA need not wait a round trip for each
+	check(mt.test_option(conn, SMFIP_NR_RCPT), "RCPT needs no reply (SMFIP_NR_RCPT)")
 	check(not mt.test_option(conn, SMFIP_NOHDRS), "wants the headers")
 	check(mt.test_action(conn, SMFIF_CHGHDRS), "may change headers")
 	check(mt.test_action(conn, SMFIF_ADDHDRS), "may add headers")
