@@ -37,13 +37,7 @@ typedef struct jis_table {
 
 /* The table outlives its thread (tpool-private.h): the converter's
  * reading of a pair does not change. */
-static upki_tpool table_pool;
-
-static void table_release(gpointer t)
-{
-	if (!upki_tpool_give(&table_pool, t))
-		g_free(t);
-}
+UPKI_TPOOL_DEFINE(table_pool, table_release, g_free)
 
 static GPrivate table_key = G_PRIVATE_INIT(table_release);
 static jis_table *table_get(void)

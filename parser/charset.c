@@ -75,13 +75,7 @@ static void cd_cache_free(gpointer table)
 
 /* Descriptors outlive their thread (tpool-private.h): each is reset
  * before use. */
-static upki_tpool cd_cache_pool;
-
-static void cd_cache_release(gpointer table)
-{
-	if (!upki_tpool_give(&cd_cache_pool, table))
-		cd_cache_free(table);
-}
+UPKI_TPOOL_DEFINE(cd_cache_pool, cd_cache_release, cd_cache_free)
 
 static GPrivate cd_cache_key = G_PRIVATE_INIT(cd_cache_release);
 

@@ -153,13 +153,7 @@ static void folded_free(gpointer data)
 
 /* The set outlives its thread (tpool-private.h): folded_get() checks
  * it against the profile on every call. */
-static upki_tpool folded_pool;
-
-static void folded_release(gpointer data)
-{
-	if (data && !upki_tpool_give(&folded_pool, data))
-		folded_free(data);
-}
+UPKI_TPOOL_DEFINE(folded_pool, folded_release, folded_free)
 
 static GPrivate folded_cache = G_PRIVATE_INIT(folded_release);
 

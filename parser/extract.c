@@ -237,13 +237,7 @@ static void memo_free(gpointer data)
 
 /* The memos outlive their thread (tpool-private.h): each is used only
  * while its label reads the same. */
-static upki_tpool memo_pool;
-
-static void memo_release(gpointer data)
-{
-	if (!upki_tpool_give(&memo_pool, data))
-		memo_free(data);
-}
+UPKI_TPOOL_DEFINE(memo_pool, memo_release, memo_free)
 
 static GPrivate label_memos = G_PRIVATE_INIT(memo_release);
 

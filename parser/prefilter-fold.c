@@ -72,13 +72,7 @@ static void fold_char_into(GString *out, gunichar c)
 }
 
 /* Characters beyond the BMP (rare) keep their folds in a hash table. */
-static upki_tpool fold_cache_pool;
-
-static void fold_cache_release(gpointer t)
-{
-	if (!upki_tpool_give(&fold_cache_pool, t))
-		g_hash_table_unref(t);
-}
+UPKI_TPOOL_DEFINE(fold_cache_pool, fold_cache_release, g_hash_table_unref)
 
 static GPrivate fold_cache = G_PRIVATE_INIT(fold_cache_release);
 
@@ -134,13 +128,7 @@ static void tables_free(gpointer data)
 
 /* A thread's tables outlive it (tpool-private.h): their classes depend
  * on the prefilter's generation only, which tables_for() checks. */
-static upki_tpool tables_pool;
-
-static void tables_release(gpointer data)
-{
-	if (!upki_tpool_give(&tables_pool, data))
-		tables_free(data);
-}
+UPKI_TPOOL_DEFINE(tables_pool, tables_release, tables_free)
 
 static GPrivate tables_key = G_PRIVATE_INIT(tables_release);
 

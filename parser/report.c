@@ -114,13 +114,7 @@ static void json_tools_free(gpointer data)
 
 /* The builder and generator outlive their thread (tpool-private.h):
  * each use resets them. */
-static upki_tpool tools_pool;
-
-static void json_tools_release(gpointer data)
-{
-	if (!upki_tpool_give(&tools_pool, data))
-		json_tools_free(data);
-}
+UPKI_TPOOL_DEFINE(tools_pool, json_tools_release, json_tools_free)
 
 static GPrivate json_tools_key = G_PRIVATE_INIT(json_tools_release);
 

@@ -34,4 +34,17 @@ gpointer upki_tpool_take(upki_tpool *p);
 /* Gives obj (not NULL) to the pool; FALSE when full: the caller frees it. */
 gboolean upki_tpool_give(upki_tpool *p, gpointer obj);
 
+/* Defines the pool `pool` and `release`, the GPrivate destructor that
+ * gives the ending thread's object to it, or frees it with free_fn when
+ * the pool is full:
+ *   UPKI_TPOOL_DEFINE(tables_pool, tables_release, tables_free)
+ *   static GPrivate tables_key = G_PRIVATE_INIT(tables_release); */
+#define UPKI_TPOOL_DEFINE(pool, release, free_fn)                        \
+	static upki_tpool pool;                                          \
+	static void release(gpointer data)                               \
+	{                                                                \
+		if (data && !upki_tpool_give(&pool, data))               \
+			free_fn(data);                                   \
+	}
+
 #endif
